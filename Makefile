@@ -1,0 +1,30 @@
+# The single entry point. `make run` and `make test` set up everything they need.
+PRESET ?= release
+BUILD_DIR := build/$(PRESET)
+BIN := $(BUILD_DIR)/sensorlake
+LAKE ?= $(CURDIR)/lake
+SCALE ?= 1
+
+.PHONY: setup build run test unit pytest format format-check bench clean
+
+setup:
+	@bash scripts/setup.sh
+
+build: setup
+	@cmake --preset $(PRESET) >/dev/null
+	@cmake --build --preset $(PRESET)
+
+run: build
+	@bash scripts/run-local.sh "$(BIN)" "$(LAKE)" "$(SCALE)"
+
+test: build
+	@bash scripts/test.sh "$(PRESET)"
+
+format:
+	@find src include -name '*.h' -o -name '*.cc' | xargs clang-format -i
+
+format-check:
+	@find src include -name '*.h' -o -name '*.cc' | xargs clang-format --dry-run --Werror
+
+clean:
+	rm -rf build

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# One-time, idempotent set-up of a fresh Debian 12 machine: system packages from
+# scripts/apt-packages.txt and a project virtualenv (.venv) from requirements.txt.
+# A second run finds everything in place and returns in about a second.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_pkgs=$(grep -v '^\s*#' scripts/apt-packages.txt | grep -v '^\s*$' | tr '\n' ' ')
+missing=""
+for p in $want_pkgs; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+  echo "setup: installing Debian packages:$missing"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
+stamp=.venv/.requirements.sha256
+req_hash=$(sha256sum requirements.txt | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$req_hash" ]; then
+  echo "setup: creating .venv and installing requirements.txt"
+  python3 -m venv .venv
+  .venv/bin/pip install -q --upgrade pip
+  .venv/bin/pip install -q -r requirements.txt
+  echo "$req_hash" > "$stamp"
+fi

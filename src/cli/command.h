@@ -1,0 +1,33 @@
+// How a subcommand plugs into the `sensorlake` program: it registers its CLI11
+// subcommand and options, and sets the function that runs it after parsing.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "sensorlake/common/status.h"
+
+namespace sensorlake::cli {
+
+struct GlobalOptions {
+  bool json = false;   // machine-readable summary on stdout
+  bool quiet = false;  // no progress output
+};
+
+// What a command reports when it succeeds: `summary` for --json, `text` for people.
+struct CommandOutput {
+  nlohmann::json summary = nlohmann::json::object();
+  std::string text;
+};
+
+using CommandRun = std::function<Status(CommandOutput*)>;
+
+// Each Add*Command registers a subcommand whose callback stores its runner in `*run`.
+void AddGenerateCommand(CLI::App& app, const GlobalOptions& global, CommandRun* run);
+void AddIngestCommand(CLI::App& app, const GlobalOptions& global, CommandRun* run);
+void AddTransformCommand(CLI::App& app, const GlobalOptions& global, CommandRun* run);
+
+}  // namespace sensorlake::cli

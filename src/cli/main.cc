@@ -1,0 +1,69 @@
+// The `sensorlake` program: parses the command line, runs one subcommand, prints its
+// summary (text or --json) and turns its Status into the documented exit code.
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "cli/command.h"
+#include "sensorlake/common/progress.h"
+
+namespace {
+
+constexpr const char* kExitCodes = R"(Exit codes:
+  0 success            2 usage error          3 invalid input
+  4 not found          5 already exists       6 I/O or storage error
+  7 corrupt data       8 lake busy (locked)   9 input refused for safety
+ 10 not implemented   11 cancelled           70 internal error)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using sensorlake::cli::CommandOutput;
+  using sensorlake::cli::CommandRun;
+
+  CLI::App app{"sensorlake: a data platform for wearable-sensor time series (WISDM 2019)",
+               "sensorlake"};
+  app.footer(kExitCodes);
+  app.require_subcommand(1);
+  app.set_version_flag("--version", SENSORLAKE_VERSION);
+  sensorlake::cli::GlobalOptions global;
+  app.add_flag("--json", global.json, "Print a machine-readable JSON summary on stdout")
+      ->trigger_on_parse();
+  app.add_flag("-q,--quiet", global.quiet, "No progress output on stderr");
+
+  CommandRun run;
+  sensorlake::cli::AddGenerateCommand(app, global, &run);
+  sensorlake::cli::AddIngestCommand(app, global, &run);
+  sensorlake::cli::AddTransformCommand(app, global, &run);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);  // 0 for --help/--version, 2 for usage errors (CLI11 maps them)
+  }
+  sensorlake::Progress::SetEnabled(!global.quiet && !global.json);
+
+  std::string command = app.get_subcommands().front()->get_name();
+  CommandOutput out;
+  sensorlake::Status st = run ? run(&out) : sensorlake::Status::Internal("no command ran");
+  if (!st.ok()) {
+    fmt::print(stderr, "sensorlake {}: error: {}\n", command, st.ToString());
+    if (global.json) {
+      nlohmann::json j = {{"ok", false},
+                          {"command", command},
+                          {"error",
+                           {{"code", std::string(sensorlake::StatusCodeName(st.code()))},
+                            {"message", st.message()}}}};
+      fmt::print("{}\n", j.dump(2));
+    }
+    return sensorlake::ExitCodeFor(st.code());
+  }
+  if (global.json) {
+    out.summary["ok"] = true;
+    out.summary["command"] = command;
+    fmt::print("{}\n", out.summary.dump(2));
+  } else if (!out.text.empty()) {
+    fmt::print("{}", out.text);
+  }
+  return 0;
+}
