@@ -1,0 +1,142 @@
+#include "sensorlake/storage/versioned_zone.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <random>
+
+#include <nlohmann/json.hpp>
+
+namespace sensorlake::storage {
+namespace {
+
+constexpr std::string_view kStagingPrefix = ".staging-";
+
+// Replaces (or creates) the symlink `link` -> `target` atomically: a new link under a
+// temporary name renamed over the old one (rename(2) is atomic on POSIX filesystems).
+Status SwapSymlink(const std::string& link, const std::string& target) {
+  std::random_device rd;
+  std::string tmp = fmt::format("{}.tmp-{:08x}", link, rd());
+  if (symlink(target.c_str(), tmp.c_str()) != 0) {
+    return Status::IOError("cannot create symlink {}: {}", tmp, strerror(errno));
+  }
+  if (rename(tmp.c_str(), link.c_str()) != 0) {
+    int err = errno;
+    unlink(tmp.c_str());
+    return Status::IOError("cannot publish {} -> {}: {}", link, target, strerror(err));
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+std::string VersionedZone::VersionDir(std::string_view id) const {
+  return JoinPath(zone_, fmt::format("_versions/{}", id));
+}
+
+std::string VersionedZone::ManifestPath(std::string_view id) const {
+  return JoinPath(VersionDir(id), "_manifest.json");
+}
+
+Result<std::string> VersionedZone::CreateStaging(std::string_view id) const {
+  std::random_device rd;
+  std::string dir = JoinPath(zone_, fmt::format("_versions/{}{}-{:08x}", kStagingPrefix, id, rd()));
+  SL_RETURN_NOT_OK(lake_.CreateDir(dir));
+  return dir;
+}
+
+Status VersionedZone::RemoveStaging() const {
+  SL_ASSIGN_OR_RETURN(auto dirs, lake_.ListDirectories(JoinPath(zone_, "_versions")));
+  for (const auto& d : dirs) {
+    if (d.starts_with(kStagingPrefix)) {
+      SL_RETURN_NOT_OK(lake_.DeleteDir(JoinPath(zone_, "_versions/" + d)));
+    }
+  }
+  return Status::OK();
+}
+
+Result<bool> VersionedZone::HasVersion(std::string_view id) const {
+  return lake_.Exists(ManifestPath(id));
+}
+
+Result<std::optional<std::string>> VersionedZone::CurrentVersion() const {
+  std::string pointer = JoinPath(zone_, "_current.json");
+  SL_ASSIGN_OR_RETURN(bool exists, lake_.Exists(pointer));
+  if (!exists) return std::optional<std::string>();
+  SL_ASSIGN_OR_RETURN(std::string text, lake_.ReadText(pointer));
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.contains("version") || !j["version"].is_string()) {
+    return Status::Corrupt("{} is not a valid version pointer", lake_.FsPath(pointer));
+  }
+  return std::optional<std::string>(j["version"].get<std::string>());
+}
+
+Status VersionedZone::Commit(const std::string& staging, std::string_view id,
+                             std::string_view manifest_json) const {
+  SL_RETURN_NOT_OK(lake_.WriteAtomic(JoinPath(staging, "_manifest.json"), manifest_json));
+  SL_ASSIGN_OR_RETURN(bool exists, lake_.Exists(VersionDir(id)));
+  if (exists) {
+    // An earlier run wrote this version but crashed before its manifest: replace it.
+    SL_ASSIGN_OR_RETURN(bool complete, HasVersion(id));
+    if (complete) return Status::AlreadyExists("version {} is already complete", id);
+    SL_RETURN_NOT_OK(lake_.DeleteDir(VersionDir(id)));
+  }
+  return lake_.Move(staging, VersionDir(id));
+}
+
+Status VersionedZone::Publish(std::string_view id, const std::vector<std::string>& datasets) const {
+  if (lake_.is_local()) {
+    SL_RETURN_NOT_OK(SwapSymlink(lake_.LocalPath(JoinPath(zone_, "current")),
+                                 fmt::format("_versions/{}", id)));
+    for (const auto& name : datasets) {
+      std::string link = lake_.LocalPath(JoinPath(zone_, name));
+      std::error_code ec;
+      if (!std::filesystem::is_symlink(link, ec)) {
+        SL_RETURN_NOT_OK(SwapSymlink(link, "current/" + name));
+      }
+    }
+  }
+  // History first, pointer last: a reader that sees the pointer finds the history too.
+  std::string history_path = JoinPath(zone_, "_history.json");
+  nlohmann::json history = nlohmann::json::array();
+  SL_ASSIGN_OR_RETURN(bool has_history, lake_.Exists(history_path));
+  if (has_history) {
+    SL_ASSIGN_OR_RETURN(std::string text, lake_.ReadText(history_path));
+    auto parsed = nlohmann::json::parse(text, nullptr, false);
+    if (parsed.is_array()) history = parsed;
+  }
+  if (history.empty() || history.back() != std::string(id)) history.push_back(std::string(id));
+  SL_RETURN_NOT_OK(lake_.WriteAtomic(history_path, history.dump()));
+  nlohmann::json pointer = {{"version", std::string(id)},
+                            {"path", fmt::format("_versions/{}", id)}};
+  return lake_.WriteAtomic(JoinPath(zone_, "_current.json"), pointer.dump());
+}
+
+Status VersionedZone::PruneOldVersions(int32_t keep_previous) const {
+  SL_ASSIGN_OR_RETURN(auto current, CurrentVersion());
+  if (!current) return Status::OK();
+  std::string history_path = JoinPath(zone_, "_history.json");
+  SL_ASSIGN_OR_RETURN(std::string text, lake_.ReadText(history_path));
+  auto history = nlohmann::json::parse(text, nullptr, false);
+  if (!history.is_array()) return Status::OK();
+  // Keep the current version and the `keep_previous` published right before it.
+  std::vector<std::string> keep = {*current};
+  for (auto it = history.rbegin(); it != history.rend(); ++it) {
+    std::string v = it->get<std::string>();
+    if (std::find(keep.begin(), keep.end(), v) != keep.end()) continue;
+    if (static_cast<int32_t>(keep.size()) > keep_previous) break;
+    keep.push_back(v);
+  }
+  SL_ASSIGN_OR_RETURN(auto dirs, lake_.ListDirectories(JoinPath(zone_, "_versions")));
+  for (const auto& d : dirs) {
+    if (d.starts_with(kStagingPrefix)) continue;
+    if (std::find(keep.begin(), keep.end(), d) == keep.end()) {
+      SL_RETURN_NOT_OK(lake_.DeleteDir(VersionDir(d)));
+    }
+  }
+  return Status::OK();
+}
+
+}  // namespace sensorlake::storage

@@ -1,0 +1,232 @@
+#include "sensorlake/transform/parquet_writer.h"
+
+#include <arrow/api.h>
+#include <arrow/io/interfaces.h>
+#include <parquet/arrow/writer.h>
+#include <parquet/properties.h>
+
+namespace sensorlake::transform {
+namespace {
+
+std::shared_ptr<arrow::DataType> DictType() {
+  return arrow::dictionary(arrow::int8(), arrow::utf8());
+}
+
+std::shared_ptr<arrow::Array> ActivityDictionary(bool names) {
+  arrow::StringBuilder b;
+  for (int32_t i = 0; i < wisdm::kNumActivities; ++i) {
+    if (names) {
+      (void)b.Append(std::string(wisdm::ActivityName(i)));
+    } else {
+      (void)b.Append(std::string(1, wisdm::kActivityCodes[i]));
+    }
+  }
+  return b.Finish().ValueOrDie();
+}
+
+parquet::Compression::type Codec(const TransformConfig& c) {
+  if (c.compression == "zstd") return parquet::Compression::ZSTD;
+  if (c.compression == "snappy") return parquet::Compression::SNAPPY;
+  return parquet::Compression::UNCOMPRESSED;
+}
+
+std::shared_ptr<parquet::WriterProperties> CuratedProperties(const TransformConfig& c) {
+  parquet::WriterProperties::Builder b;
+  b.compression(Codec(c));
+  if (c.compression == "zstd") b.compression_level(c.compression_level);
+  b.max_row_group_length(int64_t{1} << 26);  // row groups are cut per subject, not by size
+  if (c.delta_timestamps) {
+    for (const char* col : {"timestamp_ns", "sample"}) {
+      b.disable_dictionary(col)->encoding(col, parquet::Encoding::DELTA_BINARY_PACKED);
+    }
+  }
+  if (c.byte_stream_split_floats) {
+    for (const char* col : {"x", "y", "z"}) {
+      b.disable_dictionary(col)->encoding(col, parquet::Encoding::BYTE_STREAM_SPLIT);
+    }
+  }
+  if (c.write_page_index) b.enable_write_page_index();
+  // Recorded so that engines (and people) know the order without scanning.
+  b.set_sorting_columns({parquet::SortingColumn{0, false, false},
+                         parquet::SortingColumn{1, false, false},
+                         parquet::SortingColumn{3, false, false}});
+  return b.build();
+}
+
+std::shared_ptr<parquet::ArrowWriterProperties> ArrowProperties() {
+  // store_schema keeps the dictionary types for Arrow readers.
+  return parquet::ArrowWriterProperties::Builder().store_schema()->build();
+}
+
+template <typename ArrowType, typename T>
+std::shared_ptr<arrow::Array> MakeArray(const std::vector<T>& v) {
+  using ArrayType = typename arrow::TypeTraits<ArrowType>::ArrayType;
+  auto data = arrow::Buffer::FromVector(std::vector<T>(v));
+  return std::make_shared<ArrayType>(static_cast<int64_t>(v.size()), std::move(data));
+}
+
+std::shared_ptr<arrow::Array> MakeDictArray(const std::vector<int8_t>& codes, bool names) {
+  auto indices = MakeArray<arrow::Int8Type>(codes);
+  return std::make_shared<arrow::DictionaryArray>(DictType(), indices, ActivityDictionary(names));
+}
+
+}  // namespace
+
+std::shared_ptr<arrow::Schema> CuratedSchema() {
+  auto meta = arrow::key_value_metadata(
+      {"sensorlake.sort_order", "sensorlake.units"},
+      {"subject,activity,timestamp_ns", "accel: m/s^2; gyro: rad/s; timestamp_ns: device clock ns"});
+  return arrow::schema({arrow::field("subject", arrow::int16(), false),
+                        arrow::field("activity", DictType(), false),
+                        arrow::field("activity_name", DictType(), false),
+                        arrow::field("timestamp_ns", arrow::int64(), false),
+                        arrow::field("x", arrow::float32(), false),
+                        arrow::field("y", arrow::float32(), false),
+                        arrow::field("z", arrow::float32(), false),
+                        arrow::field("block", arrow::int32(), false),
+                        arrow::field("sample", arrow::int32(), false)},
+                       meta);
+}
+
+std::shared_ptr<arrow::Schema> QuarantineSchema() {
+  return arrow::schema({arrow::field("subject", arrow::int16(), false),
+                        arrow::field("file", arrow::utf8(), false),
+                        arrow::field("line", arrow::int64(), false),
+                        arrow::field("reason", arrow::dictionary(arrow::int8(), arrow::utf8()),
+                                     false),
+                        arrow::field("detail", arrow::utf8(), false),
+                        arrow::field("raw_text", arrow::utf8(), false)});
+}
+
+// ---- curated -------------------------------------------------------------------------
+
+struct CuratedPartitionWriter::Impl {
+  const storage::Lake& lake;
+  std::string dir;
+  wisdm::Folder folder;
+  const TransformConfig& config;
+  std::shared_ptr<arrow::io::OutputStream> sink;
+  std::unique_ptr<parquet::arrow::FileWriter> writer;
+  WrittenFile current;
+  int32_t next_part = 0;
+};
+
+CuratedPartitionWriter::CuratedPartitionWriter(const storage::Lake& lake, std::string dir,
+                                               wisdm::Folder folder,
+                                               const TransformConfig& config)
+    : impl_(new Impl{lake, std::move(dir), folder, config, nullptr, nullptr, {}, 0}) {}
+
+CuratedPartitionWriter::~CuratedPartitionWriter() = default;
+
+Status CuratedPartitionWriter::OpenNextPart() {
+  impl_->current = WrittenFile{};
+  impl_->current.path =
+      storage::JoinPath(impl_->dir, fmt::format("part-{:05d}.parquet", impl_->next_part++));
+  SL_ASSIGN_OR_RETURN(impl_->sink, impl_->lake.OpenOutputStream(impl_->current.path));
+  auto writer = parquet::arrow::FileWriter::Open(*CuratedSchema(), arrow::default_memory_pool(),
+                                                 impl_->sink, CuratedProperties(impl_->config),
+                                                 ArrowProperties());
+  if (!writer.ok()) return Status::FromArrow(writer.status()).WithContext(impl_->current.path);
+  impl_->writer = std::move(*writer);
+  return Status::OK();
+}
+
+Status CuratedPartitionWriter::ClosePart() {
+  if (!impl_->writer) return Status::OK();
+  SL_RETURN_NOT_OK_ARROW(impl_->writer->Close());
+  SL_ASSIGN_OR_RETURN_ARROW(impl_->current.bytes, impl_->sink->Tell());
+  SL_RETURN_NOT_OK_ARROW(impl_->sink->Close());
+  impl_->writer.reset();
+  impl_->sink.reset();
+  files_.push_back(impl_->current);
+  return Status::OK();
+}
+
+Status CuratedPartitionWriter::Append(const CleanedFile& file) {
+  const CleanedRows& r = file.rows;
+  if (r.size() == 0) return Status::OK();
+  if (!impl_->writer) SL_RETURN_NOT_OK(OpenNextPart());
+  int64_t n = static_cast<int64_t>(r.size());
+  auto subject = MakeArray<arrow::Int16Type>(
+      std::vector<int16_t>(r.size(), static_cast<int16_t>(file.name.subject)));
+  auto table = arrow::Table::Make(
+      CuratedSchema(),
+      {subject, MakeDictArray(r.activity, false), MakeDictArray(r.activity, true),
+       MakeArray<arrow::Int64Type>(r.timestamp_ns), MakeArray<arrow::FloatType>(r.x),
+       MakeArray<arrow::FloatType>(r.y), MakeArray<arrow::FloatType>(r.z),
+       MakeArray<arrow::Int32Type>(r.block), MakeArray<arrow::Int32Type>(r.sample)},
+      n);
+  SL_RETURN_NOT_OK_ARROW(impl_->writer->WriteTable(*table, n));
+  impl_->current.rows += n;
+  impl_->current.row_groups += 1;
+  SL_ASSIGN_OR_RETURN_ARROW(int64_t pos, impl_->sink->Tell());
+  if (pos >= impl_->config.target_file_bytes) SL_RETURN_NOT_OK(ClosePart());
+  return Status::OK();
+}
+
+Status CuratedPartitionWriter::Close() { return ClosePart(); }
+
+// ---- quarantine ----------------------------------------------------------------------
+
+struct QuarantineWriter::Impl {
+  Impl(const storage::Lake& l, const TransformConfig& c) : lake(l), config(c) {}
+  const storage::Lake& lake;
+  const TransformConfig& config;
+  arrow::Int16Builder subject;
+  arrow::StringBuilder file, detail, raw_text;
+  arrow::Int64Builder line;
+  std::vector<int8_t> reason;
+};
+
+QuarantineWriter::QuarantineWriter(const storage::Lake& lake, std::string path,
+                                   const TransformConfig& config)
+    : impl_(std::make_unique<Impl>(lake, config)) {
+  file_.path = std::move(path);
+}
+
+QuarantineWriter::~QuarantineWriter() = default;
+
+Status QuarantineWriter::Append(const CleanedFile& f) {
+  for (const QuarantinedLine& q : f.quarantine) {
+    SL_RETURN_NOT_OK_ARROW(impl_->subject.Append(static_cast<int16_t>(f.name.subject)));
+    SL_RETURN_NOT_OK_ARROW(impl_->file.Append(f.path));
+    SL_RETURN_NOT_OK_ARROW(impl_->line.Append(q.line));
+    SL_RETURN_NOT_OK_ARROW(impl_->detail.Append(q.detail));
+    SL_RETURN_NOT_OK_ARROW(impl_->raw_text.Append(q.raw_text));
+    impl_->reason.push_back(static_cast<int8_t>(q.reason));
+  }
+  return Status::OK();
+}
+
+Status QuarantineWriter::Close() {
+  arrow::StringBuilder names;
+  for (int32_t i = 0; i < kNumReasons; ++i) {
+    SL_RETURN_NOT_OK_ARROW(names.Append(std::string(ReasonName(static_cast<Reason>(i)))));
+  }
+  std::shared_ptr<arrow::Array> subject, file, line, detail, raw, dict;
+  SL_RETURN_NOT_OK_ARROW(impl_->subject.Finish(&subject));
+  SL_RETURN_NOT_OK_ARROW(impl_->file.Finish(&file));
+  SL_RETURN_NOT_OK_ARROW(impl_->line.Finish(&line));
+  SL_RETURN_NOT_OK_ARROW(impl_->detail.Finish(&detail));
+  SL_RETURN_NOT_OK_ARROW(impl_->raw_text.Finish(&raw));
+  SL_RETURN_NOT_OK_ARROW(names.Finish(&dict));
+  auto reason = std::make_shared<arrow::DictionaryArray>(
+      arrow::dictionary(arrow::int8(), arrow::utf8()),
+      MakeArray<arrow::Int8Type>(impl_->reason), dict);
+  int64_t n = subject->length();
+  auto table = arrow::Table::Make(QuarantineSchema(), {subject, file, line, reason, detail, raw}, n);
+
+  parquet::WriterProperties::Builder b;
+  b.compression(Codec(impl_->config));
+  SL_ASSIGN_OR_RETURN(auto sink, impl_->lake.OpenOutputStream(file_.path));
+  SL_RETURN_NOT_OK_ARROW(parquet::arrow::WriteTable(*table, arrow::default_memory_pool(), sink,
+                                                    std::max<int64_t>(n, 1), b.build(),
+                                                    ArrowProperties()));
+  SL_ASSIGN_OR_RETURN_ARROW(file_.bytes, sink->Tell());
+  SL_RETURN_NOT_OK_ARROW(sink->Close());
+  file_.rows = n;
+  file_.row_groups = 1;
+  return Status::OK();
+}
+
+}  // namespace sensorlake::transform
