@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The whole test suite: C++ unit and integration tests under ctest, then the pytest
+# cross-checks that read sensorlake's output with independent readers (pyarrow, DuckDB).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+preset="${1:-release}"
+
+echo "== ctest (GoogleTest) =="
+ctest --preset "$preset"
+
+echo "== pytest (cross-checks with pyarrow and DuckDB) =="
+SENSORLAKE_BIN="$PWD/build/$preset/src/sensorlake" .venv/bin/python -m pytest -q tests/python

@@ -1,0 +1,35 @@
+"""Shared fixtures for the cross-checks: the built CLI, and lakes it fills."""
+import json
+import os
+import pathlib
+import subprocess
+
+import pytest
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+SHARED = REPO.parent / "shared"
+REAL_SAMPLE = SHARED / "wisdm" / "real-sample"
+
+
+def sensorlake_bin() -> str:
+    return os.environ.get("SENSORLAKE_BIN", str(REPO / "build" / "release" / "src" / "sensorlake"))
+
+
+def run_cli(*args, check=True):
+    """Runs `sensorlake --json ARGS` and returns (exit code, parsed JSON summary, stderr)."""
+    proc = subprocess.run([sensorlake_bin(), "--json", *map(str, args)],
+                          capture_output=True, text=True, timeout=900)
+    summary = json.loads(proc.stdout) if proc.stdout.strip() else None
+    if check and proc.returncode != 0:
+        raise AssertionError(f"sensorlake {' '.join(map(str, args))} failed "
+                             f"({proc.returncode}): {proc.stderr}")
+    return proc.returncode, summary, proc.stderr
+
+
+@pytest.fixture(scope="session")
+def real_sample_lake(tmp_path_factory):
+    """A lake holding the real sample, ingested and transformed."""
+    lake = tmp_path_factory.mktemp("real-sample-lake")
+    run_cli("ingest", "--source", REAL_SAMPLE, "--lake", lake)
+    _, summary, _ = run_cli("transform", "--lake", lake)
+    return lake, summary
