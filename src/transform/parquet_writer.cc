@@ -104,7 +104,7 @@ struct CuratedPartitionWriter::Impl {
   const storage::Lake& lake;
   std::string dir;
   wisdm::Folder folder;
-  const TransformConfig& config;
+  TransformConfig config;  // a copy: callers may pass a temporary
   std::shared_ptr<arrow::io::OutputStream> sink;
   std::unique_ptr<parquet::arrow::FileWriter> writer;
   WrittenFile current;
@@ -168,10 +168,16 @@ Status CuratedPartitionWriter::Close() { return ClosePart(); }
 
 // ---- quarantine ----------------------------------------------------------------------
 
+// Buffers at most kQuarantineRowGroup rows, so a file that is all garbage streams to
+// disk instead of growing in memory.
+constexpr int64_t kQuarantineRowGroup = 65536;
+
 struct QuarantineWriter::Impl {
   Impl(const storage::Lake& l, const TransformConfig& c) : lake(l), config(c) {}
   const storage::Lake& lake;
-  const TransformConfig& config;
+  TransformConfig config;  // a copy: callers may pass a temporary
+  std::shared_ptr<arrow::io::OutputStream> sink;
+  std::unique_ptr<parquet::arrow::FileWriter> writer;
   arrow::Int16Builder subject;
   arrow::StringBuilder file, detail, raw_text;
   arrow::Int64Builder line;
@@ -194,11 +200,23 @@ Status QuarantineWriter::Append(const CleanedFile& f) {
     SL_RETURN_NOT_OK_ARROW(impl_->detail.Append(q.detail));
     SL_RETURN_NOT_OK_ARROW(impl_->raw_text.Append(q.raw_text));
     impl_->reason.push_back(static_cast<int8_t>(q.reason));
+    if (impl_->subject.length() >= kQuarantineRowGroup) SL_RETURN_NOT_OK(Flush());
   }
   return Status::OK();
 }
 
-Status QuarantineWriter::Close() {
+Status QuarantineWriter::Flush() {
+  if (!impl_->writer) {
+    parquet::WriterProperties::Builder b;
+    b.compression(Codec(impl_->config));
+    SL_ASSIGN_OR_RETURN(impl_->sink, impl_->lake.OpenOutputStream(file_.path));
+    SL_ASSIGN_OR_RETURN_ARROW(
+        impl_->writer, parquet::arrow::FileWriter::Open(*QuarantineSchema(),
+                                                        arrow::default_memory_pool(), impl_->sink,
+                                                        b.build(), ArrowProperties()));
+  }
+  int64_t n = impl_->subject.length();
+  if (n == 0) return Status::OK();
   arrow::StringBuilder names;
   for (int32_t i = 0; i < kNumReasons; ++i) {
     SL_RETURN_NOT_OK_ARROW(names.Append(std::string(ReasonName(static_cast<Reason>(i)))));
@@ -213,19 +231,19 @@ Status QuarantineWriter::Close() {
   auto reason = std::make_shared<arrow::DictionaryArray>(
       arrow::dictionary(arrow::int8(), arrow::utf8()),
       MakeArray<arrow::Int8Type>(impl_->reason), dict);
-  int64_t n = subject->length();
+  impl_->reason.clear();
   auto table = arrow::Table::Make(QuarantineSchema(), {subject, file, line, reason, detail, raw}, n);
+  SL_RETURN_NOT_OK_ARROW(impl_->writer->WriteTable(*table, n));
+  file_.rows += n;
+  file_.row_groups += 1;
+  return Status::OK();
+}
 
-  parquet::WriterProperties::Builder b;
-  b.compression(Codec(impl_->config));
-  SL_ASSIGN_OR_RETURN(auto sink, impl_->lake.OpenOutputStream(file_.path));
-  SL_RETURN_NOT_OK_ARROW(parquet::arrow::WriteTable(*table, arrow::default_memory_pool(), sink,
-                                                    std::max<int64_t>(n, 1), b.build(),
-                                                    ArrowProperties()));
-  SL_ASSIGN_OR_RETURN_ARROW(file_.bytes, sink->Tell());
-  SL_RETURN_NOT_OK_ARROW(sink->Close());
-  file_.rows = n;
-  file_.row_groups = 1;
+Status QuarantineWriter::Close() {
+  SL_RETURN_NOT_OK(Flush());  // opens the file even when nothing was set aside
+  SL_RETURN_NOT_OK_ARROW(impl_->writer->Close());
+  SL_ASSIGN_OR_RETURN_ARROW(file_.bytes, impl_->sink->Tell());
+  SL_RETURN_NOT_OK_ARROW(impl_->sink->Close());
   return Status::OK();
 }
 

@@ -30,6 +30,7 @@ struct WrittenFile {
 std::shared_ptr<arrow::Schema> CuratedSchema();
 std::shared_ptr<arrow::Schema> QuarantineSchema();
 
+// `lake` must outlive the writer.
 class CuratedPartitionWriter {
  public:
   CuratedPartitionWriter(const storage::Lake& lake, std::string dir, wisdm::Folder folder,
@@ -57,6 +58,7 @@ class QuarantineWriter {
   const WrittenFile& file() const { return file_; }
 
  private:
+  Status Flush();
   struct Impl;
   std::unique_ptr<Impl> impl_;
   WrittenFile file_;
