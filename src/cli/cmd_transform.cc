@@ -1,11 +1,67 @@
+#include <thread>
+
 #include "cli/command.h"
+#include "sensorlake/storage/lake.h"
+#include "sensorlake/transform/transform.h"
 
 namespace sensorlake::cli {
 
+namespace {
+
+struct TransformArgs {
+  std::string lake;
+  std::string dataset_version;
+  int32_t threads = 0;
+  std::string config_path;
+};
+
+Status RunTransformCommand(const TransformArgs& args, CommandOutput* out) {
+  transform::TransformOptions options;
+  options.dataset_version = args.dataset_version;
+  options.threads = args.threads;
+  if (!args.config_path.empty()) {
+    SL_ASSIGN_OR_RETURN(options.config, transform::LoadTransformConfig(args.config_path));
+    options.config_origin = args.config_path;
+  }
+  SL_ASSIGN_OR_RETURN(auto lake, storage::Lake::Open(args.lake));
+  SL_ASSIGN_OR_RETURN(transform::TransformSummary s, transform::RunTransform(*lake, options));
+  out->summary = s.ToJson();
+  if (s.unchanged) {
+    out->text = fmt::format(
+        "transform: curated version {} of raw version {} is already published: nothing to do\n"
+        "  curated:    {}\n",
+        s.curated_version, s.raw_version, lake->LocalPath(s.curated_path));
+    return Status::OK();
+  }
+  out->text = s.ToTable();
+  out->text += fmt::format(
+      "\ntransform: raw version {} -> curated version {} in {:.1f}s; every line accounted "
+      "for ({} lines = {} rows + {} quarantined + {} duplicates dropped; {} reordered)\n"
+      "  curated:    {}\n  quarantine: {}\n  manifest:   {}\n",
+      s.raw_version, s.curated_version, s.seconds, s.totals.lines, s.totals.rows,
+      s.totals.quarantined, s.totals.duplicates_dropped, s.totals.reordered,
+      lake->LocalPath(s.curated_path), lake->LocalPath(s.quarantine_path),
+      lake->LocalPath(s.manifest_path));
+  return Status::OK();
+}
+
+}  // namespace
+
 void AddTransformCommand(CLI::App& app, const GlobalOptions& global, CommandRun* run) {
-  CLI::App* sub = app.add_subcommand("transform", "transform (not built yet)");
-  sub->callback([run] {
-    *run = [](CommandOutput*) { return Status::NotImplemented("'transform' is not built yet"); };
+  auto args = std::make_shared<TransformArgs>();
+  CLI::App* sub = app.add_subcommand(
+      "transform",
+      "Parse, clean, de-duplicate and sort a raw dataset version into curated Parquet "
+      "(curated/sensor_readings) and a quarantine (curated/quarantine), published atomically");
+  sub->add_option("--lake", args->lake, "Lake URI (file:///path or a path)")->required();
+  sub->add_option("--dataset-version", args->dataset_version,
+                  "Raw dataset version to transform (default: the latest ingested)");
+  sub->add_option("--threads", args->threads, "Worker threads (default: all cores)")
+      ->check(CLI::NonNegativeNumber);
+  sub->add_option("--config", args->config_path,
+                  "TOML file with cleaning rules and Parquet settings (see config/transform.toml)");
+  sub->callback([run, args] {
+    *run = [args](CommandOutput* out) { return RunTransformCommand(*args, out); };
   });
 }
 

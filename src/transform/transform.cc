@@ -1,0 +1,378 @@
+#include "sensorlake/transform/transform.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include <arrow/buffer.h>
+
+#include "sensorlake/common/progress.h"
+#include "sensorlake/common/sha256.h"
+#include "sensorlake/ingest/raw_manifest.h"
+#include "sensorlake/storage/lake_lock.h"
+#include "sensorlake/storage/versioned_zone.h"
+#include "sensorlake/transform/parquet_writer.h"
+
+namespace sensorlake::transform {
+namespace {
+
+constexpr const char* kZone = "curated";
+constexpr const char* kReadings = "sensor_readings";
+constexpr const char* kQuarantine = "quarantine";
+
+using Clock = std::chrono::steady_clock;
+
+double SecondsSince(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+// A raw file of the dataset, as the ingest manifest lists it.
+struct InputFile {
+  wisdm::RawFileName name;
+  std::string manifest_path;  // path inside the raw version ("raw/phone/accel/...")
+  std::string lake_path;
+  int64_t bytes = 0;
+  int64_t lines = 0;
+  std::string sha256;
+};
+
+struct FileRecord {
+  std::string path;
+  int64_t manifest_lines = 0;
+  FileCounts counts;
+};
+
+struct Plan {
+  std::array<std::vector<InputFile>, 4> folders;
+  std::vector<std::string> ignored;  // listed files that are not raw sensor files
+};
+
+Result<Plan> PlanInputs(const storage::Lake& lake, const ingest::RawManifest& manifest) {
+  Plan plan;
+  std::string root = fmt::format("raw/wisdm/{}", manifest.version);
+  for (const auto& f : manifest.files) {
+    if (!f.path.starts_with("raw/")) continue;  // arff_files/, README.txt, ...
+    std::string_view base = std::string_view(f.path).substr(f.path.rfind('/') + 1);
+    auto name = wisdm::ParseRawFileName(base);
+    if (!name.ok() || f.path != name->RelativePath()) {
+      plan.ignored.push_back(f.path);
+      continue;
+    }
+    plan.folders[name->folder.index()].push_back(
+        {*name, f.path, storage::JoinPath(root, f.path), f.bytes, f.lines, f.sha256});
+  }
+  for (auto& files : plan.folders) {
+    std::sort(files.begin(), files.end(),
+              [](const auto& a, const auto& b) { return a.name.subject < b.name.subject; });
+  }
+  return plan;
+}
+
+// Everything one folder task produces.
+struct FolderResult {
+  FolderStats stats;
+  std::vector<FileRecord> files;
+  std::vector<WrittenFile> outputs;
+  WrittenFile quarantine;
+  Status status;
+};
+
+class FolderTask {
+ public:
+  FolderTask(const storage::Lake& lake, const std::string& staging,
+             const TransformConfig& config, Progress* progress, std::atomic<bool>* cancelled)
+      : lake_(lake), staging_(staging), config_(config), progress_(progress),
+        cancelled_(cancelled) {}
+
+  FolderResult Run(wisdm::Folder folder, const std::vector<InputFile>& inputs) {
+    FolderResult result;
+    result.stats.folder = folder;
+    auto start = Clock::now();
+    result.status = RunFiles(folder, inputs, &result);
+    result.stats.seconds = SecondsSince(start);
+    return result;
+  }
+
+ private:
+  std::string PartitionDir(std::string_view dataset, wisdm::Folder folder) const {
+    return fmt::format("{}/{}/device={}/sensor={}", staging_, dataset,
+                       wisdm::DeviceName(folder.device), wisdm::SensorName(folder.sensor));
+  }
+
+  Status RunFiles(wisdm::Folder folder, const std::vector<InputFile>& inputs,
+                  FolderResult* result) {
+    CuratedPartitionWriter curated(lake_, PartitionDir(kReadings, folder), folder, config_);
+    QuarantineWriter quarantine(
+        lake_, PartitionDir(kQuarantine, folder) + "/part-00000.parquet", config_);
+    for (const InputFile& in : inputs) {
+      if (cancelled_->load()) return Status(StatusCode::kCancelled, "stopped: another folder failed");
+      SL_ASSIGN_OR_RETURN(CleanedFile cleaned, ReadAndClean(in));
+      SL_RETURN_NOT_OK(curated.Append(cleaned).WithContext(in.manifest_path));
+      SL_RETURN_NOT_OK(quarantine.Append(cleaned).WithContext(in.manifest_path));
+      result->stats.files++;
+      result->stats.counts.Add(cleaned.counts);
+      result->stats.bytes_in += in.bytes;
+      result->files.push_back({in.manifest_path, in.lines, cleaned.counts});
+      progress_->Add(in.bytes);
+    }
+    SL_RETURN_NOT_OK(curated.Close());
+    SL_RETURN_NOT_OK(quarantine.Close());
+    result->outputs = curated.files();
+    result->quarantine = quarantine.file();
+    for (const auto& f : result->outputs) result->stats.bytes_out += f.bytes;
+    result->stats.bytes_out += result->quarantine.bytes;
+    return Status::OK();
+  }
+
+  // Reads a raw file, checks it is the one ingest landed, cleans it and checks that every
+  // line is accounted for.
+  Result<CleanedFile> ReadAndClean(const InputFile& in) {
+    SL_ASSIGN_OR_RETURN(auto buffer, lake_.ReadAll(in.lake_path));
+    std::string_view content(reinterpret_cast<const char*>(buffer->data()),
+                             static_cast<size_t>(buffer->size()));
+    if (static_cast<int64_t>(content.size()) != in.bytes || Sha256::Hex(content) != in.sha256) {
+      return Status::Corrupt("{}: the raw file differs from the one ingest landed (size or "
+                             "sha256 mismatch); the raw zone must not change",
+                             in.lake_path);
+    }
+    CleanedFile cleaned = CleanRawFile(content, in.name, in.manifest_path, config_);
+    const FileCounts& c = cleaned.counts;
+    if (!c.Conserved() || c.lines != in.lines) {
+      return Status::Corrupt(
+          "{}: row conservation failed: {} lines in the manifest, {} read = {} rows + {} "
+          "quarantined + {} duplicates dropped",
+          in.manifest_path, in.lines, c.lines, c.rows, c.quarantined, c.duplicates_dropped);
+    }
+    return cleaned;
+  }
+
+  const storage::Lake& lake_;
+  const std::string& staging_;
+  const TransformConfig& config_;
+  Progress* progress_;
+  std::atomic<bool>* cancelled_;
+};
+
+std::string CuratedVersionId(const ingest::RawManifest& raw, const TransformConfig& config) {
+  Sha256 h;
+  h.Update(fmt::format("format={}\nraw={}\nconfig={}\n", kCuratedFormatVersion,
+                       raw.content_sha256, config.Canonical()));
+  return "c-" + h.HexDigest().substr(0, 16);
+}
+
+// Runs the four folder tasks on `threads` workers, biggest folder first.
+std::array<FolderResult, 4> RunFolders(const storage::Lake& lake, const std::string& staging,
+                                       const Plan& plan, const TransformConfig& config,
+                                       int32_t threads) {
+  int64_t total_bytes = 0;
+  std::vector<int32_t> order = {0, 1, 2, 3};
+  std::array<int64_t, 4> folder_bytes{};
+  for (int32_t f = 0; f < 4; ++f) {
+    for (const auto& in : plan.folders[f]) folder_bytes[f] += in.bytes;
+    total_bytes += folder_bytes[f];
+  }
+  std::sort(order.begin(), order.end(),
+            [&](int32_t a, int32_t b) { return folder_bytes[a] > folder_bytes[b]; });
+
+  Progress progress("transform", total_bytes, "bytes");
+  std::atomic<bool> cancelled{false};
+  std::atomic<int32_t> next{0};
+  std::array<FolderResult, 4> results;
+  auto worker = [&] {
+    FolderTask task(lake, staging, config, &progress, &cancelled);
+    for (int32_t i = next++; i < 4; i = next++) {
+      int32_t f = order[i];
+      results[f] = task.Run(wisdm::kFolders[f], plan.folders[f]);
+      if (!results[f].status.ok()) cancelled = true;
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int32_t t = 0; t < std::clamp(threads, 1, 4); ++t) pool.emplace_back(worker);
+  for (auto& t : pool) t.join();
+  progress.Finish();
+  return results;
+}
+
+nlohmann::json CountsJson(const FileCounts& c) {
+  nlohmann::json by_reason = nlohmann::json::object();
+  for (int32_t r = 0; r < kNumReasons; ++r) {
+    if (c.by_reason[r] > 0) by_reason[std::string(ReasonName(static_cast<Reason>(r)))] = c.by_reason[r];
+  }
+  return {{"lines", c.lines},
+          {"rows", c.rows},
+          {"quarantined", c.quarantined},
+          {"quarantined_by_reason", by_reason},
+          {"duplicates_dropped", c.duplicates_dropped},
+          {"reordered", c.reordered},
+          {"blocks", c.blocks},
+          {"conserved", c.Conserved()}};
+}
+
+nlohmann::json BuildManifest(const TransformSummary& s, const TransformOptions& options,
+                             const Plan& plan, const std::array<FolderResult, 4>& results) {
+  nlohmann::json files = nlohmann::json::array();
+  nlohmann::json outputs = nlohmann::json::array();
+  for (const auto& r : results) {
+    for (const auto& f : r.files) {
+      nlohmann::json j = CountsJson(f.counts);
+      j["path"] = f.path;
+      j["manifest_lines"] = f.manifest_lines;
+      files.push_back(j);
+    }
+    for (const auto& o : r.outputs) {
+      outputs.push_back({{"dataset", kReadings}, {"path", o.path.substr(o.path.find(kReadings))},
+                         {"rows", o.rows}, {"bytes", o.bytes}, {"row_groups", o.row_groups}});
+    }
+    outputs.push_back({{"dataset", kQuarantine},
+                       {"path", r.quarantine.path.substr(r.quarantine.path.find(kQuarantine))},
+                       {"rows", r.quarantine.rows}, {"bytes", r.quarantine.bytes}});
+  }
+  nlohmann::json j = s.ToJson();
+  j["format"] = "sensorlake.curated-manifest/1";
+  j["curated_format_version"] = kCuratedFormatVersion;
+  j["engine_version"] = SENSORLAKE_VERSION;
+  j["config"] = nlohmann::json::parse(options.config.Canonical());
+  j["config_origin"] = options.config_origin;
+  j["schema"] = {{"partitioning", "hive: device=<phone|watch>/sensor=<accel|gyro>"},
+                 {"sort_order", {"subject", "activity", "timestamp_ns"}}};
+  j["files"] = files;
+  j["outputs"] = outputs;
+  j["ignored_inputs"] = plan.ignored;
+  // Timings vary from run to run; the manifest keeps them, the Parquet files do not.
+  return j;
+}
+
+}  // namespace
+
+nlohmann::json TransformSummary::ToJson() const {
+  nlohmann::json folders_json = nlohmann::json::array();
+  for (const auto& f : folders) {
+    nlohmann::json j = CountsJson(f.counts);
+    j["folder"] = f.folder.Name();
+    j["files"] = f.files;
+    j["bytes_in"] = f.bytes_in;
+    j["bytes_out"] = f.bytes_out;
+    j["seconds"] = f.seconds;
+    folders_json.push_back(j);
+  }
+  return {{"raw_version", raw_version},         {"curated_version", curated_version},
+          {"unchanged", unchanged},             {"folders", folders_json},
+          {"totals", CountsJson(totals)},       {"seconds", seconds},
+          {"manifest", manifest_path},          {"curated", curated_path},
+          {"quarantine", quarantine_path}};
+}
+
+std::string TransformSummary::ToTable() const {
+  std::string out = fmt::format("{:<12} {:>10} {:>10} {:>7} {:>11} {:>9} {:>9} {:>7}  {}\n",
+                                "folder", "lines", "rows", "dups", "quarantined", "MB in",
+                                "MB out", "sec", "quarantined by reason");
+  auto line = [&](std::string_view name, const FileCounts& c, int64_t in, int64_t outb,
+                  double secs) {
+    std::string reasons;
+    for (int32_t r = 0; r < kNumReasons; ++r) {
+      if (c.by_reason[r] == 0) continue;
+      if (!reasons.empty()) reasons += ", ";
+      reasons += fmt::format("{} {}", ReasonName(static_cast<Reason>(r)), c.by_reason[r]);
+    }
+    out += fmt::format("{:<12} {:>10} {:>10} {:>7} {:>11} {:>9.1f} {:>9.1f} {:>7.1f}  {}\n", name,
+                       c.lines, c.rows, c.duplicates_dropped, c.quarantined, in / 1e6, outb / 1e6,
+                       secs, reasons.empty() ? "-" : reasons);
+  };
+  int64_t in = 0, outb = 0;
+  for (const auto& f : folders) {
+    line(f.folder.Name(), f.counts, f.bytes_in, f.bytes_out, f.seconds);
+    in += f.bytes_in;
+    outb += f.bytes_out;
+  }
+  line("total", totals, in, outb, seconds);
+  return out;
+}
+
+Result<TransformSummary> RunTransform(const storage::Lake& lake, const TransformOptions& options) {
+  auto start = Clock::now();
+  SL_ASSIGN_OR_RETURN(auto lock, storage::LakeLock::Acquire(lake, "curated", "transform"));
+  std::string raw_version = options.dataset_version;
+  if (raw_version.empty()) {
+    SL_ASSIGN_OR_RETURN(raw_version, ingest::LatestRawVersion(lake));
+  }
+  SL_ASSIGN_OR_RETURN(ingest::RawManifest raw, ingest::ReadRawManifest(lake, raw_version));
+
+  storage::VersionedZone zone(lake, kZone);
+  TransformSummary summary;
+  summary.raw_version = raw_version;
+  summary.curated_version = CuratedVersionId(raw, options.config);
+  summary.manifest_path = zone.ManifestPath(summary.curated_version);
+  summary.curated_path = storage::JoinPath(kZone, kReadings);
+  summary.quarantine_path = storage::JoinPath(kZone, kQuarantine);
+  for (int32_t f = 0; f < 4; ++f) summary.folders[f].folder = wisdm::kFolders[f];
+
+  SL_RETURN_NOT_OK(zone.RemoveStaging());  // remains of a crashed run, if any
+  SL_ASSIGN_OR_RETURN(bool exists, zone.HasVersion(summary.curated_version));
+  if (exists) {
+    // Same raw input, same config, same engine format: the output would be identical.
+    SL_ASSIGN_OR_RETURN(auto current, zone.CurrentVersion());
+    if (current != summary.curated_version) {
+      SL_RETURN_NOT_OK(zone.Publish(summary.curated_version, {kReadings, kQuarantine}));
+    }
+    SL_ASSIGN_OR_RETURN(std::string text, lake.ReadText(summary.manifest_path));
+    auto previous = nlohmann::json::parse(text, nullptr, false);
+    summary.unchanged = true;
+    summary.seconds = SecondsSince(start);
+    if (!previous.is_discarded() && previous.contains("totals")) {
+      summary.totals.lines = previous["totals"].value("lines", int64_t{0});
+      summary.totals.rows = previous["totals"].value("rows", int64_t{0});
+      summary.totals.quarantined = previous["totals"].value("quarantined", int64_t{0});
+      summary.totals.duplicates_dropped = previous["totals"].value("duplicates_dropped", int64_t{0});
+    }
+    return summary;
+  }
+
+  SL_ASSIGN_OR_RETURN(Plan plan, PlanInputs(lake, raw));
+  int64_t n_inputs = 0;
+  for (const auto& files : plan.folders) n_inputs += static_cast<int64_t>(files.size());
+  if (n_inputs == 0) {
+    return Status::Invalid("raw version {} holds no raw sensor files (raw/<device>/<sensor>/"
+                           "data_<subject>_<sensor>_<device>.txt)",
+                           raw_version);
+  }
+  SL_ASSIGN_OR_RETURN(std::string staging, zone.CreateStaging(summary.curated_version));
+  int32_t threads = options.threads > 0 ? options.threads
+                                        : static_cast<int32_t>(std::thread::hardware_concurrency());
+  auto results = RunFolders(lake, staging, plan, options.config, threads);
+
+  Status failed;
+  for (const auto& r : results) {
+    if (!r.status.ok() && (failed.ok() || failed.code() == StatusCode::kCancelled)) failed = r.status;
+  }
+  if (!failed.ok()) {
+    (void)lake.DeleteDir(staging);  // never leave a half-written version behind
+    return failed;
+  }
+  for (int32_t f = 0; f < 4; ++f) {
+    summary.folders[f] = results[f].stats;
+    summary.totals.Add(results[f].stats.counts);
+  }
+  if (!summary.totals.Conserved()) {
+    (void)lake.DeleteDir(staging);
+    return Status::Corrupt("row conservation failed for the run: {} lines != {} rows + {} "
+                           "quarantined + {} duplicates",
+                           summary.totals.lines, summary.totals.rows, summary.totals.quarantined,
+                           summary.totals.duplicates_dropped);
+  }
+  summary.seconds = SecondsSince(start);
+  nlohmann::json manifest = BuildManifest(summary, options, plan, results);
+  Status st = zone.Commit(staging, summary.curated_version, manifest.dump(2));
+  if (!st.ok()) {
+    (void)lake.DeleteDir(staging);
+    return st;
+  }
+  SL_RETURN_NOT_OK(zone.Publish(summary.curated_version, {kReadings, kQuarantine}));
+  SL_RETURN_NOT_OK(zone.PruneOldVersions(/*keep_previous=*/1));
+  summary.seconds = SecondsSince(start);
+  return summary;
+}
+
+}  // namespace sensorlake::transform
