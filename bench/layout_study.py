@@ -88,8 +88,9 @@ def measure(root, subjects):
                     continue
                 read += sum(rg.column(c).total_compressed_size for c in range(rg.num_columns))
         shares.append(read / total)
-    answer = duckdb.sql(f"""SELECT count(*), round(sum(x), 3) FROM read_parquet('{root}/*/*/*.parquet')
-                            WHERE subject = {subjects[0]} AND activity = 'B'""").fetchone()
+    with duckdb.connect() as con:
+        answer = con.execute(f"""SELECT count(*), round(sum(x), 3) FROM read_parquet('{root}/*/*/*.parquet')
+                                 WHERE subject = {subjects[0]} AND activity = 'B'""").fetchall()[0]
     return total, sum(shares) / len(shares), answer
 
 

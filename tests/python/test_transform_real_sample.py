@@ -10,6 +10,12 @@ import pyarrow.parquet as pq
 from conftest import REAL_SAMPLE
 
 
+def query(sql):
+    """Runs SQL on a fresh DuckDB connection and returns all rows."""
+    with duckdb.connect() as con:
+        return con.execute(sql).fetchall()
+
+
 def raw_lines():
     """Every raw line of the sample: (device, sensor, subject, activity, ts, x, y, z texts)."""
     for path in sorted((REAL_SAMPLE / "raw").glob("*/*/data_*.txt")):
@@ -57,10 +63,10 @@ def test_every_value_equals_the_raw_text_as_float32(real_sample_lake):
 def test_counts_per_subject_and_activity_equal_raw_line_counts(real_sample_lake):
     lake, _ = real_sample_lake
     want = collections.Counter((d, s, subj, act) for d, s, subj, act, *_ in raw_lines())
-    rows = duckdb.sql(f"""
+    rows = query(f"""
         SELECT device, sensor, subject, activity::VARCHAR, count(*)
         FROM read_parquet('{lake}/curated/sensor_readings/*/*/*.parquet', hive_partitioning=true)
-        GROUP BY ALL""").fetchall()
+        GROUP BY ALL""")
     got = {(d, s, subj, act): n for d, s, subj, act, n in rows}
     assert got == dict(want)
 
@@ -70,9 +76,9 @@ def test_pyarrow_and_duckdb_agree(real_sample_lake):
     t = curated_table(lake)
     pa_sum = (t.num_rows, float(np.sum(t["x"].to_numpy(), dtype=np.float64)),
               int(np.sum(t["timestamp_ns"].to_numpy() % 1000003)))
-    db = duckdb.sql(f"""
+    db = query(f"""
         SELECT count(*), sum(x::DOUBLE), sum(timestamp_ns % 1000003)
-        FROM read_parquet('{lake}/curated/sensor_readings/*/*/*.parquet')""").fetchone()
+        FROM read_parquet('{lake}/curated/sensor_readings/*/*/*.parquet')""")[0]
     assert db[0] == pa_sum[0]
     assert abs(db[1] - pa_sum[1]) < 1e-6 * max(1.0, abs(pa_sum[1]))
     assert int(db[2]) == pa_sum[2]
