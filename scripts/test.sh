@@ -5,6 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 preset="${1:-release}"
 
+echo "== clang-format (the style is enforced: run make format to fix) =="
+find src include bench -name '*.h' -o -name '*.cc' | xargs clang-format --dry-run --Werror
+
 echo "== ctest (GoogleTest) =="
 ctest --preset "$preset"
 

@@ -58,9 +58,8 @@ void Progress::Print(bool final) {
     int filled = static_cast<int>(frac * width);
     std::string bar(filled, '#');
     bar.append(width - filled, '.');
-    fmt::print(stderr, "\r{:<10} [{}] {:5.1f}% {} / {} {}  {}  {:.1f}s{}", label_, bar,
-               frac * 100, amount(done), amount(total_), bytes ? "" : unit_, rate, secs,
-               final ? "\n" : "");
+    fmt::print(stderr, "\r{:<10} [{}] {:5.1f}% {} / {} {}  {}  {:.1f}s{}", label_, bar, frac * 100,
+               amount(done), amount(total_), bytes ? "" : unit_, rate, secs, final ? "\n" : "");
   } else {
     fmt::print(stderr, "{}: {:5.1f}% {} / {} {} {} {:.1f}s\n", label_, frac * 100, amount(done),
                amount(total_), bytes ? "" : unit_, rate, secs);

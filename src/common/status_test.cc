@@ -58,10 +58,10 @@ TEST(StatusTest, ArrowStatusesMapToOurCodes) {
 
 TEST(StatusTest, EveryErrorCodeHasADistinctNonZeroExitCode) {
   std::set<int> seen;
-  for (auto c : {StatusCode::kInvalid, StatusCode::kNotFound, StatusCode::kAlreadyExists,
-                 StatusCode::kIOError, StatusCode::kCorrupt, StatusCode::kBusy,
-                 StatusCode::kRefused, StatusCode::kNotImplemented, StatusCode::kCancelled,
-                 StatusCode::kInternal}) {
+  for (auto c :
+       {StatusCode::kInvalid, StatusCode::kNotFound, StatusCode::kAlreadyExists,
+        StatusCode::kIOError, StatusCode::kCorrupt, StatusCode::kBusy, StatusCode::kRefused,
+        StatusCode::kNotImplemented, StatusCode::kCancelled, StatusCode::kInternal}) {
     int code = ExitCodeFor(c);
     EXPECT_NE(code, 0);
     EXPECT_NE(code, 2) << "2 is reserved for usage errors";

@@ -11,14 +11,26 @@
 namespace sensorlake::generate {
 namespace {
 
-constexpr std::array<std::string_view, kNumFaultKinds> kKindNames = {
-    "duplicate_stream", "microsecond_clock", "crlf",
-    "truncated_last_line", "empty_file", "stuck",
-    "clipped", "scaled", "malformed",
-    "wrong_field_count", "non_numeric", "nan",
-    "unknown_activity", "subject_mismatch", "bad_subject",
-    "bad_timestamp", "out_of_bounds", "duplicate_row",
-    "conflicting_duplicate", "out_of_order"};
+constexpr std::array<std::string_view, kNumFaultKinds> kKindNames = {"duplicate_stream",
+                                                                     "microsecond_clock",
+                                                                     "crlf",
+                                                                     "truncated_last_line",
+                                                                     "empty_file",
+                                                                     "stuck",
+                                                                     "clipped",
+                                                                     "scaled",
+                                                                     "malformed",
+                                                                     "wrong_field_count",
+                                                                     "non_numeric",
+                                                                     "nan",
+                                                                     "unknown_activity",
+                                                                     "subject_mismatch",
+                                                                     "bad_subject",
+                                                                     "bad_timestamp",
+                                                                     "out_of_bounds",
+                                                                     "duplicate_row",
+                                                                     "conflicting_duplicate",
+                                                                     "out_of_order"};
 
 constexpr double kMaxLineRate = 0.05;      // per kind
 constexpr double kMaxTotalLineRate = 0.1;  // all kinds: leaves room for clean neighbours
@@ -48,9 +60,10 @@ Result<double> ParseAmount(FaultKind kind, std::string_view item, std::string_vi
                              FaultKindName(kind), kMaxLineRate);
     }
   } else if (v < 0 || v > kMaxCount || v != std::floor(v)) {
-    return Status::Invalid("--faults item '{}': {} is a count over the dataset, expected an "
-                           "integer 0..{}",
-                           item, FaultKindName(kind), kMaxCount);
+    return Status::Invalid(
+        "--faults item '{}': {} is a count over the dataset, expected an "
+        "integer 0..{}",
+        item, FaultKindName(kind), kMaxCount);
   }
   return v;
 }
@@ -86,9 +99,10 @@ Status PlaceFileFaults(const DatasetPlan& plan, const FaultSpec& spec, Rng* rng,
   std::vector<uint8_t> used(out->size(), 0);
   auto has_lines = [&](int32_t f) { return plan.FileLines(f / 4, f % 4) > 0; };
   auto fail = [&](FaultKind k) {
-    return Status::Invalid("--faults: cannot place {} {} fault(s): the dataset has {} files and "
-                           "each takes at most one file-level fault",
-                           spec.Amount(k), FaultKindName(k), files);
+    return Status::Invalid(
+        "--faults: cannot place {} {} fault(s): the dataset has {} files and "
+        "each takes at most one file-level fault",
+        spec.Amount(k), FaultKindName(k), files);
   };
   for (int64_t i = 0; i < static_cast<int64_t>(spec.Amount(FaultKind::kDuplicateStream)); ++i) {
     int32_t target = PickFile(rng, used, has_lines);
@@ -106,10 +120,10 @@ Status PlaceFileFaults(const DatasetPlan& plan, const FaultSpec& spec, Rng* rng,
     FaultKind kind;
     bool FileFaults::*field;
   };
-  for (Flag flag : {Flag{FaultKind::kEmptyFile, &FileFaults::empty},
-                    Flag{FaultKind::kCrlf, &FileFaults::crlf},
-                    Flag{FaultKind::kMicrosecondClock, &FileFaults::microsecond},
-                    Flag{FaultKind::kTruncatedLastLine, &FileFaults::truncated}}) {
+  for (Flag flag :
+       {Flag{FaultKind::kEmptyFile, &FileFaults::empty}, Flag{FaultKind::kCrlf, &FileFaults::crlf},
+        Flag{FaultKind::kMicrosecondClock, &FileFaults::microsecond},
+        Flag{FaultKind::kTruncatedLastLine, &FileFaults::truncated}}) {
     for (int64_t i = 0; i < static_cast<int64_t>(spec.Amount(flag.kind)); ++i) {
       int32_t f = PickFile(rng, used, has_lines);
       if (f < 0) return fail(flag.kind);
@@ -150,9 +164,10 @@ Status PlaceRunFaults(const DatasetPlan& plan, const FaultSpec& spec, Rng* rng,
         placed = true;
       }
       if (!placed) {
-        return Status::Invalid("--faults: cannot place {} {} run(s): too few activity blocks of "
-                               "3 or more lines at this scale (lower the count or raise --scale)",
-                               spec.Amount(kind), FaultKindName(kind));
+        return Status::Invalid(
+            "--faults: cannot place {} {} run(s): too few activity blocks of "
+            "3 or more lines at this scale (lower the count or raise --scale)",
+            spec.Amount(kind), FaultKindName(kind));
       }
     }
   }
@@ -182,9 +197,12 @@ Result<FaultKind> ParseFaultKind(std::string_view name) {
 
 double FaultSpec::DefaultAmount(FaultKind k) {
   switch (ScopeOf(k)) {
-    case FaultScope::kFile: return 1;
-    case FaultScope::kRun: return k == FaultKind::kScaled ? 1 : 2;
-    case FaultScope::kLine: return 0.0001;
+    case FaultScope::kFile:
+      return 1;
+    case FaultScope::kRun:
+      return k == FaultKind::kScaled ? 1 : 2;
+    case FaultScope::kLine:
+      return 0.0001;
   }
   return 0;
 }
@@ -260,7 +278,8 @@ std::vector<LineFault> PlanLineFaults(const DatasetPlan& plan, const FaultSpec& 
   if (!file.LineFaultsAllowed() || n < 3) return faults;
   const ActivityCounts& counts = plan.FileCounts(subject_index, folder_index);
   std::array<int64_t, wisdm::kNumActivities + 1> block_start{};
-  for (int32_t a = 0; a < wisdm::kNumActivities; ++a) block_start[a + 1] = block_start[a] + counts[a];
+  for (int32_t a = 0; a < wisdm::kNumActivities; ++a)
+    block_start[a + 1] = block_start[a] + counts[a];
 
   std::vector<uint8_t> used(static_cast<size_t>(n), 0);
   used[n - 1] = 1;  // the last line is truncated_last_line's
@@ -284,8 +303,8 @@ std::vector<LineFault> PlanLineFaults(const DatasetPlan& plan, const FaultSpec& 
     FaultKind kind = static_cast<FaultKind>(k);
     if (ScopeOf(kind) != FaultScope::kLine || spec.Amount(kind) <= 0) continue;
     double expected = spec.Amount(kind) * static_cast<double>(n);
-    int64_t count = static_cast<int64_t>(expected) +
-                    (rng.Uniform() < expected - std::floor(expected) ? 1 : 0);
+    int64_t count =
+        static_cast<int64_t>(expected) + (rng.Uniform() < expected - std::floor(expected) ? 1 : 0);
     int64_t span = IsPairFault(kind) ? 2 : 1;
     for (int64_t c = 0; c < count; ++c) {
       for (int32_t attempt = 0; attempt < 64; ++attempt) {

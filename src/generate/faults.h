@@ -30,9 +30,7 @@ struct FileFaults {
   std::vector<RunFault> runs;
   // Line faults go everywhere except into the files of a duplicated stream (so the two
   // stay identical but for the subject) and into empty files.
-  bool LineFaultsAllowed() const {
-    return source_subject_index < 0 && !duplicate_source && !empty;
-  }
+  bool LineFaultsAllowed() const { return source_subject_index < 0 && !duplicate_source && !empty; }
 };
 
 Result<std::vector<FileFaults>> PlanDatasetFaults(const DatasetPlan& plan, const FaultSpec& spec);

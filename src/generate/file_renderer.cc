@@ -26,26 +26,46 @@ struct Expectation {
 
 Expectation ExpectationOf(FaultKind kind) {
   switch (kind) {
-    case FaultKind::kDuplicateStream: return {"flag", nullptr, "duplicate_stream"};
-    case FaultKind::kMicrosecondClock: return {"flag", nullptr, "timestamp_resolution"};
-    case FaultKind::kCrlf: return {"accept", nullptr, nullptr};
-    case FaultKind::kTruncatedLastLine: return {"quarantine", "truncated_last_line", nullptr};
-    case FaultKind::kEmptyFile: return {"flag", nullptr, "empty_file"};
-    case FaultKind::kStuck: return {"flag", nullptr, "stuck_values"};
-    case FaultKind::kClipped: return {"flag", nullptr, "clipped_values"};
-    case FaultKind::kScaled: return {"flag", nullptr, "scaled_values"};
-    case FaultKind::kMalformed: return {"quarantine", "malformed_line", nullptr};
-    case FaultKind::kWrongFieldCount: return {"quarantine", "wrong_field_count", nullptr};
-    case FaultKind::kNonNumeric: return {"quarantine", "non_numeric_value", nullptr};
-    case FaultKind::kNan: return {"quarantine", "non_finite_value", nullptr};
-    case FaultKind::kUnknownActivity: return {"quarantine", "unknown_activity", nullptr};
-    case FaultKind::kSubjectMismatch: return {"quarantine", "subject_mismatch", nullptr};
-    case FaultKind::kBadSubject: return {"quarantine", "bad_subject", nullptr};
-    case FaultKind::kBadTimestamp: return {"quarantine", "bad_timestamp", nullptr};
-    case FaultKind::kOutOfBounds: return {"quarantine", "value_out_of_bounds", nullptr};
-    case FaultKind::kDuplicateRow: return {"drop_duplicate", nullptr, nullptr};
-    case FaultKind::kConflictingDuplicate: return {"quarantine", "conflicting_duplicate", nullptr};
-    case FaultKind::kOutOfOrder: return {"reorder", nullptr, nullptr};
+    case FaultKind::kDuplicateStream:
+      return {"flag", nullptr, "duplicate_stream"};
+    case FaultKind::kMicrosecondClock:
+      return {"flag", nullptr, "timestamp_resolution"};
+    case FaultKind::kCrlf:
+      return {"accept", nullptr, nullptr};
+    case FaultKind::kTruncatedLastLine:
+      return {"quarantine", "truncated_last_line", nullptr};
+    case FaultKind::kEmptyFile:
+      return {"flag", nullptr, "empty_file"};
+    case FaultKind::kStuck:
+      return {"flag", nullptr, "stuck_values"};
+    case FaultKind::kClipped:
+      return {"flag", nullptr, "clipped_values"};
+    case FaultKind::kScaled:
+      return {"flag", nullptr, "scaled_values"};
+    case FaultKind::kMalformed:
+      return {"quarantine", "malformed_line", nullptr};
+    case FaultKind::kWrongFieldCount:
+      return {"quarantine", "wrong_field_count", nullptr};
+    case FaultKind::kNonNumeric:
+      return {"quarantine", "non_numeric_value", nullptr};
+    case FaultKind::kNan:
+      return {"quarantine", "non_finite_value", nullptr};
+    case FaultKind::kUnknownActivity:
+      return {"quarantine", "unknown_activity", nullptr};
+    case FaultKind::kSubjectMismatch:
+      return {"quarantine", "subject_mismatch", nullptr};
+    case FaultKind::kBadSubject:
+      return {"quarantine", "bad_subject", nullptr};
+    case FaultKind::kBadTimestamp:
+      return {"quarantine", "bad_timestamp", nullptr};
+    case FaultKind::kOutOfBounds:
+      return {"quarantine", "value_out_of_bounds", nullptr};
+    case FaultKind::kDuplicateRow:
+      return {"drop_duplicate", nullptr, nullptr};
+    case FaultKind::kConflictingDuplicate:
+      return {"quarantine", "conflicting_duplicate", nullptr};
+    case FaultKind::kOutOfOrder:
+      return {"reorder", nullptr, nullptr};
   }
   return {"flag", nullptr, nullptr};
 }
@@ -74,8 +94,7 @@ class Renderer {
         subject_index_(subject_index),
         folder_index_(folder_index),
         folder_(wisdm::kFolders[folder_index]),
-        data_index_(faults.source_subject_index >= 0 ? faults.source_subject_index
-                                                     : subject_index),
+        data_index_(faults.source_subject_index >= 0 ? faults.source_subject_index : subject_index),
         subject_field_(std::to_string(plan.SubjectId(subject_index))),
         eol_(faults.crlf ? "\r\n" : "\n"),
         rel_path_(wisdm::RawFileName{plan.SubjectId(subject_index), folder_}.RelativePath()),
@@ -109,7 +128,7 @@ class Renderer {
   Fields FieldsOf(char activity, const Reading& r) const;
   // Appends a faults.jsonl record; `lines` are 1-based line numbers (empty: whole file).
   Json& Record(FaultKind kind, std::optional<int32_t> activity, std::string detail,
-                         std::vector<int64_t> lines = {});
+               std::vector<int64_t> lines = {});
 
   const DatasetPlan& plan_;
   const FaultSpec& spec_;
@@ -138,14 +157,15 @@ Result<RenderedFile> Renderer::Run() {
   if (faults_.empty) {
     if (progress_) progress_(total_lines_);
     Record(FaultKind::kEmptyFile, std::nullopt,
-           fmt::format("0 bytes instead of {} lines", total_lines_))["lines_removed"] = total_lines_;
+           fmt::format("0 bytes instead of {} lines", total_lines_))["lines_removed"] =
+        total_lines_;
     return std::move(result_);
   }
   if (faults_.source_subject_index >= 0) {
     auto source = wisdm::RawFileName{plan_.SubjectId(data_index_), folder_};
     Json& j = Record(FaultKind::kDuplicateStream, std::nullopt,
-                               fmt::format("the stream of subject {} under subject {}",
-                                           plan_.SubjectId(data_index_), subject_field_));
+                     fmt::format("the stream of subject {} under subject {}",
+                                 plan_.SubjectId(data_index_), subject_field_));
     j["source_subject"] = plan_.SubjectId(data_index_);
     j["source_file"] = source.RelativePath();
   }
@@ -191,8 +211,8 @@ Status Renderer::RenderBlock(int32_t a, std::vector<Reading>* block, int64_t bas
       text.resize(text.size() - 1 - cut);
       AppendText(text, /*newline=*/false);
       Record(FaultKind::kTruncatedLastLine, a,
-             fmt::format("last line cut {} chars before its end, without ';' or newline",
-                         cut + 1), {line_})["text"] = text;
+             fmt::format("last line cut {} chars before its end, without ';' or newline", cut + 1),
+             {line_})["text"] = text;
       ++j;
     } else if (next_fault_ < line_faults_.size() && line_faults_[next_fault_].index == index) {
       j += static_cast<size_t>(RenderLineFault(line_faults_[next_fault_++].kind, a, *block, j));
@@ -218,8 +238,7 @@ std::optional<Renderer::PendingRun> Renderer::ApplyRuns(int32_t a, std::vector<R
       const Reading held = *begin;
       for (auto it = begin; it != end; ++it) it->x = held.x, it->y = held.y, it->z = held.z;
       Json& j = Record(run.kind, a,
-                                 fmt::format("{} readings repeat one value: the sensor hung",
-                                             run.length));
+                       fmt::format("{} readings repeat one value: the sensor hung", run.length));
       // As written in the file, so a reader can compare text.
       j["values"] = {wisdm::FormatJavaFloat(held.x), wisdm::FormatJavaFloat(held.y),
                      wisdm::FormatJavaFloat(held.z)};
@@ -240,8 +259,7 @@ std::optional<Renderer::PendingRun> Renderer::ApplyRuns(int32_t a, std::vector<R
           ++clipped;
         }
       }
-      Json& j = Record(run.kind, a,
-                                 fmt::format("values saturate at +-{}", level));
+      Json& j = Record(run.kind, a, fmt::format("values saturate at +-{}", level));
       j["clip_level"] = level;
       j["clipped_values"] = clipped;
     } else {
@@ -252,10 +270,10 @@ std::optional<Renderer::PendingRun> Renderer::ApplyRuns(int32_t a, std::vector<R
         it->y = static_cast<float>(it->y * factor);
         it->z = static_cast<float>(it->z * factor);
       }
-      Json& j = Record(
-          run.kind, a,
-          accel ? "values in g instead of m/s^2 (divided by 9.80665)"
-                : "values converted from degrees a second time (multiplied by pi/180)");
+      Json& j =
+          Record(run.kind, a,
+                 accel ? "values in g instead of m/s^2 (divided by 9.80665)"
+                       : "values converted from degrees a second time (multiplied by pi/180)");
       j["factor"] = factor;
     }
     return pending;
@@ -270,8 +288,8 @@ int64_t Renderer::RenderLineFault(FaultKind kind, int32_t a, const std::vector<R
   if (kind == FaultKind::kDuplicateRow) {
     AppendReading(act, r, subject_field_);
     AppendReading(act, r, subject_field_);
-    Record(kind, a, fmt::format("line {} repeated exactly", line_ - 1),
-           {line_})["original_line"] = line_ - 1;
+    Record(kind, a, fmt::format("line {} repeated exactly", line_ - 1), {line_})["original_line"] =
+        line_ - 1;
     return 1;
   }
   if (kind == FaultKind::kConflictingDuplicate) {
@@ -289,8 +307,7 @@ int64_t Renderer::RenderLineFault(FaultKind kind, int32_t a, const std::vector<R
   if (kind == FaultKind::kOutOfOrder) {
     AppendReading(act, block[j + 1], subject_field_);
     AppendReading(act, r, subject_field_);
-    Record(kind, a,
-           fmt::format("timestamp {} comes before {}", block[j + 1].ts, r.ts),
+    Record(kind, a, fmt::format("timestamp {} comes before {}", block[j + 1].ts, r.ts),
            {line_ - 1, line_});
     return 2;
   }
@@ -338,8 +355,7 @@ std::string Renderer::WrongFieldCount(Fields* f, std::string* detail) {
   }
   if (variant == 1) {
     *detail = "7 fields: an extra value";
-    return fmt::format("{},{},{},{},{},{},0.0;", f->subject, f->activity, f->ts, f->x, f->y,
-                       f->z);
+    return fmt::format("{},{},{},{},{},{},0.0;", f->subject, f->activity, f->ts, f->x, f->y, f->z);
   }
   f->x[f->x.find('.')] = ',';  // Float.toString always writes a '.'
   *detail = "7 fields: a decimal comma in x";
@@ -360,11 +376,11 @@ std::string Renderer::BadField(FaultKind kind, char act, const Reading& r, Field
   switch (kind) {
     case FaultKind::kNonNumeric:
       *f->Value(axis) = kText[rng_.Below(kText.size())];
-      *detail = fmt::format("{} is '{}'", "xyz"[axis], *f->Value(axis));
+      *detail = fmt::format("{} is '{}'", "xyz"[axis], *f -> Value(axis));
       break;
     case FaultKind::kNan:
       *f->Value(axis) = kNonFinite[pick % 3];
-      *detail = fmt::format("{} is '{}'", "xyz"[axis], *f->Value(axis));
+      *detail = fmt::format("{} is '{}'", "xyz"[axis], *f -> Value(axis));
       break;
     case FaultKind::kUnknownActivity:
       f->activity = std::string(1, "NZTa"[pick]);
@@ -392,7 +408,7 @@ std::string Renderer::BadField(FaultKind kind, char act, const Reading& r, Field
       bool accel = folder_.sensor == wisdm::Sensor::kAccel;
       float v = (accel ? kAccelBeyond : kGyroBeyond)[pick] * (rng_.Below(2) ? 1.0f : -1.0f);
       *f->Value(axis) = wisdm::FormatJavaFloat(v);
-      *detail = fmt::format("{} = {}: beyond any {} range", "xyz"[axis], *f->Value(axis),
+      *detail = fmt::format("{} = {}: beyond any {} range", "xyz"[axis], *f -> Value(axis),
                             wisdm::SensorName(folder_.sensor));
       break;
     }
@@ -403,8 +419,12 @@ std::string Renderer::BadField(FaultKind kind, char act, const Reading& r, Field
 }
 
 Fields Renderer::FieldsOf(char act, const Reading& r) const {
-  return {subject_field_, std::string(1, act), std::to_string(r.ts), wisdm::FormatJavaFloat(r.x),
-          wisdm::FormatJavaFloat(r.y), wisdm::FormatJavaFloat(r.z)};
+  return {subject_field_,
+          std::string(1, act),
+          std::to_string(r.ts),
+          wisdm::FormatJavaFloat(r.x),
+          wisdm::FormatJavaFloat(r.y),
+          wisdm::FormatJavaFloat(r.z)};
 }
 
 // The hot path: one clean line straight into the buffer.
@@ -444,16 +464,16 @@ Status Renderer::MaybeFlush(bool force) {
   return st;
 }
 
-Json& Renderer::Record(FaultKind kind, std::optional<int32_t> activity,
-                                 std::string detail, std::vector<int64_t> lines) {
+Json& Renderer::Record(FaultKind kind, std::optional<int32_t> activity, std::string detail,
+                       std::vector<int64_t> lines) {
   Expectation e = ExpectationOf(kind);
   Json j = {
       {"kind", std::string(FaultKindName(kind))},
       {"file", rel_path_},
       {"subject", plan_.SubjectId(subject_index_)},
       {"folder", folder_.Name()},
-      {"activity", activity ? Json(std::string(1, wisdm::kActivityCodes[*activity]))
-                            : Json(nullptr)},
+      {"activity",
+       activity ? Json(std::string(1, wisdm::kActivityCodes[*activity])) : Json(nullptr)},
       {"line", lines.empty() ? Json(nullptr) : Json(lines.front())},
       {"last_line", lines.empty() ? Json(nullptr) : Json(lines.back())},
       {"lines", lines},

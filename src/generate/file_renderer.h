@@ -18,7 +18,7 @@ namespace sensorlake::generate {
 struct RenderedFile {
   int64_t lines = 0;
   int64_t bytes = 0;
-  ActivityCounts lines_written{};  // physical lines per activity block, faults included
+  ActivityCounts lines_written{};              // physical lines per activity block, faults included
   std::vector<nlohmann::ordered_json> faults;  // faults.jsonl records, in line order
 };
 

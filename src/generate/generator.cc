@@ -77,7 +77,8 @@ class AtomicFile {
   Status Commit() {
     int fd = fd_;
     fd_ = -1;
-    if (::close(fd) != 0) return Status::IOError("cannot close {}: {}", tmp_.string(), strerror(errno));
+    if (::close(fd) != 0)
+      return Status::IOError("cannot close {}: {}", tmp_.string(), strerror(errno));
     if (::rename(tmp_.c_str(), path_.c_str()) != 0) {
       return Status::IOError("cannot rename {} to {}: {}", tmp_.string(), path_.string(),
                              strerror(errno));
@@ -126,14 +127,16 @@ Status PrepareOutput(const fs::path& out, bool force) {
       for (const auto& entry : fs::directory_iterator(dir, ec)) {
         if (entry.is_regular_file(ec) && IsOurs(entry.path().filename().string())) {
           fs::remove(entry.path(), ec);
-          if (ec) return Status::IOError("cannot remove {}: {}", entry.path().string(), ec.message());
+          if (ec)
+            return Status::IOError("cannot remove {}: {}", entry.path().string(), ec.message());
         }
       }
     }
   }
   for (const wisdm::Folder& folder : wisdm::kFolders) {
     fs::create_directories(raw / folder.Name(), ec);
-    if (ec) return Status::IOError("cannot create {}: {}", (raw / folder.Name()).string(), ec.message());
+    if (ec)
+      return Status::IOError("cannot create {}: {}", (raw / folder.Name()).string(), ec.message());
   }
   return Status::OK();
 }
@@ -148,10 +151,10 @@ Result<std::vector<int32_t>> ResolveSubjects(const DatasetPlan& plan,
   for (int32_t id : ids) {
     int32_t index = plan.SubjectIndex(id);
     if (index < 0) {
-      return Status::Invalid("--subjects: subject {} is not in a dataset of scale {} (subjects "
-                             "{}..{})",
-                             id, plan.scale(), plan.SubjectId(0),
-                             plan.SubjectId(plan.num_subjects() - 1));
+      return Status::Invalid(
+          "--subjects: subject {} is not in a dataset of scale {} (subjects "
+          "{}..{})",
+          id, plan.scale(), plan.SubjectId(0), plan.SubjectId(plan.num_subjects() - 1));
     }
     out.push_back(index);
   }
@@ -167,7 +170,10 @@ class Runner {
  public:
   Runner(const GenerateOptions& options, const DatasetPlan& plan,
          const std::vector<FileFaults>& faults, std::vector<Task> tasks)
-      : options_(options), plan_(plan), faults_(faults), tasks_(std::move(tasks)),
+      : options_(options),
+        plan_(plan),
+        faults_(faults),
+        tasks_(std::move(tasks)),
         results_(tasks_.size()) {}
 
   // Renders every task on a small pool. Files are independent and every random choice is
@@ -205,11 +211,11 @@ class Runner {
     AtomicFile file(fs::path(options_.out_dir) / name.RelativePath());
     SL_RETURN_NOT_OK(file.Open());
     const FileFaults& ff = faults_[static_cast<size_t>(t.subject_index) * 4 + t.folder_index];
-    SL_ASSIGN_OR_RETURN(
-        RenderedFile rendered,
-        RenderFile(plan_, options_.faults, ff, t.subject_index, t.folder_index,
-                   [this](int64_t lines) { progress_->Add(lines); },
-                   [&file](std::string_view chunk) { return file.Write(chunk); }));
+    SL_ASSIGN_OR_RETURN(RenderedFile rendered,
+                        RenderFile(
+                            plan_, options_.faults, ff, t.subject_index, t.folder_index,
+                            [this](int64_t lines) { progress_->Add(lines); },
+                            [&file](std::string_view chunk) { return file.Write(chunk); }));
     SL_RETURN_NOT_OK(file.Commit());
     return rendered;
   }
@@ -252,9 +258,10 @@ Result<std::vector<int32_t>> ParseSubjectList(std::string_view list) {
   std::vector<int32_t> out;
   if (Trim(list).empty()) return Status::Invalid("--subjects is empty");
   auto bad = [](std::string_view item) {
-    return Status::Invalid("--subjects: '{}' is not a subject id or range (e.g. 1600,1601 or "
-                           "1600-1605)",
-                           item);
+    return Status::Invalid(
+        "--subjects: '{}' is not a subject id or range (e.g. 1600,1601 or "
+        "1600-1605)",
+        item);
   };
   while (!list.empty()) {
     size_t comma = list.find(',');
@@ -313,8 +320,9 @@ Result<GenerateSummary> Generate(const GenerateOptions& o) {
       planned_total += plan.FileLines(s, f);
     }
   }
-  int32_t threads = o.threads > 0 ? o.threads
-                                  : static_cast<int32_t>(std::max(1u, std::thread::hardware_concurrency()));
+  int32_t threads = o.threads > 0
+                        ? o.threads
+                        : static_cast<int32_t>(std::max(1u, std::thread::hardware_concurrency()));
   Runner runner(o, plan, faults, tasks);
   {
     Progress progress("generate", planned_total, "lines");
@@ -339,10 +347,9 @@ Result<GenerateSummary> Generate(const GenerateOptions& o) {
   }
   fs::path out(o.out_dir);
   SL_RETURN_NOT_OK(WriteWholeFile(out / "faults.jsonl", jsonl));
-  SL_RETURN_NOT_OK(
-      WriteWholeFile(out / "generate.json", GenerateRecord(o, plan, subjects, summary).dump(2) + "\n"));
-  summary.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  SL_RETURN_NOT_OK(WriteWholeFile(out / "generate.json",
+                                  GenerateRecord(o, plan, subjects, summary).dump(2) + "\n"));
+  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return summary;
 }
 

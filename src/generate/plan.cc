@@ -44,8 +44,8 @@ int32_t NumSubjectsForScale(double scale) {
 }
 
 int64_t TargetLines(int32_t folder_index, int32_t activity, double scale) {
-  return std::llround(static_cast<double>(wisdm::kPublishedLinesPerActivity[folder_index][activity]) *
-                      scale);
+  return std::llround(
+      static_cast<double>(wisdm::kPublishedLinesPerActivity[folder_index][activity]) * scale);
 }
 
 std::vector<int64_t> LargestRemainder(int64_t total, const std::vector<double>& weights) {
@@ -68,9 +68,8 @@ std::vector<int64_t> LargestRemainder(int64_t total, const std::vector<double>& 
   std::vector<size_t> order(n);
   std::iota(order.begin(), order.end(), size_t{0});
   // Largest fraction first; ties to the lower index, so the result is fully determined.
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    return frac[a] != frac[b] ? frac[a] > frac[b] : a < b;
-  });
+  std::sort(order.begin(), order.end(),
+            [&](size_t a, size_t b) { return frac[a] != frac[b] ? frac[a] > frac[b] : a < b; });
   int64_t rest = total - assigned;
   for (size_t k = 0; rest > 0; k = (k + 1) % n, --rest) out[order[k]]++;
   // Rounding in the quotas can overshoot by a line: take it back from the smallest fractions.
@@ -131,8 +130,8 @@ FolderActivityCounts DatasetPlan::Totals() const {
 void DatasetPlan::PlanDevices() {
   for (int32_t s = 0; s < num_subjects_; ++s) {
     for (Device d : {Device::kPhone, Device::kWatch}) {
-      Rng rng(Key(seed_, {kTagDevice, static_cast<uint64_t>(SubjectId(s)),
-                          static_cast<uint64_t>(d)}));
+      Rng rng(
+          Key(seed_, {kTagDevice, static_cast<uint64_t>(SubjectId(s)), static_cast<uint64_t>(d)}));
       StreamTiming base;
       bool quantized = false;
       if (d == Device::kPhone && rng.Uniform() < 0.78) {
@@ -196,8 +195,8 @@ void DatasetPlan::PlanDeviceActivity(Device d, int32_t a) {
   std::vector<double> jitter(n), rate_g(n), vary(n);
   double denom = 0;
   for (size_t s = 0; s < n; ++s) {
-    Rng rng(Key(seed_, {kTagSession, static_cast<uint64_t>(SubjectId(s)),
-                        static_cast<uint64_t>(d), static_cast<uint64_t>(a)}));
+    Rng rng(Key(seed_, {kTagSession, static_cast<uint64_t>(SubjectId(s)), static_cast<uint64_t>(d),
+                        static_cast<uint64_t>(a)}));
     jitter[s] = rng.Uniform(0.8, 1.2);  // people spent 2.4 to 3.6 minutes per activity
     vary[s] = rng.Uniform(0.94, 1.06);  // fast accelerometers differ from one another
     rate_g[s] = 1e9 / timing_[Slot(s, fg)].interval_ns[a];

@@ -33,8 +33,7 @@ TEST(GeneratePlan, OtherScalesHaveRoundedCountsAndMoreSubjectsAboveOne) {
     FolderActivityCounts totals = plan->Totals();
     for (int32_t f = 0; f < 4; ++f) {
       for (int32_t a = 0; a < kNumActivities; ++a) {
-        EXPECT_EQ(totals[f][a],
-                  std::llround(wisdm::kPublishedLinesPerActivity[f][a] * scale))
+        EXPECT_EQ(totals[f][a], std::llround(wisdm::kPublishedLinesPerActivity[f][a] * scale))
             << scale << " " << f << " " << a;
       }
     }
@@ -99,8 +98,7 @@ TEST(GeneratePlan, AccelAndGyroOfADeviceCoverTheSameBlocks) {
       EXPECT_GE(session.clock_base_ns, 10'000'000'000'000);
       for (int32_t a = 0; a < kNumActivities; ++a) {
         double span_accel = plan->Lines(s, d * 2, a) * plan->Timing(s, d * 2).interval_ns[a];
-        double span_gyro =
-            plan->Lines(s, d * 2 + 1, a) * plan->Timing(s, d * 2 + 1).interval_ns[a];
+        double span_gyro = plan->Lines(s, d * 2 + 1, a) * plan->Timing(s, d * 2 + 1).interval_ns[a];
         EXPECT_NEAR(span_accel / 1e9, session.span_s[a], 0.02 * session.span_s[a] + 0.2);
         EXPECT_NEAR(span_gyro / 1e9, session.span_s[a], 0.02 * session.span_s[a] + 0.2);
       }

@@ -27,13 +27,13 @@ inline uint64_t Key(uint64_t seed, std::initializer_list<uint64_t> parts) {
 
 // Purpose tags, so two uses of the same (subject, folder) never share a stream.
 enum Tag : uint64_t {
-  kTagDevice = 1,     // per subject and device: clock, placement, sampling class
-  kTagBlock = 2,      // per subject, device, activity: motion shared by both sensors
-  kTagNoise = 3,      // per subject, folder, activity: sensor noise and timing jitter
-  kTagFastSet = 4,    // which subjects sample accel faster
-  kTagFileFaults = 5, // file- and block-level fault placement
-  kTagLineFaults = 6, // line-level fault placement in one file
-  kTagSession = 7,    // recording order and gaps of one device's session
+  kTagDevice = 1,      // per subject and device: clock, placement, sampling class
+  kTagBlock = 2,       // per subject, device, activity: motion shared by both sensors
+  kTagNoise = 3,       // per subject, folder, activity: sensor noise and timing jitter
+  kTagFastSet = 4,     // which subjects sample accel faster
+  kTagFileFaults = 5,  // file- and block-level fault placement
+  kTagLineFaults = 6,  // line-level fault placement in one file
+  kTagSession = 7,     // recording order and gaps of one device's session
 };
 
 // xoshiro256**: fast, good quality, 256-bit state seeded through SplitMix64.

@@ -18,8 +18,9 @@ constexpr std::array<std::array<double, 2>, 3> Tilt(double a0, double a1, double
 }
 // Small, slow motion (sitting, eating, typing): a gentle sway plus smooth random motion.
 constexpr MotionProfile Calm(double f, double amp, double smooth, double tilt, Posture p) {
-  return {f, 0.0, amp, amp, amp * 0.8, 0.025, smooth, 0.4, 0, 0, 0,
-          Tilt(tilt, 0, tilt * 0.7, 0, tilt * 0.6, 0), 0.007, 0.3, p};
+  return {f,      0.0, amp, amp, amp * 0.8, 0.025,
+          smooth, 0.4, 0,   0,   0,         Tilt(tilt, 0, tilt * 0.7, 0, tilt * 0.6, 0),
+          0.007,  0.3, p};
 }
 
 // Phone in a trouser pocket. Rows A..S in code order. Walking, jogging, stairs and
@@ -27,81 +28,88 @@ constexpr MotionProfile Calm(double f, double amp, double smooth, double tilt, P
 // gyro jogging 3.18±2.42, stairs 1.65±1.14, kicking 1.49±1.35); the rest are plausible:
 // seated activities rotate the thigh (gravity moves to another axis) and barely move it.
 const std::array<MotionProfile, wisdm::kNumActivities> kPhone = {{
-    // cadence kappa vert fwd lat noise smooth mod burst(hz,duty,floor) tilt gyro_noise spread posture
+    // cadence kappa vert fwd lat noise smooth mod burst(hz,duty,floor) tilt gyro_noise spread
+    // posture
     {1.90, 2.5, 4.14, 4.63, 3.16, 0.30, 0.0, 0.25, 0, 0, 0,
      Tilt(0.454, 0.065, 0.156, 0.052, 0.104, 0.052), 0.05, 0.45, P::kUpright},  // A walking
     {2.75, 3.5, 8.33, 7.62, 5.08, 0.60, 0.0, 0.30, 0, 0, 0,
      Tilt(0.365, 0.147, 0.147, 0.098, 0.122, 0.073), 0.10, 0.50, P::kUpright},  // B jogging
     {1.55, 2.0, 3.86, 3.24, 2.43, 0.40, 0.0, 0.30, 0, 0, 0,
      Tilt(0.429, 0.071, 0.143, 0.058, 0.114, 0.043), 0.05, 0.47, P::kUpright},  // C stairs
-    Calm(0.25, 0.03, 0.03, 0.006, P::kSeated),                                 // D sitting
-    Calm(0.30, 0.06, 0.05, 0.012, P::kUpright),                                // E standing
-    Calm(0.30, 0.05, 0.05, 0.010, P::kSeated),                                 // F typing
-    Calm(0.40, 0.12, 0.10, 0.025, P::kUpright),                                // G teeth
-    Calm(0.25, 0.08, 0.08, 0.020, P::kSeated),                                 // H soup
-    Calm(0.30, 0.09, 0.08, 0.020, P::kSeated),                                 // I chips
-    Calm(0.25, 0.08, 0.08, 0.020, P::kSeated),                                 // J pasta
-    Calm(0.15, 0.07, 0.07, 0.020, P::kSeated),                                 // K drinking
-    Calm(0.20, 0.08, 0.08, 0.020, P::kSeated),                                 // L sandwich
+    Calm(0.25, 0.03, 0.03, 0.006, P::kSeated),                                  // D sitting
+    Calm(0.30, 0.06, 0.05, 0.012, P::kUpright),                                 // E standing
+    Calm(0.30, 0.05, 0.05, 0.010, P::kSeated),                                  // F typing
+    Calm(0.40, 0.12, 0.10, 0.025, P::kUpright),                                 // G teeth
+    Calm(0.25, 0.08, 0.08, 0.020, P::kSeated),                                  // H soup
+    Calm(0.30, 0.09, 0.08, 0.020, P::kSeated),                                  // I chips
+    Calm(0.25, 0.08, 0.08, 0.020, P::kSeated),                                  // J pasta
+    Calm(0.15, 0.07, 0.07, 0.020, P::kSeated),                                  // K drinking
+    Calm(0.20, 0.08, 0.08, 0.020, P::kSeated),                                  // L sandwich
     {2.00, 2.0, 5.64, 7.24, 5.21, 0.40, 0.0, 0.30, 0.55, 0.55, 0.25,
      Tilt(0.597, 0.170, 0.256, 0.103, 0.170, 0.085), 0.05, 0.30, P::kUpright},  // M kicking
     {1.80, 2.0, 3.50, 4.00, 3.00, 0.30, 0.0, 0.30, 0.40, 0.45, 0.20,
      Tilt(0.400, 0.100, 0.200, 0.060, 0.150, 0.050), 0.05, 0.45, P::kUpright},  // O catch
     {1.80, 2.0, 3.50, 4.00, 2.80, 0.30, 0.0, 0.30, 0, 0, 0,
      Tilt(0.450, 0.070, 0.170, 0.050, 0.120, 0.050), 0.05, 0.50, P::kUpright},  // P dribbling
-    Calm(0.30, 0.05, 0.05, 0.010, P::kSeated),                                 // Q writing
+    Calm(0.30, 0.05, 0.05, 0.010, P::kSeated),                                  // Q writing
     {2.50, 3.0, 0.35, 0.30, 0.20, 0.05, 0.08, 0.30, 0, 0, 0,
      Tilt(0.020, 0.010, 0.020, 0.010, 0.010, 0.005), 0.01, 0.30, P::kUpright},  // R clapping
-    Calm(0.40, 0.20, 0.15, 0.050, P::kUpright),                                // S folding
+    Calm(0.40, 0.20, 0.15, 0.050, P::kUpright),                                 // S folding
 }};
 
 // Watch on the wrist: the hand activities move it much more than the phone.
 const std::array<MotionProfile, wisdm::kNumActivities> kWatch = {{
     {1.90, 1.5, 2.50, 3.50, 2.00, 0.30, 0.0, 0.25, 0, 0, 0,
-     Tilt(0.450, 0.050, 0.250, 0.050, 0.350, 0.050), 0.03, 0.35, P::kArmDown},   // A walking
+     Tilt(0.450, 0.050, 0.250, 0.050, 0.350, 0.050), 0.03, 0.35, P::kArmDown},  // A walking
     {2.75, 2.5, 6.00, 6.00, 4.00, 0.60, 0.0, 0.30, 0, 0, 0,
-     Tilt(0.500, 0.150, 0.300, 0.100, 0.400, 0.100), 0.05, 0.40, P::kArmMid},    // B jogging
+     Tilt(0.500, 0.150, 0.300, 0.100, 0.400, 0.100), 0.05, 0.40, P::kArmMid},  // B jogging
     {1.50, 1.5, 2.50, 2.50, 1.80, 0.35, 0.0, 0.30, 0, 0, 0,
-     Tilt(0.350, 0.050, 0.200, 0.040, 0.300, 0.040), 0.03, 0.35, P::kArmDown},   // C stairs
+     Tilt(0.350, 0.050, 0.200, 0.040, 0.300, 0.040), 0.03, 0.35, P::kArmDown},  // C stairs
     Calm(0.25, 0.05, 0.05, 0.015, P::kArmDesk),                                 // D sitting
     Calm(0.30, 0.06, 0.07, 0.020, P::kArmDown),                                 // E standing
     {5.00, 0.0, 0.15, 0.15, 0.10, 0.05, 0.12, 0.40, 0, 0, 0,
-     Tilt(0.006, 0.003, 0.006, 0.003, 0.006, 0.003), 0.01, 0.30, P::kArmDesk},   // F typing
+     Tilt(0.006, 0.003, 0.006, 0.003, 0.006, 0.003), 0.01, 0.30, P::kArmDesk},  // F typing
     {4.20, 0.5, 1.20, 3.00, 1.50, 0.20, 0.10, 0.30, 0, 0, 0,
-     Tilt(0.050, 0.040, 0.030, 0.030, 0.060, 0.060), 0.02, 0.30, P::kArmRaised}, // G teeth
+     Tilt(0.050, 0.040, 0.030, 0.030, 0.060, 0.060), 0.02, 0.30, P::kArmRaised},  // G teeth
     {0.30, 1.0, 0.80, 1.00, 0.60, 0.05, 0.30, 0.40, 0, 0, 0,
-     Tilt(0.500, 0.100, 0.300, 0.050, 0.600, 0.100), 0.01, 0.30, P::kArmDesk},   // H soup
+     Tilt(0.500, 0.100, 0.300, 0.050, 0.600, 0.100), 0.01, 0.30, P::kArmDesk},  // H soup
     {0.35, 1.0, 0.80, 1.00, 0.60, 0.05, 0.30, 0.40, 0, 0, 0,
-     Tilt(0.450, 0.100, 0.300, 0.050, 0.500, 0.100), 0.01, 0.30, P::kArmDesk},   // I chips
+     Tilt(0.450, 0.100, 0.300, 0.050, 0.500, 0.100), 0.01, 0.30, P::kArmDesk},  // I chips
     {0.30, 1.0, 0.80, 1.00, 0.60, 0.05, 0.30, 0.40, 0, 0, 0,
-     Tilt(0.500, 0.100, 0.300, 0.050, 0.600, 0.100), 0.01, 0.30, P::kArmDesk},   // J pasta
+     Tilt(0.500, 0.100, 0.300, 0.050, 0.600, 0.100), 0.01, 0.30, P::kArmDesk},  // J pasta
     {0.12, 1.0, 0.80, 0.80, 0.50, 0.05, 0.25, 0.40, 0, 0, 0,
-     Tilt(0.800, 0.100, 0.300, 0.050, 0.500, 0.100), 0.01, 0.30, P::kArmDesk},   // K drinking
+     Tilt(0.800, 0.100, 0.300, 0.050, 0.500, 0.100), 0.01, 0.30, P::kArmDesk},  // K drinking
     {0.20, 1.0, 0.80, 1.00, 0.60, 0.05, 0.30, 0.40, 0, 0, 0,
-     Tilt(0.500, 0.100, 0.300, 0.050, 0.500, 0.100), 0.01, 0.30, P::kArmDesk},   // L sandwich
+     Tilt(0.500, 0.100, 0.300, 0.050, 0.500, 0.100), 0.01, 0.30, P::kArmDesk},  // L sandwich
     {2.00, 1.5, 3.00, 3.50, 2.50, 0.40, 0.0, 0.30, 0.55, 0.55, 0.30,
-     Tilt(0.400, 0.100, 0.250, 0.080, 0.350, 0.080), 0.03, 0.40, P::kArmDown},   // M kicking
+     Tilt(0.400, 0.100, 0.250, 0.080, 0.350, 0.080), 0.03, 0.40, P::kArmDown},  // M kicking
     {1.20, 2.0, 4.00, 5.00, 3.00, 0.40, 0.0, 0.30, 0.40, 0.50, 0.20,
-     Tilt(0.600, 0.200, 0.400, 0.100, 0.500, 0.150), 0.03, 0.40, P::kArmMid},    // O catch
+     Tilt(0.600, 0.200, 0.400, 0.100, 0.500, 0.150), 0.03, 0.40, P::kArmMid},  // O catch
     {1.80, 2.5, 5.00, 4.00, 2.00, 0.40, 0.0, 0.30, 0, 0, 0,
-     Tilt(0.400, 0.150, 0.250, 0.080, 0.500, 0.150), 0.03, 0.40, P::kArmMid},    // P dribbling
+     Tilt(0.400, 0.150, 0.250, 0.080, 0.500, 0.150), 0.03, 0.40, P::kArmMid},  // P dribbling
     {3.00, 0.0, 0.20, 0.25, 0.20, 0.05, 0.15, 0.40, 0, 0, 0,
-     Tilt(0.012, 0.008, 0.012, 0.008, 0.015, 0.008), 0.01, 0.30, P::kArmDesk},   // Q writing
+     Tilt(0.012, 0.008, 0.012, 0.008, 0.015, 0.008), 0.01, 0.30, P::kArmDesk},  // Q writing
     {2.50, 4.0, 7.00, 5.00, 2.00, 0.40, 0.0, 0.30, 0, 0, 0,
-     Tilt(0.300, 0.100, 0.200, 0.100, 0.400, 0.150), 0.03, 0.35, P::kArmRaised}, // R clapping
+     Tilt(0.300, 0.100, 0.200, 0.100, 0.400, 0.150), 0.03, 0.35, P::kArmRaised},  // R clapping
     {0.40, 1.0, 1.20, 1.50, 1.20, 0.10, 0.30, 0.40, 0, 0, 0,
-     Tilt(0.500, 0.100, 0.400, 0.050, 0.600, 0.100), 0.02, 0.30, P::kArmMid},    // S folding
+     Tilt(0.500, 0.100, 0.400, 0.050, 0.600, 0.100), 0.02, 0.30, P::kArmMid},  // S folding
 }};
 
 // World -> limb rotation for a posture: pitch about the lateral axis, roll about the limb.
 Mat3 PostureRotation(Posture p) {
   switch (p) {
-    case P::kUpright: return Mat3::Identity();
-    case P::kSeated: return Mat3::RotY(1.35);  // thigh horizontal: the phone lies flat
-    case P::kArmDown: return Mat3::Identity();
-    case P::kArmMid: return Mat3::RotY(0.9) * Mat3::RotX(-0.4);
-    case P::kArmDesk: return Mat3::RotY(1.5) * Mat3::RotX(-1.3);  // forearm level, face up
-    case P::kArmRaised: return Mat3::RotY(2.4) * Mat3::RotX(-0.6);
+    case P::kUpright:
+      return Mat3::Identity();
+    case P::kSeated:
+      return Mat3::RotY(1.35);  // thigh horizontal: the phone lies flat
+    case P::kArmDown:
+      return Mat3::Identity();
+    case P::kArmMid:
+      return Mat3::RotY(0.9) * Mat3::RotX(-0.4);
+    case P::kArmDesk:
+      return Mat3::RotY(1.5) * Mat3::RotX(-1.3);  // forearm level, face up
+    case P::kArmRaised:
+      return Mat3::RotY(2.4) * Mat3::RotX(-0.6);
   }
   return Mat3::Identity();
 }
@@ -110,21 +118,25 @@ Mat3 PostureRotation(Posture p) {
 // Phones sit upright or upside down in the pocket (gravity on +y or -y, as in the real
 // files), some sideways (gravity on x); watches are on the left or the right wrist.
 Mat3 Placement(uint64_t seed, int32_t subject, wisdm::Device device) {
-  Rng rng(Key(seed, {kTagDevice, static_cast<uint64_t>(subject), static_cast<uint64_t>(device),
-                     77}));
+  Rng rng(
+      Key(seed, {kTagDevice, static_cast<uint64_t>(subject), static_cast<uint64_t>(device), 77}));
   double u = rng.Uniform();
   Mat3 c;
   if (device == wisdm::Device::kPhone) {
-    if (u < 0.55) c.m = {{{0, 1, 0}, {0, 0, 1}, {1, 0, 0}}};
-    else if (u < 0.9) c.m = {{{0, -1, 0}, {0, 0, -1}, {1, 0, 0}}};
-    else c.m = {{{0, 0, 1}, {0, -1, 0}, {1, 0, 0}}};
+    if (u < 0.55)
+      c.m = {{{0, 1, 0}, {0, 0, 1}, {1, 0, 0}}};
+    else if (u < 0.9)
+      c.m = {{{0, -1, 0}, {0, 0, -1}, {1, 0, 0}}};
+    else
+      c.m = {{{0, 0, 1}, {0, -1, 0}, {1, 0, 0}}};
   } else {
-    if (u < 0.7) c.m = {{{0, 0, -1}, {-1, 0, 0}, {0, 1, 0}}};
-    else c.m = {{{0, 0, -1}, {1, 0, 0}, {0, -1, 0}}};
+    if (u < 0.7)
+      c.m = {{{0, 0, -1}, {-1, 0, 0}, {0, 1, 0}}};
+    else
+      c.m = {{{0, 0, -1}, {1, 0, 0}, {0, -1, 0}}};
   }
   double yaw = rng.Uniform(-0.7, 0.7);
-  return c * Mat3::RotX(0.15 * rng.Normal()) * Mat3::RotY(0.15 * rng.Normal()) *
-         Mat3::RotZ(yaw);
+  return c * Mat3::RotX(0.15 * rng.Normal()) * Mat3::RotY(0.15 * rng.Normal()) * Mat3::RotZ(yaw);
 }
 
 }  // namespace
@@ -240,8 +252,7 @@ Vec3 BlockMotion::Accel(double t) const {
   double env = Envelope(t);
   double e = env * amp_a_;
   Vec3 world{e * p.fwd * (std::sin(ph + q_[4]) + 0.3 * std::sin(2 * ph + q_[5])),
-             e * p.lat * std::sin(0.5 * ph + q_[6]),
-             kGravity + e * p.vert * Shape(ph)};
+             e * p.lat * std::sin(0.5 * ph + q_[6]), kGravity + e * p.vert * Shape(ph)};
   Vec3 v = world_to_device_ * world;
   // The same wobble whose rate the gyroscope reads tilts gravity in the accelerometer.
   double eg = env * amp_g_;

@@ -33,15 +33,15 @@ struct Mat3 {
 enum class Posture : uint8_t { kUpright, kSeated, kArmDown, kArmMid, kArmDesk, kArmRaised };
 
 struct MotionProfile {
-  double cadence_hz;  // steps, strokes, bites: the fundamental of the motion
-  double kappa;       // sharpness of the vertical pulse (0: a sine; 3+: impacts)
+  double cadence_hz;      // steps, strokes, bites: the fundamental of the motion
+  double kappa;           // sharpness of the vertical pulse (0: a sine; 3+: impacts)
   double vert, fwd, lat;  // body acceleration amplitudes, m/s^2
-  double noise;       // white accelerometer noise, m/s^2
-  double smooth;      // slow random hand/body motion, m/s^2 (AR(1), 0.4 s)
-  double mod;         // depth of the slow amplitude modulation (0..1)
-  double burst_hz, burst_duty, burst_floor;  // intermittent motion (kicks, throws)
+  double noise;           // white accelerometer noise, m/s^2
+  double smooth;          // slow random hand/body motion, m/s^2 (AR(1), 0.4 s)
+  double mod;             // depth of the slow amplitude modulation (0..1)
+  double burst_hz, burst_duty, burst_floor;   // intermittent motion (kicks, throws)
   std::array<std::array<double, 2>, 3> tilt;  // wobble angles (rad): [axis][stride, step]
-  double gyro_noise;   // rad/s
+  double gyro_noise;                          // rad/s
   double gyro_spread;  // lognormal sigma of the rotation amplitude between subjects
   Posture posture;
 };

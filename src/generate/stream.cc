@@ -79,8 +79,8 @@ class SensorNoise {
 };
 
 Vec3 DeviceBias(uint64_t seed, int32_t subject, int32_t folder_index, bool accel) {
-  Rng rng(Key(seed, {kTagNoise, static_cast<uint64_t>(subject),
-                     static_cast<uint64_t>(folder_index), 999}));
+  Rng rng(Key(
+      seed, {kTagNoise, static_cast<uint64_t>(subject), static_cast<uint64_t>(folder_index), 999}));
   double s = accel ? 0.05 : 0.004;  // m/s^2 calibration offset, rad/s gyro drift
   return {s * rng.Normal(), s * rng.Normal(), s * rng.Normal()};
 }
@@ -101,11 +101,11 @@ void GenerateBlock(const DatasetPlan& plan, int32_t subject_index, int32_t folde
   BlockMotion motion(plan.seed(), subject, folder.device, activity,
                      plan.AccelVigor(subject_index, folder.device),
                      plan.GyroVigor(subject_index, folder.device));
-  SensorNoise noise(Key(plan.seed(), {kTagNoise, static_cast<uint64_t>(subject),
-                                      static_cast<uint64_t>(folder_index),
-                                      static_cast<uint64_t>(activity)}),
-                    motion.profile(), accel, timing.interval_ns[activity], timing.lsb,
-                    DeviceBias(plan.seed(), subject, folder_index, accel));
+  SensorNoise noise(
+      Key(plan.seed(), {kTagNoise, static_cast<uint64_t>(subject),
+                        static_cast<uint64_t>(folder_index), static_cast<uint64_t>(activity)}),
+      motion.profile(), accel, timing.interval_ns[activity], timing.lsb,
+      DeviceBias(plan.seed(), subject, folder_index, accel));
   Clock clock(timing, activity, start);
   out->reserve(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) {

@@ -21,8 +21,8 @@ int64_t RawManifest::TotalLines() const {
 nlohmann::json RawManifest::ToJson() const {
   nlohmann::json files_json = nlohmann::json::array();
   for (const auto& f : files) {
-    files_json.push_back({{"path", f.path}, {"bytes", f.bytes}, {"sha256", f.sha256},
-                          {"lines", f.lines}});
+    files_json.push_back(
+        {{"path", f.path}, {"bytes", f.bytes}, {"sha256", f.sha256}, {"lines", f.lines}});
   }
   return {{"format", kRawManifestFormat},
           {"dataset", "wisdm"},
@@ -35,7 +35,9 @@ nlohmann::json RawManifest::ToJson() const {
           {"totals", {{"files", files.size()}, {"bytes", TotalBytes()}, {"lines", TotalLines()}}}};
 }
 
-Result<RawManifest> RawManifest::FromJson(const nlohmann::json& j, std::string_view origin) {
+namespace {
+
+Result<RawManifest> ParseManifest(const nlohmann::json& j, std::string_view origin) {
   auto bad = [&](std::string_view what) {
     return Status::Corrupt("{} is not a valid raw manifest: {}", origin, what);
   };
@@ -59,10 +61,28 @@ Result<RawManifest> RawManifest::FromJson(const nlohmann::json& j, std::string_v
   return m;
 }
 
+}  // namespace
+
+Result<RawManifest> RawManifest::FromJson(const nlohmann::json& j, std::string_view origin) {
+  // A field of the wrong JSON type throws inside nlohmann: it is a corrupt manifest.
+  try {
+    return ParseManifest(j, origin);
+  } catch (const nlohmann::json::exception& e) {
+    return Status::Corrupt("{} is not a valid raw manifest: {}", origin, e.what());
+  }
+}
+
 void LineCounter::Update(std::string_view chunk) {
   if (chunk.empty()) return;
   newlines_ += std::count(chunk.begin(), chunk.end(), '\n');
   last_ = chunk.back();
+  any_ = true;
+}
+
+int64_t CountLines(std::string_view content) {
+  LineCounter counter;
+  counter.Update(content);
+  return counter.lines();
 }
 
 std::string ContentSha256(const std::vector<RawFileEntry>& files) {
@@ -84,9 +104,10 @@ Result<RawManifest> ReadRawManifest(const storage::Lake& lake, std::string_view 
   std::string path = RawManifestPath(version);
   SL_ASSIGN_OR_RETURN(bool exists, lake.Exists(path));
   if (!exists) {
-    return Status::NotFound("raw dataset version '{}' is not in the lake {} (or its ingest did "
-                            "not complete)",
-                            version, lake.uri());
+    return Status::NotFound(
+        "raw dataset version '{}' is not in the lake {} (or its ingest did "
+        "not complete)",
+        version, lake.uri());
   }
   SL_ASSIGN_OR_RETURN(std::string text, lake.ReadText(path));
   auto j = nlohmann::json::parse(text, nullptr, false);
@@ -98,9 +119,10 @@ Result<std::string> LatestRawVersion(const storage::Lake& lake) {
   std::string path = "raw/wisdm/_latest.json";
   SL_ASSIGN_OR_RETURN(bool exists, lake.Exists(path));
   if (!exists) {
-    return Status::NotFound("nothing has been ingested into the lake {} yet: run "
-                            "`sensorlake ingest --source ... --lake {}` first",
-                            lake.uri(), lake.uri());
+    return Status::NotFound(
+        "nothing has been ingested into the lake {} yet: run "
+        "`sensorlake ingest --source ... --lake {}` first",
+        lake.uri(), lake.uri());
   }
   SL_ASSIGN_OR_RETURN(std::string text, lake.ReadText(path));
   auto j = nlohmann::json::parse(text, nullptr, false);

@@ -29,7 +29,8 @@ Result<std::unique_ptr<Lake>> Lake::Open(std::string_view uri) {
         "s3:// lakes are not built yet (they come with the S3 issue); use file:// or a path");
   }
   std::string path(uri);
-  if (uri.starts_with("file://")) path = std::string(uri.substr(7));
+  if (uri.starts_with("file://"))
+    path = std::string(uri.substr(7));
   else if (uri.find("://") != std::string_view::npos) {
     return Status::Invalid("unsupported lake URI scheme in '{}' (use file:// or a path)", uri);
   }
@@ -97,7 +98,8 @@ Status Lake::WriteAtomic(std::string_view rel, std::string_view content) const {
   return Status::OK();
 }
 
-Result<std::shared_ptr<arrow::io::OutputStream>> Lake::OpenOutputStream(std::string_view rel) const {
+Result<std::shared_ptr<arrow::io::OutputStream>> Lake::OpenOutputStream(
+    std::string_view rel) const {
   std::string target = FsPath(rel);
   SL_RETURN_NOT_OK_ARROW(
       fs_->CreateDir(std::filesystem::path(target).parent_path().string(), true));
@@ -105,7 +107,8 @@ Result<std::shared_ptr<arrow::io::OutputStream>> Lake::OpenOutputStream(std::str
   return out;
 }
 
-Result<std::shared_ptr<arrow::io::RandomAccessFile>> Lake::OpenInputFile(std::string_view rel) const {
+Result<std::shared_ptr<arrow::io::RandomAccessFile>> Lake::OpenInputFile(
+    std::string_view rel) const {
   auto res = fs_->OpenInputFile(FsPath(rel));
   if (!res.ok()) return Status::FromArrow(res.status()).WithContext(std::string(rel));
   return *res;

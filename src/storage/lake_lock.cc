@@ -57,13 +57,12 @@ Result<std::unique_ptr<LakeLock>> LakeLock::Acquire(const Lake& lake, std::strin
   if (ec) return Status::IOError("cannot create {}: {}", dir, ec.message());
   std::string path = fmt::format("{}/{}.lock", dir, name);
 
-  nlohmann::json holder = {
-      {"host", HostName()},
-      {"pid", static_cast<int64_t>(getpid())},
-      {"purpose", std::string(purpose)},
-      {"since_unix_s", std::chrono::duration_cast<std::chrono::seconds>(
-                           std::chrono::system_clock::now().time_since_epoch())
-                           .count()}};
+  nlohmann::json holder = {{"host", HostName()},
+                           {"pid", static_cast<int64_t>(getpid())},
+                           {"purpose", std::string(purpose)},
+                           {"since_unix_s", std::chrono::duration_cast<std::chrono::seconds>(
+                                                std::chrono::system_clock::now().time_since_epoch())
+                                                .count()}};
   std::string text = holder.dump();
 
   for (int attempt = 0; attempt < 2; ++attempt) {
@@ -83,9 +82,10 @@ Result<std::unique_ptr<LakeLock>> LakeLock::Acquire(const Lake& lake, std::strin
       continue;
     }
   }
-  return Status::Busy("the lake {} is busy: lock '{}' is held by {} (remove {} only if that "
-                      "process is gone)",
-                      lake.uri(), name, Describe(path), path);
+  return Status::Busy(
+      "the lake {} is busy: lock '{}' is held by {} (remove {} only if that "
+      "process is gone)",
+      lake.uri(), name, Describe(path), path);
 }
 
 LakeLock::~LakeLock() { unlink(path_.c_str()); }

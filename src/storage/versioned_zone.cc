@@ -88,8 +88,8 @@ Status VersionedZone::Commit(const std::string& staging, std::string_view id,
 
 Status VersionedZone::Publish(std::string_view id, const std::vector<std::string>& datasets) const {
   if (lake_.is_local()) {
-    SL_RETURN_NOT_OK(SwapSymlink(lake_.LocalPath(JoinPath(zone_, "current")),
-                                 fmt::format("_versions/{}", id)));
+    SL_RETURN_NOT_OK(
+        SwapSymlink(lake_.LocalPath(JoinPath(zone_, "current")), fmt::format("_versions/{}", id)));
     for (const auto& name : datasets) {
       std::string link = lake_.LocalPath(JoinPath(zone_, name));
       std::error_code ec;

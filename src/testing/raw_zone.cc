@@ -12,12 +12,12 @@ Status LandRawVersion(const storage::Lake& lake, const std::string& version,
   ingest::RawManifest m;
   m.version = version;
   for (const auto& [path, content] : files) {
-    SL_RETURN_NOT_OK(lake.WriteAtomic(storage::JoinPath(ingest::RawVersionDir(version), path),
-                                      content));
+    SL_RETURN_NOT_OK(
+        lake.WriteAtomic(storage::JoinPath(ingest::RawVersionDir(version), path), content));
     ingest::LineCounter counter;
     counter.Update(content);
-    m.files.push_back({path, static_cast<int64_t>(content.size()), Sha256::Hex(content),
-                       counter.lines()});
+    m.files.push_back(
+        {path, static_cast<int64_t>(content.size()), Sha256::Hex(content), counter.lines()});
   }
   m.content_sha256 = ingest::ContentSha256(m.files);
   SL_RETURN_NOT_OK(lake.WriteAtomic(ingest::RawManifestPath(version), m.ToJson().dump()));

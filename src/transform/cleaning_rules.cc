@@ -4,16 +4,16 @@
 #include <set>
 #include <sstream>
 
-#include <nlohmann/json.hpp>
 #include <toml++/toml.h>
+#include <nlohmann/json.hpp>
 
 namespace sensorlake::transform {
 
 std::string_view ReasonName(Reason r) {
   static constexpr std::array<std::string_view, kNumReasons> kNames = {
-      "malformed_line",    "wrong_field_count", "truncated_last_line", "bad_subject",
-      "bad_timestamp",     "non_numeric_value", "non_finite_value",    "unknown_activity",
-      "subject_mismatch",  "value_out_of_bounds", "conflicting_duplicate"};
+      "malformed_line",   "wrong_field_count",   "truncated_last_line",  "bad_subject",
+      "bad_timestamp",    "non_numeric_value",   "non_finite_value",     "unknown_activity",
+      "subject_mismatch", "value_out_of_bounds", "conflicting_duplicate"};
   return kNames[static_cast<size_t>(r)];
 }
 
@@ -23,11 +23,16 @@ Reason ReasonForParseError(const wisdm::LineParseResult& r, bool last_unterminat
     case wisdm::LineError::kMalformed:
       return r.field_count > 0 && r.field_count != 6 ? Reason::kWrongFieldCount
                                                      : Reason::kMalformedLine;
-    case wisdm::LineError::kBadSubject: return Reason::kBadSubject;
-    case wisdm::LineError::kBadTimestamp: return Reason::kBadTimestamp;
-    case wisdm::LineError::kNonNumericValue: return Reason::kNonNumericValue;
-    case wisdm::LineError::kNonFiniteValue: return Reason::kNonFiniteValue;
-    case wisdm::LineError::kNone: break;
+    case wisdm::LineError::kBadSubject:
+      return Reason::kBadSubject;
+    case wisdm::LineError::kBadTimestamp:
+      return Reason::kBadTimestamp;
+    case wisdm::LineError::kNonNumericValue:
+      return Reason::kNonNumericValue;
+    case wisdm::LineError::kNonFiniteValue:
+      return Reason::kNonFiniteValue;
+    case wisdm::LineError::kNone:
+      break;
   }
   return Reason::kMalformedLine;
 }
@@ -52,8 +57,8 @@ namespace {
 
 // Reads one typed key from a TOML table into `out`, recording that the key is known.
 template <typename T>
-Status ReadKey(const toml::table& table, std::string_view section, std::string_view key,
-               T* out, std::set<std::string>* known, std::string_view origin) {
+Status ReadKey(const toml::table& table, std::string_view section, std::string_view key, T* out,
+               std::set<std::string>* known, std::string_view origin) {
   known->insert(std::string(key));
   const toml::node* node = table.get(key);
   if (node == nullptr) return Status::OK();
@@ -68,8 +73,8 @@ Status ReadKey(const toml::table& table, std::string_view section, std::string_v
     v = node->value<T>();
   }
   if (!v) {
-    return Status::Invalid("{}:{}: [{}] {} has the wrong type", origin,
-                           node->source().begin.line, section, key);
+    return Status::Invalid("{}:{}: [{}] {} has the wrong type", origin, node->source().begin.line,
+                           section, key);
   }
   *out = *v;
   return Status::OK();
@@ -114,9 +119,10 @@ Result<TransformConfig> ParseTransformConfig(std::string_view text, std::string_
   std::set<std::string> known_sections = {"bounds", "rules", "parquet"};
   for (const auto& [k, v] : root) {
     if (!known_sections.count(std::string(k.str())) || !v.is_table()) {
-      return Status::Invalid("{}:{}: unknown section '{}' (expected [bounds], [rules], "
-                             "[parquet])",
-                             origin, v.source().begin.line, k.str());
+      return Status::Invalid(
+          "{}:{}: unknown section '{}' (expected [bounds], [rules], "
+          "[parquet])",
+          origin, v.source().begin.line, k.str());
     }
   }
   if (const toml::table* t = root["bounds"].as_table()) {
@@ -144,8 +150,8 @@ Result<TransformConfig> ParseTransformConfig(std::string_view text, std::string_
         ReadKey(*t, "parquet", "compression_level", &c.compression_level, &known, origin));
     SL_RETURN_NOT_OK(
         ReadKey(*t, "parquet", "target_file_bytes", &c.target_file_bytes, &known, origin));
-    SL_RETURN_NOT_OK(ReadKey(*t, "parquet", "byte_stream_split_floats",
-                             &c.byte_stream_split_floats, &known, origin));
+    SL_RETURN_NOT_OK(ReadKey(*t, "parquet", "byte_stream_split_floats", &c.byte_stream_split_floats,
+                             &known, origin));
     SL_RETURN_NOT_OK(
         ReadKey(*t, "parquet", "delta_timestamps", &c.delta_timestamps, &known, origin));
     SL_RETURN_NOT_OK(

@@ -14,9 +14,10 @@ TEST(CleaningRulesTest, ShippedConfigFileEqualsTheBuiltInDefaults) {
 }
 
 TEST(CleaningRulesTest, KeysOverrideDefaults) {
-  auto c = ParseTransformConfig("[bounds]\naccel_abs_max = 80.0\n[rules]\ncheck_value_bounds = false\n"
-                                "[parquet]\ncompression = \"snappy\"\n",
-                                "t.toml");
+  auto c = ParseTransformConfig(
+      "[bounds]\naccel_abs_max = 80.0\n[rules]\ncheck_value_bounds = false\n"
+      "[parquet]\ncompression = \"snappy\"\n",
+      "t.toml");
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->accel_abs_max, 80.0f);
   EXPECT_FALSE(c->check_value_bounds);

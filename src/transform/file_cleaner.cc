@@ -56,8 +56,7 @@ class Cleaner {
   int8_t last_activity_ = -1;
 };
 
-void Cleaner::Quarantine(int64_t line, Reason reason, std::string detail,
-                         std::string_view text) {
+void Cleaner::Quarantine(int64_t line, Reason reason, std::string detail, std::string_view text) {
   out_->quarantine.push_back({line, reason, std::move(detail), std::string(text)});
   out_->counts.quarantined++;
   out_->counts.by_reason[static_cast<size_t>(reason)]++;
@@ -78,12 +77,11 @@ void Cleaner::AcceptLine(std::string_view text, int64_t line_no, bool last_unter
   wisdm::RawReading r;
   wisdm::LineParseResult parsed = wisdm::ParseLine(text, &r);
   if (parsed.error != wisdm::LineError::kNone) {
-    std::string detail =
-        parsed.field_count > 0 && parsed.field_count != 6
-            ? fmt::format("expected 6 fields, found {}", parsed.field_count)
-            : parsed.field >= 0 ? fmt::format("field {} is {}", parsed.field + 1,
-                                              wisdm::LineErrorName(parsed.error))
-                                : std::string(wisdm::LineErrorName(parsed.error));
+    std::string detail = parsed.field_count > 0 && parsed.field_count != 6
+                             ? fmt::format("expected 6 fields, found {}", parsed.field_count)
+                         : parsed.field >= 0 ? fmt::format("field {} is {}", parsed.field + 1,
+                                                           wisdm::LineErrorName(parsed.error))
+                                             : std::string(wisdm::LineErrorName(parsed.error));
     if (last_unterminated) detail += " (last line, no newline: the file was cut short)";
     Quarantine(line_no, ReasonForParseError(parsed, last_unterminated), std::move(detail), text);
     return;
@@ -96,15 +94,13 @@ void Cleaner::AcceptLine(std::string_view text, int64_t line_no, bool last_unter
 bool Cleaner::PassesRules(const wisdm::RawReading& r, std::string_view text, int64_t line_no) {
   if (wisdm::ActivityIndex(r.activity) < 0) {
     Quarantine(line_no, Reason::kUnknownActivity,
-               fmt::format("activity '{}' is not one of the 18 codes A..S without N",
-                           r.activity),
+               fmt::format("activity '{}' is not one of the 18 codes A..S without N", r.activity),
                text);
     return false;
   }
   if (config_.check_subject_matches_file && r.subject != name_.subject) {
     Quarantine(line_no, Reason::kSubjectMismatch,
-               fmt::format("subject {} in the file of subject {}", r.subject, name_.subject),
-               text);
+               fmt::format("subject {} in the file of subject {}", r.subject, name_.subject), text);
     return false;
   }
   if (config_.check_value_bounds) {
@@ -144,7 +140,8 @@ std::vector<uint32_t> Cleaner::SortedOrder() const {
   std::vector<uint32_t> order(staged_.size());
   std::iota(order.begin(), order.end(), 0u);
   auto less = [&](uint32_t a, uint32_t b) {
-    if (staged_.activity[a] != staged_.activity[b]) return staged_.activity[a] < staged_.activity[b];
+    if (staged_.activity[a] != staged_.activity[b])
+      return staged_.activity[a] < staged_.activity[b];
     return staged_.ts[a] < staged_.ts[b];
   };
   // Raw files are nearly always in order already: check before paying for a sort.
@@ -211,12 +208,12 @@ void Cleaner::EmitDeduplicated(const std::vector<uint32_t>& order) {
     for (uint32_t d : distinct) conflicting = conflicting || !SameValues(staged_, distinct[0], d);
     if (conflicting && config_.quarantine_conflicting_duplicates) {
       for (uint32_t d : distinct) {
-        Quarantine(staged_.line[d], Reason::kConflictingDuplicate,
-                   fmt::format("timestamp {} of activity {} appears {} times with different "
-                               "values",
-                               staged_.ts[d], wisdm::kActivityCodes[staged_.activity[d]],
-                               distinct.size()),
-                   staged_.text[d]);
+        Quarantine(
+            staged_.line[d], Reason::kConflictingDuplicate,
+            fmt::format("timestamp {} of activity {} appears {} times with different "
+                        "values",
+                        staged_.ts[d], wisdm::kActivityCodes[staged_.activity[d]], distinct.size()),
+            staged_.text[d]);
       }
     } else {
       for (uint32_t d : distinct) EmitRow(d, &block_counters);
@@ -242,8 +239,8 @@ void Cleaner::EmitRow(uint32_t i, std::vector<int32_t>* block_counters) {
 
 }  // namespace
 
-CleanedFile CleanRawFile(std::string_view content, const wisdm::RawFileName& name,
-                         std::string path, const TransformConfig& config) {
+CleanedFile CleanRawFile(std::string_view content, const wisdm::RawFileName& name, std::string path,
+                         const TransformConfig& config) {
   CleanedFile out;
   out.name = name;
   out.path = std::move(path);

@@ -11,7 +11,9 @@ CleanedFile Clean(std::string_view content, TransformConfig config = {}) {
   return CleanRawFile(content, kFile, kFile.RelativePath(), config);
 }
 
-int64_t CountOf(const CleanedFile& f, Reason r) { return f.counts.by_reason[static_cast<size_t>(r)]; }
+int64_t CountOf(const CleanedFile& f, Reason r) {
+  return f.counts.by_reason[static_cast<size_t>(r)];
+}
 
 TEST(FileCleanerTest, CleanFileKeepsEveryRowInOrder) {
   auto f = Clean("1600,A,100,1.0,2.0,3.0;\n1600,A,150,1.5,2.5,3.5;\n1600,B,50,0.5,0.25,-1.0;\n");
@@ -106,8 +108,9 @@ TEST(FileCleanerTest, SameTimestampInDifferentActivitiesIsNoDuplicate) {
 }
 
 TEST(FileCleanerTest, OutOfOrderTimestampsAreReorderedAndCounted) {
-  auto f = Clean("1600,A,100,1.0,0,0;\n1600,A,300,3.0,0,0;\n1600,A,200,2.0,0,0;\n"
-                 "1600,A,400,4.0,0,0;\n");
+  auto f = Clean(
+      "1600,A,100,1.0,0,0;\n1600,A,300,3.0,0,0;\n1600,A,200,2.0,0,0;\n"
+      "1600,A,400,4.0,0,0;\n");
   EXPECT_EQ(f.counts.reordered, 1);
   EXPECT_EQ(f.rows.timestamp_ns, (std::vector<int64_t>{100, 200, 300, 400}));
   EXPECT_EQ(f.rows.x, (std::vector<float>{1, 2, 3, 4}));

@@ -73,29 +73,27 @@ std::shared_ptr<arrow::Array> MakeDictArray(const std::vector<int8_t>& codes, bo
 }  // namespace
 
 std::shared_ptr<arrow::Schema> CuratedSchema() {
-  auto meta = arrow::key_value_metadata(
-      {"sensorlake.sort_order", "sensorlake.units"},
-      {"subject,activity,timestamp_ns", "accel: m/s^2; gyro: rad/s; timestamp_ns: device clock ns"});
-  return arrow::schema({arrow::field("subject", arrow::int16(), false),
-                        arrow::field("activity", DictType(), false),
-                        arrow::field("activity_name", DictType(), false),
-                        arrow::field("timestamp_ns", arrow::int64(), false),
-                        arrow::field("x", arrow::float32(), false),
-                        arrow::field("y", arrow::float32(), false),
-                        arrow::field("z", arrow::float32(), false),
-                        arrow::field("block", arrow::int32(), false),
-                        arrow::field("sample", arrow::int32(), false)},
-                       meta);
+  auto meta =
+      arrow::key_value_metadata({"sensorlake.sort_order", "sensorlake.units"},
+                                {"subject,activity,timestamp_ns",
+                                 "accel: m/s^2; gyro: rad/s; timestamp_ns: device clock ns"});
+  return arrow::schema(
+      {arrow::field("subject", arrow::int16(), false), arrow::field("activity", DictType(), false),
+       arrow::field("activity_name", DictType(), false),
+       arrow::field("timestamp_ns", arrow::int64(), false),
+       arrow::field("x", arrow::float32(), false), arrow::field("y", arrow::float32(), false),
+       arrow::field("z", arrow::float32(), false), arrow::field("block", arrow::int32(), false),
+       arrow::field("sample", arrow::int32(), false)},
+      meta);
 }
 
 std::shared_ptr<arrow::Schema> QuarantineSchema() {
-  return arrow::schema({arrow::field("subject", arrow::int16(), false),
-                        arrow::field("file", arrow::utf8(), false),
-                        arrow::field("line", arrow::int64(), false),
-                        arrow::field("reason", arrow::dictionary(arrow::int8(), arrow::utf8()),
-                                     false),
-                        arrow::field("detail", arrow::utf8(), false),
-                        arrow::field("raw_text", arrow::utf8(), false)});
+  return arrow::schema(
+      {arrow::field("subject", arrow::int16(), false), arrow::field("file", arrow::utf8(), false),
+       arrow::field("line", arrow::int64(), false),
+       arrow::field("reason", arrow::dictionary(arrow::int8(), arrow::utf8()), false),
+       arrow::field("detail", arrow::utf8(), false),
+       arrow::field("raw_text", arrow::utf8(), false)});
 }
 
 // ---- curated -------------------------------------------------------------------------
@@ -112,8 +110,7 @@ struct CuratedPartitionWriter::Impl {
 };
 
 CuratedPartitionWriter::CuratedPartitionWriter(const storage::Lake& lake, std::string dir,
-                                               wisdm::Folder folder,
-                                               const TransformConfig& config)
+                                               wisdm::Folder folder, const TransformConfig& config)
     : impl_(new Impl{lake, std::move(dir), folder, config, nullptr, nullptr, {}, 0}) {}
 
 CuratedPartitionWriter::~CuratedPartitionWriter() = default;
@@ -123,9 +120,9 @@ Status CuratedPartitionWriter::OpenNextPart() {
   impl_->current.path =
       storage::JoinPath(impl_->dir, fmt::format("part-{:05d}.parquet", impl_->next_part++));
   SL_ASSIGN_OR_RETURN(impl_->sink, impl_->lake.OpenOutputStream(impl_->current.path));
-  auto writer = parquet::arrow::FileWriter::Open(*CuratedSchema(), arrow::default_memory_pool(),
-                                                 impl_->sink, CuratedProperties(impl_->config),
-                                                 ArrowProperties());
+  auto writer =
+      parquet::arrow::FileWriter::Open(*CuratedSchema(), arrow::default_memory_pool(), impl_->sink,
+                                       CuratedProperties(impl_->config), ArrowProperties());
   if (!writer.ok()) return Status::FromArrow(writer.status()).WithContext(impl_->current.path);
   impl_->writer = std::move(*writer);
   return Status::OK();
@@ -210,10 +207,9 @@ Status QuarantineWriter::Flush() {
     parquet::WriterProperties::Builder b;
     b.compression(Codec(impl_->config));
     SL_ASSIGN_OR_RETURN(impl_->sink, impl_->lake.OpenOutputStream(file_.path));
-    SL_ASSIGN_OR_RETURN_ARROW(
-        impl_->writer, parquet::arrow::FileWriter::Open(*QuarantineSchema(),
-                                                        arrow::default_memory_pool(), impl_->sink,
-                                                        b.build(), ArrowProperties()));
+    SL_ASSIGN_OR_RETURN_ARROW(impl_->writer, parquet::arrow::FileWriter::Open(
+                                                 *QuarantineSchema(), arrow::default_memory_pool(),
+                                                 impl_->sink, b.build(), ArrowProperties()));
   }
   int64_t n = impl_->subject.length();
   if (n == 0) return Status::OK();
@@ -228,11 +224,12 @@ Status QuarantineWriter::Flush() {
   SL_RETURN_NOT_OK_ARROW(impl_->detail.Finish(&detail));
   SL_RETURN_NOT_OK_ARROW(impl_->raw_text.Finish(&raw));
   SL_RETURN_NOT_OK_ARROW(names.Finish(&dict));
-  auto reason = std::make_shared<arrow::DictionaryArray>(
-      arrow::dictionary(arrow::int8(), arrow::utf8()),
-      MakeArray<arrow::Int8Type>(impl_->reason), dict);
+  auto reason =
+      std::make_shared<arrow::DictionaryArray>(arrow::dictionary(arrow::int8(), arrow::utf8()),
+                                               MakeArray<arrow::Int8Type>(impl_->reason), dict);
   impl_->reason.clear();
-  auto table = arrow::Table::Make(QuarantineSchema(), {subject, file, line, reason, detail, raw}, n);
+  auto table =
+      arrow::Table::Make(QuarantineSchema(), {subject, file, line, reason, detail, raw}, n);
   SL_RETURN_NOT_OK_ARROW(impl_->writer->WriteTable(*table, n));
   file_.rows += n;
   file_.row_groups += 1;

@@ -56,9 +56,9 @@ TEST(ParquetWriterTest, OneRowGroupPerSubjectWithTypedSortedColumns) {
   ASSERT_EQ(rg->sorting_columns().size(), 3u);
   EXPECT_EQ(rg->ColumnChunk(0)->compression(), parquet::Compression::ZSTD);
   auto ts_encodings = rg->ColumnChunk(3)->encodings();
-  EXPECT_NE(std::find(ts_encodings.begin(), ts_encodings.end(),
-                      parquet::Encoding::DELTA_BINARY_PACKED),
-            ts_encodings.end());
+  EXPECT_NE(
+      std::find(ts_encodings.begin(), ts_encodings.end(), parquet::Encoding::DELTA_BINARY_PACKED),
+      ts_encodings.end());
   auto x_encodings = rg->ColumnChunk(4)->encodings();
   EXPECT_NE(std::find(x_encodings.begin(), x_encodings.end(), parquet::Encoding::BYTE_STREAM_SPLIT),
             x_encodings.end());

@@ -82,9 +82,12 @@ struct FolderResult {
 
 class FolderTask {
  public:
-  FolderTask(const storage::Lake& lake, const std::string& staging,
-             const TransformConfig& config, Progress* progress, std::atomic<bool>* cancelled)
-      : lake_(lake), staging_(staging), config_(config), progress_(progress),
+  FolderTask(const storage::Lake& lake, const std::string& staging, const TransformConfig& config,
+             Progress* progress, std::atomic<bool>* cancelled)
+      : lake_(lake),
+        staging_(staging),
+        config_(config),
+        progress_(progress),
         cancelled_(cancelled) {}
 
   FolderResult Run(wisdm::Folder folder, const std::vector<InputFile>& inputs) {
@@ -105,10 +108,11 @@ class FolderTask {
   Status RunFiles(wisdm::Folder folder, const std::vector<InputFile>& inputs,
                   FolderResult* result) {
     CuratedPartitionWriter curated(lake_, PartitionDir(kReadings, folder), folder, config_);
-    QuarantineWriter quarantine(
-        lake_, PartitionDir(kQuarantine, folder) + "/part-00000.parquet", config_);
+    QuarantineWriter quarantine(lake_, PartitionDir(kQuarantine, folder) + "/part-00000.parquet",
+                                config_);
     for (const InputFile& in : inputs) {
-      if (cancelled_->load()) return Status(StatusCode::kCancelled, "stopped: another folder failed");
+      if (cancelled_->load())
+        return Status(StatusCode::kCancelled, "stopped: another folder failed");
       SL_ASSIGN_OR_RETURN(CleanedFile cleaned, ReadAndClean(in));
       SL_RETURN_NOT_OK(curated.Append(cleaned).WithContext(in.manifest_path));
       SL_RETURN_NOT_OK(quarantine.Append(cleaned).WithContext(in.manifest_path));
@@ -134,9 +138,10 @@ class FolderTask {
     std::string_view content(reinterpret_cast<const char*>(buffer->data()),
                              static_cast<size_t>(buffer->size()));
     if (static_cast<int64_t>(content.size()) != in.bytes || Sha256::Hex(content) != in.sha256) {
-      return Status::Corrupt("{}: the raw file differs from the one ingest landed (size or "
-                             "sha256 mismatch); the raw zone must not change",
-                             in.lake_path);
+      return Status::Corrupt(
+          "{}: the raw file differs from the one ingest landed (size or "
+          "sha256 mismatch); the raw zone must not change",
+          in.lake_path);
     }
     CleanedFile cleaned = CleanRawFile(content, in.name, in.manifest_path, config_);
     const FileCounts& c = cleaned.counts;
@@ -158,8 +163,8 @@ class FolderTask {
 
 std::string CuratedVersionId(const ingest::RawManifest& raw, const TransformConfig& config) {
   Sha256 h;
-  h.Update(fmt::format("format={}\nraw={}\nconfig={}\n", kCuratedFormatVersion,
-                       raw.content_sha256, config.Canonical()));
+  h.Update(fmt::format("format={}\nraw={}\nconfig={}\n", kCuratedFormatVersion, raw.content_sha256,
+                       config.Canonical()));
   return "c-" + h.HexDigest().substr(0, 16);
 }
 
@@ -199,7 +204,8 @@ std::array<FolderResult, 4> RunFolders(const storage::Lake& lake, const std::str
 nlohmann::json CountsJson(const FileCounts& c) {
   nlohmann::json by_reason = nlohmann::json::object();
   for (int32_t r = 0; r < kNumReasons; ++r) {
-    if (c.by_reason[r] > 0) by_reason[std::string(ReasonName(static_cast<Reason>(r)))] = c.by_reason[r];
+    if (c.by_reason[r] > 0)
+      by_reason[std::string(ReasonName(static_cast<Reason>(r)))] = c.by_reason[r];
   }
   return {{"lines", c.lines},
           {"rows", c.rows},
@@ -223,12 +229,16 @@ nlohmann::json BuildManifest(const TransformSummary& s, const TransformOptions& 
       files.push_back(j);
     }
     for (const auto& o : r.outputs) {
-      outputs.push_back({{"dataset", kReadings}, {"path", o.path.substr(o.path.find(kReadings))},
-                         {"rows", o.rows}, {"bytes", o.bytes}, {"row_groups", o.row_groups}});
+      outputs.push_back({{"dataset", kReadings},
+                         {"path", o.path.substr(o.path.find(kReadings))},
+                         {"rows", o.rows},
+                         {"bytes", o.bytes},
+                         {"row_groups", o.row_groups}});
     }
     outputs.push_back({{"dataset", kQuarantine},
                        {"path", r.quarantine.path.substr(r.quarantine.path.find(kQuarantine))},
-                       {"rows", r.quarantine.rows}, {"bytes", r.quarantine.bytes}});
+                       {"rows", r.quarantine.rows},
+                       {"bytes", r.quarantine.bytes}});
   }
   nlohmann::json j = s.ToJson();
   j["format"] = "sensorlake.curated-manifest/1";
@@ -258,17 +268,17 @@ nlohmann::json TransformSummary::ToJson() const {
     j["seconds"] = f.seconds;
     folders_json.push_back(j);
   }
-  return {{"raw_version", raw_version},         {"curated_version", curated_version},
-          {"unchanged", unchanged},             {"folders", folders_json},
-          {"totals", CountsJson(totals)},       {"seconds", seconds},
-          {"manifest", manifest_path},          {"curated", curated_path},
+  return {{"raw_version", raw_version},   {"curated_version", curated_version},
+          {"unchanged", unchanged},       {"folders", folders_json},
+          {"totals", CountsJson(totals)}, {"seconds", seconds},
+          {"manifest", manifest_path},    {"curated", curated_path},
           {"quarantine", quarantine_path}};
 }
 
 std::string TransformSummary::ToTable() const {
-  std::string out = fmt::format("{:<12} {:>10} {:>10} {:>7} {:>11} {:>9} {:>9} {:>7}  {}\n",
-                                "folder", "lines", "rows", "dups", "quarantined", "MB in",
-                                "MB out", "sec", "quarantined by reason");
+  std::string out =
+      fmt::format("{:<12} {:>10} {:>10} {:>7} {:>11} {:>9} {:>9} {:>7}  {}\n", "folder", "lines",
+                  "rows", "dups", "quarantined", "MB in", "MB out", "sec", "quarantined by reason");
   auto line = [&](std::string_view name, const FileCounts& c, int64_t in, int64_t outb,
                   double secs) {
     std::string reasons;
@@ -325,7 +335,8 @@ Result<TransformSummary> RunTransform(const storage::Lake& lake, const Transform
       summary.totals.lines = previous["totals"].value("lines", int64_t{0});
       summary.totals.rows = previous["totals"].value("rows", int64_t{0});
       summary.totals.quarantined = previous["totals"].value("quarantined", int64_t{0});
-      summary.totals.duplicates_dropped = previous["totals"].value("duplicates_dropped", int64_t{0});
+      summary.totals.duplicates_dropped =
+          previous["totals"].value("duplicates_dropped", int64_t{0});
     }
     return summary;
   }
@@ -334,9 +345,10 @@ Result<TransformSummary> RunTransform(const storage::Lake& lake, const Transform
   int64_t n_inputs = 0;
   for (const auto& files : plan.folders) n_inputs += static_cast<int64_t>(files.size());
   if (n_inputs == 0) {
-    return Status::Invalid("raw version {} holds no raw sensor files (raw/<device>/<sensor>/"
-                           "data_<subject>_<sensor>_<device>.txt)",
-                           raw_version);
+    return Status::Invalid(
+        "raw version {} holds no raw sensor files (raw/<device>/<sensor>/"
+        "data_<subject>_<sensor>_<device>.txt)",
+        raw_version);
   }
   SL_ASSIGN_OR_RETURN(std::string staging, zone.CreateStaging(summary.curated_version));
   int32_t threads = options.threads > 0 ? options.threads
@@ -345,7 +357,8 @@ Result<TransformSummary> RunTransform(const storage::Lake& lake, const Transform
 
   Status failed;
   for (const auto& r : results) {
-    if (!r.status.ok() && (failed.ok() || failed.code() == StatusCode::kCancelled)) failed = r.status;
+    if (!r.status.ok() && (failed.ok() || failed.code() == StatusCode::kCancelled))
+      failed = r.status;
   }
   if (!failed.ok()) {
     (void)lake.DeleteDir(staging);  // never leave a half-written version behind
@@ -357,10 +370,11 @@ Result<TransformSummary> RunTransform(const storage::Lake& lake, const Transform
   }
   if (!summary.totals.Conserved()) {
     (void)lake.DeleteDir(staging);
-    return Status::Corrupt("row conservation failed for the run: {} lines != {} rows + {} "
-                           "quarantined + {} duplicates",
-                           summary.totals.lines, summary.totals.rows, summary.totals.quarantined,
-                           summary.totals.duplicates_dropped);
+    return Status::Corrupt(
+        "row conservation failed for the run: {} lines != {} rows + {} "
+        "quarantined + {} duplicates",
+        summary.totals.lines, summary.totals.rows, summary.totals.quarantined,
+        summary.totals.duplicates_dropped);
   }
   summary.seconds = SecondsSince(start);
   nlohmann::json manifest = BuildManifest(summary, options, plan, results);

@@ -58,9 +58,7 @@ std::map<std::string, std::string> ParquetBytes(const fs::path& dir) {
 
 class TransformTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    lake_ = std::move(storage::Lake::Open(dir_.str())).ValueOrDie();
-  }
+  void SetUp() override { lake_ = std::move(storage::Lake::Open(dir_.str())).ValueOrDie(); }
   Result<TransformSummary> Run(std::string version = "") {
     TransformOptions o;
     o.dataset_version = std::move(version);
@@ -146,9 +144,11 @@ TEST_F(TransformTest, ReaderSeesTheOldOrTheNewVersionNeverAPart) {
   EXPECT_EQ(bad.load(), 0);
   EXPECT_EQ(RowsInVersionDir(dir_.path() / "curated/current"), new_rows);
   // The previous version stays readable after the switch.
-  EXPECT_EQ(fs::directory_iterator(dir_.path() / "curated/_versions") != fs::directory_iterator(), true);
+  EXPECT_EQ(fs::directory_iterator(dir_.path() / "curated/_versions") != fs::directory_iterator(),
+            true);
   int32_t versions = 0;
-  for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir_.path() / "curated/_versions")) ++versions;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir_.path() / "curated/_versions"))
+    ++versions;
   EXPECT_EQ(versions, 2);
 }
 

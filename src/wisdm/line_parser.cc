@@ -10,12 +10,18 @@ namespace sensorlake::wisdm {
 
 std::string_view LineErrorName(LineError e) {
   switch (e) {
-    case LineError::kNone: return "none";
-    case LineError::kMalformed: return "malformed_line";
-    case LineError::kBadSubject: return "bad_subject";
-    case LineError::kBadTimestamp: return "bad_timestamp";
-    case LineError::kNonNumericValue: return "non_numeric_value";
-    case LineError::kNonFiniteValue: return "non_finite_value";
+    case LineError::kNone:
+      return "none";
+    case LineError::kMalformed:
+      return "malformed_line";
+    case LineError::kBadSubject:
+      return "bad_subject";
+    case LineError::kBadTimestamp:
+      return "bad_timestamp";
+    case LineError::kNonNumericValue:
+      return "non_numeric_value";
+    case LineError::kNonFiniteValue:
+      return "non_finite_value";
   }
   return "unknown";
 }
@@ -45,8 +51,8 @@ LineParseResult ParseLine(std::string_view line, RawReading* out) {
   size_t start = 0;
   while (true) {
     const void* hit = std::memchr(line.data() + start, ',', line.size() - start);
-    size_t end = hit ? static_cast<size_t>(static_cast<const char*>(hit) - line.data())
-                     : line.size();
+    size_t end =
+        hit ? static_cast<size_t>(static_cast<const char*>(hit) - line.data()) : line.size();
     if (n < 6) f[n] = line.substr(start, end - start);
     ++n;
     if (!hit) break;
@@ -77,8 +83,8 @@ LineParseResult ParseLine(std::string_view line, RawReading* out) {
   for (int32_t i = 0; i < 3; ++i) {
     FloatParse p = ParseFloat32(f[3 + i], values[i]);
     if (p != FloatParse::kOk) {
-      r.error = p == FloatParse::kNonFinite ? LineError::kNonFiniteValue
-                                            : LineError::kNonNumericValue;
+      r.error =
+          p == FloatParse::kNonFinite ? LineError::kNonFiniteValue : LineError::kNonNumericValue;
       r.field = 3 + i;
       return r;
     }
@@ -89,8 +95,8 @@ LineParseResult ParseLine(std::string_view line, RawReading* out) {
 bool LineSplitter::Next(std::string_view* line, int64_t* line_number) {
   if (rest_.empty()) return false;
   const void* hit = std::memchr(rest_.data(), '\n', rest_.size());
-  size_t len = hit ? static_cast<size_t>(static_cast<const char*>(hit) - rest_.data())
-                   : rest_.size();
+  size_t len =
+      hit ? static_cast<size_t>(static_cast<const char*>(hit) - rest_.data()) : rest_.size();
   *line = rest_.substr(0, len);
   unterminated_ = hit == nullptr;
   crlf_ = !line->empty() && line->back() == '\r';

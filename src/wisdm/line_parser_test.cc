@@ -1,5 +1,6 @@
 #include "sensorlake/wisdm/line_parser.h"
 
+#include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -54,7 +55,11 @@ INSTANTIATE_TEST_SUITE_P(
                       BadLine{"1600,A,1,two,3,4;", LineError::kNonNumericValue, 3},
                       BadLine{"1600,A,1,2,3,;", LineError::kNonNumericValue, 5},
                       BadLine{"1600,A,1,2,NaN,4;", LineError::kNonFiniteValue, 4},
-                      BadLine{"1600,A,1,2,3,Infinity;", LineError::kNonFiniteValue, 5}));
+                      BadLine{"1600,A,1,2,3,Infinity;", LineError::kNonFiniteValue, 5}),
+    // Stable names (case index) so ctest's test list is the same on every build.
+    [](const ::testing::TestParamInfo<BadLine>& info) {
+      return "Case" + std::to_string(info.index);
+    });
 
 TEST(LineSplitterTest, HandlesLfCrlfAndAnUnterminatedLastLine) {
   LineSplitter s("a;\r\nb;\nc;");

@@ -5,11 +5,16 @@
 namespace sensorlake::wisdm {
 
 const std::array<std::array<int64_t, kNumActivities>, 4> kPublishedLinesPerActivity = {{
-    // A       B       C       D       E       F       G       H       I       J       K       L       M       O       P       Q       R       S
-    {279817, 268409, 255645, 264592, 269604, 246356, 269609, 270756, 261360, 249793, 285190, 265781, 278766, 272219, 272730, 260497, 268065, 265214},
-    {203919, 200252, 197857, 202370, 202351, 194540, 202622, 202408, 197905, 197844, 202395, 197915, 202625, 198756, 202331, 197894, 202330, 202321},
-    {210495, 205787, 207312, 213018, 216529, 205137, 208720, 209483, 210048, 203112, 215879, 203684, 209491, 210107, 212810, 215365, 208734, 211335},
-    {192531, 187833, 180416, 195050, 194103, 187175, 190759, 187057, 192085, 189609, 197917, 190191, 191535, 187684, 194845, 197403, 190776, 193373},
+    // A       B       C       D       E       F       G       H       I       J       K       L M
+    // O       P       Q       R       S
+    {279817, 268409, 255645, 264592, 269604, 246356, 269609, 270756, 261360, 249793, 285190, 265781,
+     278766, 272219, 272730, 260497, 268065, 265214},
+    {203919, 200252, 197857, 202370, 202351, 194540, 202622, 202408, 197905, 197844, 202395, 197915,
+     202625, 198756, 202331, 197894, 202330, 202321},
+    {210495, 205787, 207312, 213018, 216529, 205137, 208720, 209483, 210048, 203112, 215879, 203684,
+     209491, 210107, 212810, 215365, 208734, 211335},
+    {192531, 187833, 180416, 195050, 194103, 187175, 190759, 187057, 192085, 189609, 197917, 190191,
+     191535, 187684, 194845, 197403, 190776, 193373},
 }};
 
 int64_t PublishedLinesInFolder(int32_t folder_index) {
@@ -44,9 +49,9 @@ int32_t ActivityIndex(char code) {
 
 std::string_view ActivityName(int32_t index) {
   static constexpr std::array<std::string_view, kNumActivities> kNames = {
-      "walking", "jogging",  "stairs",   "sitting", "standing", "typing",
-      "teeth",   "soup",     "chips",    "pasta",   "drinking", "sandwich",
-      "kicking", "catch",    "dribbling", "writing", "clapping", "folding"};
+      "walking", "jogging", "stairs",    "sitting", "standing", "typing",
+      "teeth",   "soup",    "chips",     "pasta",   "drinking", "sandwich",
+      "kicking", "catch",   "dribbling", "writing", "clapping", "folding"};
   return (index >= 0 && index < kNumActivities) ? kNames[index] : std::string_view("unknown");
 }
 

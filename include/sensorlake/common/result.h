@@ -12,7 +12,7 @@ namespace sensorlake {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : storage_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : storage_(std::move(value)) {}        // NOLINT: implicit by design
   Result(Status status) : storage_(std::move(status)) {  // NOLINT: implicit by design
     assert(!std::get<Status>(storage_).ok() && "Result built from an OK status");
     if (std::get<Status>(storage_).ok()) {
@@ -49,9 +49,9 @@ class [[nodiscard]] Result {
   SL_ASSIGN_OR_RETURN_IMPL(SL_CONCAT(_sl_result_, __LINE__), lhs, rexpr)
 
 // Same for an expression returning arrow::Result<T>.
-#define SL_ASSIGN_OR_RETURN_ARROW_IMPL(tmp, lhs, rexpr)                       \
-  auto tmp = (rexpr);                                                         \
-  if (!tmp.ok()) return ::sensorlake::Status::FromArrow(tmp.status());        \
+#define SL_ASSIGN_OR_RETURN_ARROW_IMPL(tmp, lhs, rexpr)                \
+  auto tmp = (rexpr);                                                  \
+  if (!tmp.ok()) return ::sensorlake::Status::FromArrow(tmp.status()); \
   lhs = std::move(tmp).MoveValueUnsafe();
 
 #define SL_ASSIGN_OR_RETURN_ARROW(lhs, rexpr) \

@@ -17,16 +17,16 @@ namespace sensorlake {
 
 enum class StatusCode : int8_t {
   kOk = 0,
-  kInvalid,          // bad input: a raw line, a config value, a CLI argument
-  kNotFound,         // a file, object, dataset version or lake that does not exist
-  kAlreadyExists,    // refusing to overwrite something immutable
-  kIOError,          // storage or network failure; may be transient
-  kCorrupt,          // data that fails verification (checksum, size, conservation)
-  kBusy,             // another writer holds the lake's lock
-  kRefused,          // input refused for safety (zip-slip, size bomb, symlink)
-  kNotImplemented,   // a part not built yet: says so instead of pretending
+  kInvalid,         // bad input: a raw line, a config value, a CLI argument
+  kNotFound,        // a file, object, dataset version or lake that does not exist
+  kAlreadyExists,   // refusing to overwrite something immutable
+  kIOError,         // storage or network failure; may be transient
+  kCorrupt,         // data that fails verification (checksum, size, conservation)
+  kBusy,            // another writer holds the lake's lock
+  kRefused,         // input refused for safety (zip-slip, size bomb, symlink)
+  kNotImplemented,  // a part not built yet: says so instead of pretending
   kCancelled,
-  kInternal,         // a bug in sensorlake
+  kInternal,  // a bug in sensorlake
 };
 
 // Process exit code for each status code; documented in docs/cli.md.
@@ -103,16 +103,15 @@ class [[nodiscard]] Status {
 #define SL_CONCAT(a, b) SL_CONCAT_INNER(a, b)
 
 // Returns from the enclosing function when `expr` (a Status) is not OK.
-#define SL_RETURN_NOT_OK(expr)                         \
-  do {                                                 \
-    ::sensorlake::Status _sl_status = (expr);          \
-    if (!_sl_status.ok()) return _sl_status;           \
+#define SL_RETURN_NOT_OK(expr)                \
+  do {                                        \
+    ::sensorlake::Status _sl_status = (expr); \
+    if (!_sl_status.ok()) return _sl_status;  \
   } while (false)
 
 // Same for an expression returning arrow::Status.
-#define SL_RETURN_NOT_OK_ARROW(expr)                                  \
-  do {                                                                \
-    ::arrow::Status _sl_arrow_status = (expr);                        \
-    if (!_sl_arrow_status.ok())                                       \
-      return ::sensorlake::Status::FromArrow(_sl_arrow_status);       \
+#define SL_RETURN_NOT_OK_ARROW(expr)                                                      \
+  do {                                                                                    \
+    ::arrow::Status _sl_arrow_status = (expr);                                            \
+    if (!_sl_arrow_status.ok()) return ::sensorlake::Status::FromArrow(_sl_arrow_status); \
   } while (false)

@@ -26,22 +26,22 @@ enum class FaultKind : uint8_t {
   kTruncatedLastLine,    // a file whose last line stops mid-value, without newline
   kEmptyFile,            // a file of 0 bytes
   // Runs of lines inside one activity block; the spec gives a count over the dataset.
-  kStuck,                // a malfunctioning sensor repeats one reading
-  kClipped,              // values saturate at a range limit
-  kScaled,               // values in the wrong unit (g instead of m/s^2, ...)
+  kStuck,    // a malfunctioning sensor repeats one reading
+  kClipped,  // values saturate at a range limit
+  kScaled,   // values in the wrong unit (g instead of m/s^2, ...)
   // Single lines (or adjacent pairs); the spec gives a rate per line.
-  kMalformed,            // garbled line, missing ';', or empty line
-  kWrongFieldCount,      // ends in ';' but holds 5 or 7 fields
-  kNonNumeric,           // a value that is not a number ("null", "1.2.3", "")
-  kNan,                  // NaN, Infinity or -Infinity
-  kUnknownActivity,      // activity code not among the 18 ('N', 'Z', ...)
-  kSubjectMismatch,      // subject field differs from the file name's subject
-  kBadSubject,           // subject field is not an integer
-  kBadTimestamp,         // timestamp field is not an integer
-  kOutOfBounds,          // a value beyond any sensor's physical range
-  kDuplicateRow,         // an exact copy of a line right after it (adds a line)
-  kConflictingDuplicate, // next line reuses a timestamp with different values
-  kOutOfOrder,           // two adjacent lines of a block swapped
+  kMalformed,             // garbled line, missing ';', or empty line
+  kWrongFieldCount,       // ends in ';' but holds 5 or 7 fields
+  kNonNumeric,            // a value that is not a number ("null", "1.2.3", "")
+  kNan,                   // NaN, Infinity or -Infinity
+  kUnknownActivity,       // activity code not among the 18 ('N', 'Z', ...)
+  kSubjectMismatch,       // subject field differs from the file name's subject
+  kBadSubject,            // subject field is not an integer
+  kBadTimestamp,          // timestamp field is not an integer
+  kOutOfBounds,           // a value beyond any sensor's physical range
+  kDuplicateRow,          // an exact copy of a line right after it (adds a line)
+  kConflictingDuplicate,  // next line reuses a timestamp with different values
+  kOutOfOrder,            // two adjacent lines of a block swapped
 };
 inline constexpr int32_t kNumFaultKinds = 20;
 
@@ -78,18 +78,18 @@ struct GenerateOptions {
   uint64_t seed = 2019;
   std::vector<int32_t> subjects;  // empty: every subject of the scale
   FaultSpec faults;
-  int32_t threads = 0;            // 0: hardware concurrency
-  bool force = false;             // replace the data files of an earlier run in out_dir
-  std::string command_line;       // recorded in generate.json when set
+  int32_t threads = 0;       // 0: hardware concurrency
+  bool force = false;        // replace the data files of an earlier run in out_dir
+  std::string command_line;  // recorded in generate.json when set
 };
 
 struct GenerateSummary {
   std::string out_dir;
   int32_t subjects = 0;  // subjects written
   int64_t files = 0;
-  int64_t lines = 0;     // lines written, faults included
+  int64_t lines = 0;  // lines written, faults included
   int64_t bytes = 0;
-  int64_t faults = 0;    // records in faults.jsonl
+  int64_t faults = 0;  // records in faults.jsonl
   double seconds = 0;
   FolderActivityCounts lines_written{};  // per folder and activity block, faults included
   FolderActivityCounts lines_planned{};  // what the clean dataset holds for these subjects

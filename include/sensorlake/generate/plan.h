@@ -97,11 +97,11 @@ class DatasetPlan {
   double scale_ = 1;
   uint64_t seed_ = 0;
   int32_t num_subjects_ = 0;
-  std::vector<ActivityCounts> lines_;       // [subject * 4 + folder]
-  std::vector<StreamTiming> timing_;        // [subject * 4 + folder]
-  std::vector<SessionPlan> sessions_;       // [subject * 2 + device]
-  std::vector<uint8_t> fast_accel_;         // [subject * 2 + device]
-  std::vector<double> vigor_;               // [(subject * 2 + device) * 2 + accel/gyro]
+  std::vector<ActivityCounts> lines_;  // [subject * 4 + folder]
+  std::vector<StreamTiming> timing_;   // [subject * 4 + folder]
+  std::vector<SessionPlan> sessions_;  // [subject * 2 + device]
+  std::vector<uint8_t> fast_accel_;    // [subject * 2 + device]
+  std::vector<double> vigor_;          // [(subject * 2 + device) * 2 + accel/gyro]
 };
 
 // Splits `total` into integer parts proportional to `weights` whose sum is exactly

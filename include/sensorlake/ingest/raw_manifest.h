@@ -45,18 +45,22 @@ struct RawManifest {
 class LineCounter {
  public:
   void Update(std::string_view chunk);
-  int64_t lines() const { return newlines_ + (last_ != '\n' && last_ != 0 ? 1 : 0); }
+  int64_t lines() const { return newlines_ + (any_ && last_ != '\n' ? 1 : 0); }
 
  private:
   int64_t newlines_ = 0;
   char last_ = 0;
+  bool any_ = false;  // a flag, not last_ != 0: a file may end in a NUL byte
 };
+
+// The same count for a whole buffer.
+int64_t CountLines(std::string_view content);
 
 // sha256 over the sorted "path\tsha256\n" lines of `files`.
 std::string ContentSha256(const std::vector<RawFileEntry>& files);
 
-std::string RawVersionDir(std::string_view version);   // raw/wisdm/<version>
-std::string RawManifestPath(std::string_view version); // raw/wisdm/<version>/_manifest.json
+std::string RawVersionDir(std::string_view version);    // raw/wisdm/<version>
+std::string RawManifestPath(std::string_view version);  // raw/wisdm/<version>/_manifest.json
 
 // The manifest of a landed version; kNotFound when the version is absent or incomplete.
 Result<RawManifest> ReadRawManifest(const storage::Lake& lake, std::string_view version);

@@ -36,10 +36,10 @@ struct TransformConfig {
   // Physical bounds: a reading with any |axis| above the bound is quarantined. Defaults
   // cover the widest ranges of phone and watch sensors (accel 16 g, gyro 2000 deg/s).
   float accel_abs_max = 156.9f;  // m/s^2
-  float gyro_abs_max = 34.91f;   // rad/s
+  float gyro_abs_max = 40.0f;    // rad/s: 2000 deg/s full range plus the bias seen in real phones
   bool check_subject_matches_file = true;
   bool check_value_bounds = true;
-  bool drop_exact_duplicates = true;       // false keeps them as rows
+  bool drop_exact_duplicates = true;  // false keeps them as rows
   bool quarantine_conflicting_duplicates = true;
 
   // Parquet output.

@@ -53,7 +53,7 @@ struct CleanedFile {
   FileCounts counts;
 };
 
-CleanedFile CleanRawFile(std::string_view content, const wisdm::RawFileName& name,
-                         std::string path, const TransformConfig& config);
+CleanedFile CleanRawFile(std::string_view content, const wisdm::RawFileName& name, std::string path,
+                         const TransformConfig& config);
 
 }  // namespace sensorlake::transform

@@ -44,7 +44,7 @@ struct TransformSummary {
   FileCounts totals;
   double seconds = 0;
   std::string manifest_path;
-  std::string curated_path;    // lake path of the stable dataset name
+  std::string curated_path;  // lake path of the stable dataset name
   std::string quarantine_path;
   nlohmann::json ToJson() const;
   std::string ToTable() const;  // the closing summary table for people
