@@ -20,11 +20,17 @@ run: build
 test: build
 	@bash scripts/test.sh "$(PRESET)"
 
+# Benchmarks against DuckDB, Polars, PySpark and pandas (docs/benchmarks.md).
+# BENCH_QUICK=1 make bench: a smoke run in under 5 minutes.
+bench: build
+	@bash bench/setup.sh
+	@.venv/bin/python bench/run_bench.py
+
 format:
-	@find src include -name '*.h' -o -name '*.cc' | xargs clang-format -i
+	@find src include bench -name '*.h' -o -name '*.cc' | xargs clang-format -i
 
 format-check:
-	@find src include -name '*.h' -o -name '*.cc' | xargs clang-format --dry-run --Werror
+	@find src include bench -name '*.h' -o -name '*.cc' | xargs clang-format --dry-run --Werror
 
 clean:
 	rm -rf build
