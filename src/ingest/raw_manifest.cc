@@ -21,8 +21,10 @@ int64_t RawManifest::TotalLines() const {
 nlohmann::json RawManifest::ToJson() const {
   nlohmann::json files_json = nlohmann::json::array();
   for (const auto& f : files) {
-    files_json.push_back(
-        {{"path", f.path}, {"bytes", f.bytes}, {"sha256", f.sha256}, {"lines", f.lines}});
+    nlohmann::json entry = {
+        {"path", f.path}, {"bytes", f.bytes}, {"sha256", f.sha256}, {"lines", f.lines}};
+    if (!f.xxh3.empty()) entry["xxh3_128"] = f.xxh3;
+    files_json.push_back(std::move(entry));
   }
   return {{"format", kRawManifestFormat},
           {"dataset", "wisdm"},
@@ -54,7 +56,8 @@ Result<RawManifest> ParseManifest(const nlohmann::json& j, std::string_view orig
       return bad("a file entry lacks path, bytes, sha256 or lines");
     }
     m.files.push_back({f["path"].get<std::string>(), f["bytes"].get<int64_t>(),
-                       f["sha256"].get<std::string>(), f["lines"].get<int64_t>()});
+                       f["sha256"].get<std::string>(), f["lines"].get<int64_t>(),
+                       f.value("xxh3_128", "")});
   }
   if (m.version.empty() || m.content_sha256.empty()) return bad("no version or content hash");
   if (ContentSha256(m.files) != m.content_sha256) return bad("content_sha256 does not match files");

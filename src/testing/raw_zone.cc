@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sensorlake/common/sha256.h"
+#include "sensorlake/common/xxh3.h"
 #include "sensorlake/ingest/raw_manifest.h"
 
 namespace sensorlake::testing {
@@ -16,8 +17,8 @@ Status LandRawVersion(const storage::Lake& lake, const std::string& version,
         lake.WriteAtomic(storage::JoinPath(ingest::RawVersionDir(version), path), content));
     ingest::LineCounter counter;
     counter.Update(content);
-    m.files.push_back(
-        {path, static_cast<int64_t>(content.size()), Sha256::Hex(content), counter.lines()});
+    m.files.push_back({path, static_cast<int64_t>(content.size()), Sha256::Hex(content),
+                       counter.lines(), Xxh3::Hex(content)});
   }
   m.content_sha256 = ingest::ContentSha256(m.files);
   SL_RETURN_NOT_OK(lake.WriteAtomic(ingest::RawManifestPath(version), m.ToJson().dump()));

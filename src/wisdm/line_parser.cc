@@ -2,6 +2,7 @@
 
 #include <array>
 #include <charconv>
+#include <cmath>
 #include <cstring>
 
 #include "sensorlake/wisdm/float_text.h"
@@ -35,6 +36,27 @@ bool ParseInteger(std::string_view s, Int* out) {
   return ec == std::errc() && p == s.data() + s.size();
 }
 
+// The common case in one pass: six fields parsed left to right, each ending exactly at
+// its delimiter. Any surprise returns false and the careful path below names the error,
+// so the two paths cannot disagree on what is valid.
+bool ParseWellFormed(std::string_view line, RawReading* out) {
+  const char* p = line.data();
+  const char* end = p + line.size();
+  auto r = std::from_chars(p, end, out->subject);
+  if (r.ec != std::errc() || end - r.ptr < 3 || r.ptr[0] != ',' || r.ptr[2] != ',') return false;
+  out->activity = r.ptr[1];
+  r = std::from_chars(r.ptr + 3, end, out->timestamp_ns);
+  if (r.ec != std::errc() || r.ptr == end || *r.ptr != ',') return false;
+  float* values[3] = {&out->x, &out->y, &out->z};
+  for (int32_t i = 0; i < 3; ++i) {
+    // from_chars takes "nan" and "inf" too: those are the careful path's to report.
+    r = std::from_chars(r.ptr + 1, end, *values[i]);
+    if (r.ec != std::errc() || !std::isfinite(*values[i])) return false;
+    if (i < 2 ? (r.ptr == end || *r.ptr != ',') : r.ptr != end) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 LineParseResult ParseLine(std::string_view line, RawReading* out) {
@@ -45,6 +67,10 @@ LineParseResult ParseLine(std::string_view line, RawReading* out) {
     return r;
   }
   line.remove_suffix(1);
+  if (ParseWellFormed(line, out)) {
+    r.field_count = 6;
+    return r;
+  }
 
   std::array<std::string_view, 6> f;
   int32_t n = 0;

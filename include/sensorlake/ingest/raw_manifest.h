@@ -26,6 +26,9 @@ struct RawFileEntry {
   int64_t bytes = 0;
   std::string sha256;
   int64_t lines = 0;  // as CountLines counts them
+  // XXH3-128 of the bytes: what later stages verify (fast); empty in manifests that
+  // predate it, and then they verify sha256.
+  std::string xxh3;
 };
 
 struct RawManifest {
