@@ -21,6 +21,9 @@ struct GlobalOptions {
 struct CommandOutput {
   nlohmann::json summary = nlohmann::json::object();
   std::string text;
+  // Set by a command that did its work but reports a failing verdict (the quality gate):
+  // the summary is still printed, and the process exits with this code.
+  int32_t exit_code = 0;
 };
 
 using CommandRun = std::function<Status(CommandOutput*)>;
@@ -29,5 +32,6 @@ using CommandRun = std::function<Status(CommandOutput*)>;
 void AddGenerateCommand(CLI::App& app, const GlobalOptions& global, CommandRun* run);
 void AddIngestCommand(CLI::App& app, const GlobalOptions& global, CommandRun* run);
 void AddTransformCommand(CLI::App& app, const GlobalOptions& global, CommandRun* run);
+void AddCheckCommand(CLI::App& app, const GlobalOptions& global, CommandRun* run);
 
 }  // namespace sensorlake::cli

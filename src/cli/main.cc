@@ -10,7 +10,7 @@
 namespace {
 
 constexpr const char* kExitCodes = R"(Exit codes:
-  0 success            2 usage error          3 invalid input
+  0 success            1 quality gate failed  2 usage error          3 invalid input
   4 not found          5 already exists       6 I/O or storage error
   7 corrupt data       8 lake busy (locked)   9 input refused for safety
  10 not implemented   11 cancelled           70 internal error)";
@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   sensorlake::cli::AddGenerateCommand(app, global, &run);
   sensorlake::cli::AddIngestCommand(app, global, &run);
   sensorlake::cli::AddTransformCommand(app, global, &run);
+  sensorlake::cli::AddCheckCommand(app, global, &run);
 
   try {
     app.parse(argc, argv);
@@ -59,11 +60,11 @@ int main(int argc, char** argv) {
     return sensorlake::ExitCodeFor(st.code());
   }
   if (global.json) {
-    out.summary["ok"] = true;
+    out.summary["ok"] = out.exit_code == 0;
     out.summary["command"] = command;
     fmt::print("{}\n", out.summary.dump(2));
   } else if (!out.text.empty()) {
     fmt::print("{}", out.text);
   }
-  return 0;
+  return out.exit_code;
 }

@@ -1,0 +1,402 @@
+#include "sensorlake/quality/profile.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstring>
+#include <mutex>
+#include <thread>
+
+#include <arrow/api.h>
+#include <fmt/format.h>
+#include <parquet/arrow/reader.h>
+
+#include "sensorlake/common/progress.h"
+#include "sensorlake/storage/versioned_zone.h"
+
+namespace sensorlake::quality {
+
+std::string BlockKey::ToString() const {
+  return fmt::format("{} subject {} activity {} ({}) block {}",
+                     wisdm::kFolders[static_cast<size_t>(folder)].Name(), subject,
+                     wisdm::kActivityCodes[static_cast<size_t>(activity)],
+                     wisdm::ActivityName(activity), block);
+}
+
+double BlockProfile::RateHz() const {
+  return rows > 1 && last_ns > first_ns ? (rows - 1) * 1e9 / (last_ns - first_ns) : 0.0;
+}
+
+double BlockProfile::RmsMagnitude() const {
+  return rows ? std::sqrt(magnitude_sq_sum / rows) : 0.0;
+}
+
+double BlockProfile::MagnitudeStd() const {
+  if (rows < 2) return 0;
+  double mean = MeanMagnitude();
+  return std::sqrt(std::max(0.0, magnitude_sq_sum / rows - mean * mean));
+}
+
+double BlockProfile::MaxAbs() const {
+  double m = 0;
+  for (int32_t a = 0; a < 3; ++a) {
+    m = std::max(
+        {m, std::fabs(static_cast<double>(min[a])), std::fabs(static_cast<double>(max[a]))});
+  }
+  return m;
+}
+
+int32_t MagnitudeBin(wisdm::Sensor sensor, double magnitude) {
+  double width = kMagnitudeBinWidth[static_cast<size_t>(sensor)];
+  double bin = std::floor(magnitude / width);
+  return bin >= kMagnitudeBins - 1 ? kMagnitudeBins - 1 : std::max(0, static_cast<int32_t>(bin));
+}
+
+// ---- BlockProfiler ----------------------------------------------------------------------
+
+namespace {
+
+uint32_t Bits(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, sizeof u);
+  return u;
+}
+
+uint64_t Mix(uint64_t h) {  // SplitMix64's finalizer: a fast, well-spread 64-bit mix
+  h ^= h >> 30;
+  h *= 0xbf58476d1ce4e5b9ULL;
+  h ^= h >> 27;
+  h *= 0x94d049bb133111ebULL;
+  return h ^ (h >> 31);
+}
+
+}  // namespace
+
+BlockProfiler::BlockProfiler(BlockKey key) { p_.key = key; }
+
+void BlockProfiler::Add(int64_t ts, float x, float y, float z) {
+  const std::array<float, 3> v = {x, y, z};
+  const int64_t i = p_.rows++;
+  if (i == 0) {
+    p_.first_ns = ts;
+    p_.min = p_.max = v;
+    p_.at_min = p_.at_max = {1, 1, 1};
+    run_ = 1;
+  } else {
+    int64_t dt = ts - p_.last_ns;
+    if (dt <= 0) ++p_.non_increasing;
+    if (dt > kMinRecordedGapNs) p_.gaps_ns.push_back(dt);
+    bool same = Bits(x) == window_[9] && Bits(y) == window_[10] && Bits(z) == window_[11];
+    run_ = same ? run_ + 1 : 1;
+    for (size_t a = 0; a < 3; ++a) {
+      if (v[a] < p_.min[a]) p_.min[a] = v[a], p_.at_min[a] = 0;
+      if (v[a] > p_.max[a]) p_.max[a] = v[a], p_.at_max[a] = 0;
+      p_.at_min[a] += v[a] == p_.min[a];
+      p_.at_max[a] += v[a] == p_.max[a];
+    }
+  }
+  if (run_ > p_.longest_run) {
+    p_.longest_run = run_;
+    p_.longest_run_start = i - run_ + 1;
+    p_.longest_run_value = v;
+  }
+  p_.last_ns = ts;
+  if (ts % 1000 != 0) ++p_.fine_timestamps;
+  double m = std::sqrt(static_cast<double>(x) * x + static_cast<double>(y) * y +
+                       static_cast<double>(z) * z);
+  p_.magnitude_sum += m;
+  p_.magnitude_sq_sum += m * m;
+  ++p_.magnitude[static_cast<size_t>(
+      MagnitudeBin(wisdm::kFolders[static_cast<size_t>(p_.key.folder)].sensor, m))];
+
+  // Slide the 4-reading window; hash it unless it is one reading repeated (a stuck run
+  // would make unrelated blocks look alike).
+  std::memmove(window_.data(), window_.data() + 3, 9 * sizeof(uint32_t));
+  window_[9] = Bits(x), window_[10] = Bits(y), window_[11] = Bits(z);
+  if (i >= 3 && run_ < 4) {
+    uint64_t h = 0x5e9501a6e0c0ffeeULL;
+    for (uint32_t w : window_) h = Mix(h ^ w);
+    AddToSketch(h);
+  }
+}
+
+void BlockProfiler::AddToSketch(uint64_t hash) {
+  auto& s = p_.sketch;  // kept sorted, at most kSketchSize entries
+  if (s.size() == kSketchSize && hash >= s.back()) return;
+  auto it = std::lower_bound(s.begin(), s.end(), hash);
+  if (it != s.end() && *it == hash) return;
+  s.insert(it, hash);
+  if (s.size() > kSketchSize) s.pop_back();
+}
+
+BlockProfile BlockProfiler::Finish() { return std::move(p_); }
+
+// ---- Baseline (de)serialization -----------------------------------------------------------
+
+nlohmann::json DatasetProfile::BaselineJson() const {
+  nlohmann::json folders = nlohmann::json::object();
+  for (size_t f = 0; f < 4; ++f) {
+    nlohmann::json acts = nlohmann::json::object();
+    for (size_t a = 0; a < wisdm::kNumActivities; ++a) {
+      acts[std::string(1, wisdm::kActivityCodes[a])] = magnitude[f][a];
+    }
+    folders[wisdm::kFolders[f].Name()] = acts;
+  }
+  return {{"format", "sensorlake.quality-baseline/1"},
+          {"curated_version", curated_version},
+          {"bin_width", {{"accel", kMagnitudeBinWidth[0]}, {"gyro", kMagnitudeBinWidth[1]}}},
+          {"magnitude_histograms", folders}};
+}
+
+Result<std::array<std::array<MagnitudeHistogram, wisdm::kNumActivities>, 4>>
+DatasetProfile::MagnitudeFromBaselineJson(const nlohmann::json& j, std::string_view origin) {
+  std::array<std::array<MagnitudeHistogram, wisdm::kNumActivities>, 4> out{};
+  if (j.value("format", "") != "sensorlake.quality-baseline/1") {
+    return Status::Invalid("{}: not a sensorlake quality baseline", origin);
+  }
+  try {
+    const auto& folders = j.at("magnitude_histograms");
+    for (size_t f = 0; f < 4; ++f) {
+      const auto& acts = folders.at(wisdm::kFolders[f].Name());
+      for (size_t a = 0; a < wisdm::kNumActivities; ++a) {
+        auto bins = acts.at(std::string(1, wisdm::kActivityCodes[a])).get<std::vector<int64_t>>();
+        if (bins.size() != kMagnitudeBins) {
+          return Status::Invalid("{}: histogram of {} has {} bins, expected {}", origin,
+                                 wisdm::kFolders[f].Name(), bins.size(), kMagnitudeBins);
+        }
+        std::copy(bins.begin(), bins.end(), out[f][a].begin());
+      }
+    }
+  } catch (const nlohmann::json::exception& e) {
+    return Status::Invalid("{}: malformed baseline: {}", origin, e.what());
+  }
+  return out;
+}
+
+// ---- Reading a curated version ---------------------------------------------------------
+
+namespace {
+
+struct PartFile {
+  std::string lake_path;
+  int32_t folder = 0;
+  int64_t bytes = 0;
+};
+
+// "device=phone/sensor=accel/part-00000.parquet" -> folder index.
+Result<int32_t> FolderOfPart(std::string_view rel) {
+  for (const auto& f : wisdm::kFolders) {
+    std::string prefix = fmt::format("device={}/sensor={}/", wisdm::DeviceName(f.device),
+                                     wisdm::SensorName(f.sensor));
+    if (rel.substr(0, prefix.size()) == prefix) return f.index();
+  }
+  return Status::Corrupt("{}: not under device=<d>/sensor=<s>/", rel);
+}
+
+template <typename T>
+Result<const T*> Column(const arrow::RecordBatch& batch, const std::string& name,
+                        const std::string& file) {
+  auto col = batch.GetColumnByName(name);
+  if (col == nullptr) return Status::Corrupt("{}: no column '{}'", file, name);
+  auto typed = dynamic_cast<const T*>(col.get());
+  if (typed == nullptr) {
+    return Status::Corrupt("{}: column '{}' has type {}", file, name, col->type()->ToString());
+  }
+  return typed;
+}
+
+// Activity index per row: the column is dictionary-encoded as written by the transform.
+Result<std::vector<int8_t>> ActivityIndices(const arrow::RecordBatch& batch,
+                                            const std::string& file) {
+  auto col = batch.GetColumnByName("activity");
+  if (col == nullptr) return Status::Corrupt("{}: no column 'activity'", file);
+  std::vector<int8_t> out(static_cast<size_t>(batch.num_rows()));
+  auto code_of = [&](std::string_view s) -> Result<int8_t> {
+    int32_t a = s.size() == 1 ? wisdm::ActivityIndex(s[0]) : -1;
+    if (a < 0) return Status::Corrupt("{}: activity '{}' is not one of the 18 codes", file, s);
+    return static_cast<int8_t>(a);
+  };
+  if (auto dict = std::dynamic_pointer_cast<arrow::DictionaryArray>(col)) {
+    auto values = std::dynamic_pointer_cast<arrow::StringArray>(dict->dictionary());
+    if (values == nullptr) return Status::Corrupt("{}: activity dictionary is not utf8", file);
+    std::vector<int8_t> map(static_cast<size_t>(values->length()));
+    for (int64_t i = 0; i < values->length(); ++i) {
+      SL_ASSIGN_OR_RETURN(map[static_cast<size_t>(i)], code_of(values->GetView(i)));
+    }
+    for (int64_t i = 0; i < batch.num_rows(); ++i) {
+      out[static_cast<size_t>(i)] = map[static_cast<size_t>(dict->GetValueIndex(i))];
+    }
+  } else if (auto str = std::dynamic_pointer_cast<arrow::StringArray>(col)) {
+    for (int64_t i = 0; i < batch.num_rows(); ++i) {
+      SL_ASSIGN_OR_RETURN(out[static_cast<size_t>(i)], code_of(str->GetView(i)));
+    }
+  } else {
+    return Status::Corrupt("{}: column 'activity' has type {}", file, col->type()->ToString());
+  }
+  return out;
+}
+
+// Profiles one Parquet file row group by row group. Rows are sorted by subject, activity,
+// timestamp, so each block's readings arrive in timestamp order.
+Status ProfilePart(const storage::Lake& lake, const PartFile& part,
+                   std::vector<BlockProfile>* out) {
+  SL_ASSIGN_OR_RETURN(auto input, lake.OpenInputFile(part.lake_path));
+  SL_ASSIGN_OR_RETURN_ARROW(auto reader,
+                            parquet::arrow::OpenFile(input, arrow::default_memory_pool()));
+  std::shared_ptr<arrow::Schema> schema;
+  SL_RETURN_NOT_OK_ARROW(reader->GetSchema(&schema));
+  std::vector<int> columns;
+  for (const char* name : {"subject", "activity", "timestamp_ns", "x", "y", "z", "block"}) {
+    int i = schema->GetFieldIndex(name);
+    if (i < 0) return Status::Corrupt("{}: no column '{}'", part.lake_path, name);
+    columns.push_back(i);
+  }
+  std::map<BlockKey, BlockProfiler> open;
+  for (int rg = 0; rg < reader->num_row_groups(); ++rg) {
+    SL_ASSIGN_OR_RETURN_ARROW(auto table, reader->ReadRowGroup(rg, columns));
+    SL_ASSIGN_OR_RETURN_ARROW(auto combined, table->CombineChunksToBatch());
+    const arrow::RecordBatch& b = *combined;
+    SL_ASSIGN_OR_RETURN(auto subject, Column<arrow::Int16Array>(b, "subject", part.lake_path));
+    SL_ASSIGN_OR_RETURN(auto ts, Column<arrow::Int64Array>(b, "timestamp_ns", part.lake_path));
+    SL_ASSIGN_OR_RETURN(auto x, Column<arrow::FloatArray>(b, "x", part.lake_path));
+    SL_ASSIGN_OR_RETURN(auto y, Column<arrow::FloatArray>(b, "y", part.lake_path));
+    SL_ASSIGN_OR_RETURN(auto z, Column<arrow::FloatArray>(b, "z", part.lake_path));
+    SL_ASSIGN_OR_RETURN(auto block, Column<arrow::Int32Array>(b, "block", part.lake_path));
+    SL_ASSIGN_OR_RETURN(auto activity, ActivityIndices(b, part.lake_path));
+    BlockKey current{-1, 0, 0, 0};
+    BlockProfiler* profiler = nullptr;
+    for (int64_t i = 0; i < b.num_rows(); ++i) {
+      BlockKey key{part.folder, subject->Value(i), activity[static_cast<size_t>(i)],
+                   block->Value(i)};
+      if (profiler == nullptr || key != current) {
+        current = key;
+        profiler = &open.try_emplace(key, key).first->second;
+      }
+      profiler->Add(ts->Value(i), x->Value(i), y->Value(i), z->Value(i));
+    }
+  }
+  for (auto& [key, profiler] : open) out->push_back(profiler.Finish());
+  return Status::OK();
+}
+
+Status ReadManifest(const storage::Lake& lake, const std::string& version_dir,
+                    DatasetProfile* profile) {
+  std::string path = storage::JoinPath(version_dir, "_manifest.json");
+  SL_ASSIGN_OR_RETURN(std::string text, lake.ReadText(path));
+  try {
+    auto j = nlohmann::json::parse(text);
+    profile->raw_version = j.at("raw_version").get<std::string>();
+    const auto& totals = j.at("totals");
+    profile->lines = totals.at("lines").get<int64_t>();
+    profile->rows = totals.at("rows").get<int64_t>();
+    profile->quarantined = totals.at("quarantined").get<int64_t>();
+    profile->quarantined_by_reason =
+        totals.at("quarantined_by_reason").get<std::map<std::string, int64_t>>();
+    for (const auto& f : j.at("files")) {
+      FileRecord r;
+      r.path = f.at("path").get<std::string>();
+      auto name = wisdm::ParseRawFileName(r.path.substr(r.path.rfind('/') + 1));
+      if (!name.ok())
+        return Status::Corrupt("{}: file {}: {}", path, r.path, name.status().message());
+      r.folder = name->folder.index();
+      r.subject = name->subject;
+      r.lines = f.at("lines").get<int64_t>();
+      r.rows = f.at("rows").get<int64_t>();
+      r.quarantined = f.at("quarantined").get<int64_t>();
+      r.duplicates_dropped = f.at("duplicates_dropped").get<int64_t>();
+      r.reordered = f.at("reordered").get<int64_t>();
+      r.quarantined_by_reason = f.at("quarantined_by_reason").get<std::map<std::string, int64_t>>();
+      profile->files.push_back(std::move(r));
+    }
+  } catch (const nlohmann::json::exception& e) {
+    return Status::Corrupt("{}: unexpected manifest content: {}", path, e.what());
+  }
+  return Status::OK();
+}
+
+// The generator records its scale in generate.json, which ingest lands with the data.
+Status ReadGeneratedScale(const storage::Lake& lake, DatasetProfile* profile) {
+  std::string path = fmt::format("raw/wisdm/{}/generate.json", profile->raw_version);
+  SL_ASSIGN_OR_RETURN(bool exists, lake.Exists(path));
+  if (!exists) return Status::OK();
+  SL_ASSIGN_OR_RETURN(std::string text, lake.ReadText(path));
+  auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_object() && j.contains("scale") && j["scale"].is_number()) {
+    profile->generated_scale = j["scale"].get<double>();
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<DatasetProfile> ProfileCuratedVersion(const storage::Lake& lake,
+                                             const ProfileOptions& options) {
+  storage::VersionedZone zone(lake, "curated");
+  DatasetProfile profile;
+  profile.curated_version = options.curated_version;
+  if (profile.curated_version.empty()) {
+    SL_ASSIGN_OR_RETURN(auto current, zone.CurrentVersion());
+    if (!current) {
+      return Status::NotFound("{}: no curated version is published yet (run sensorlake transform)",
+                              lake.uri());
+    }
+    profile.curated_version = *current;
+  }
+  SL_ASSIGN_OR_RETURN(bool complete, zone.HasVersion(profile.curated_version));
+  if (!complete) {
+    return Status::NotFound("{}: curated version {} does not exist or is incomplete", lake.uri(),
+                            profile.curated_version);
+  }
+  const std::string version_dir = zone.VersionDir(profile.curated_version);
+  SL_RETURN_NOT_OK(ReadManifest(lake, version_dir, &profile));
+  SL_RETURN_NOT_OK(ReadGeneratedScale(lake, &profile));
+
+  const std::string data_dir = storage::JoinPath(version_dir, "sensor_readings");
+  SL_ASSIGN_OR_RETURN(auto entries, lake.ListFiles(data_dir, /*recursive=*/true));
+  std::vector<PartFile> parts;
+  int64_t total_bytes = 0;
+  for (const auto& e : entries) {
+    if (e.path.size() < 8 || e.path.substr(e.path.size() - 8) != ".parquet") continue;
+    SL_ASSIGN_OR_RETURN(int32_t folder, FolderOfPart(e.path));
+    parts.push_back({storage::JoinPath(data_dir, e.path), folder, e.size});
+    total_bytes += e.size;
+  }
+
+  Progress progress("profile", total_bytes, "bytes");
+  std::mutex mu;
+  Status first_error;
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < parts.size();) {
+      std::vector<BlockProfile> blocks;
+      Status st = ProfilePart(lake, parts[i], &blocks);
+      std::lock_guard<std::mutex> lock(mu);
+      if (!st.ok()) {
+        if (first_error.ok()) first_error = st;
+        continue;
+      }
+      for (auto& b : blocks) profile.blocks.push_back(std::move(b));
+      progress.Add(parts[i].bytes);
+    }
+  };
+  int32_t threads = options.threads > 0
+                        ? options.threads
+                        : static_cast<int32_t>(std::max(1u, std::thread::hardware_concurrency()));
+  threads = std::max(1, std::min<int32_t>(threads, static_cast<int32_t>(parts.size())));
+  std::vector<std::thread> pool;
+  for (int32_t t = 0; t < threads; ++t) pool.emplace_back(worker);
+  for (auto& t : pool) t.join();
+  progress.Finish();
+  SL_RETURN_NOT_OK(first_error);
+
+  std::sort(profile.blocks.begin(), profile.blocks.end(),
+            [](const BlockProfile& a, const BlockProfile& b) { return a.key < b.key; });
+  for (const auto& b : profile.blocks) {
+    auto& hist =
+        profile.magnitude[static_cast<size_t>(b.key.folder)][static_cast<size_t>(b.key.activity)];
+    for (size_t i = 0; i < hist.size(); ++i) hist[i] += b.magnitude[i];
+  }
+  return profile;
+}
+
+}  // namespace sensorlake::quality
