@@ -58,9 +58,8 @@ void AddCheckCommand(CLI::App& app, const GlobalOptions& /*global*/, CommandRun*
   sub->add_option("--threads", args->threads, "Worker threads (default: all cores)")
       ->check(CLI::NonNegativeNumber);
   sub->footer("Docs: docs/quality.md. Runs are stored in <lake>/quality/runs/<run id>/.");
-  sub->callback([run, args] {
-    *run = [args](CommandOutput* out) { return RunCheckCommand(*args, out); };
-  });
+  sub->callback(
+      [run, args] { *run = [args](CommandOutput* out) { return RunCheckCommand(*args, out); }; });
 }
 
 }  // namespace sensorlake::cli

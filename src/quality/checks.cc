@@ -394,7 +394,8 @@ void ClippedValues(const DatasetProfile& p, const Rule& rule, CheckResult* r) {
     std::vector<std::string> found;
     for (size_t a = 0; a < 3; ++a) {
       if (static_cast<double>(b.max[a]) - b.min[a] < min_range) continue;
-      for (auto [extreme, hits] : {std::pair{b.max[a], b.at_max[a]}, std::pair{b.min[a], b.at_min[a]}}) {
+      for (auto [extreme, hits] :
+           {std::pair{b.max[a], b.at_max[a]}, std::pair{b.min[a], b.at_min[a]}}) {
         int64_t n = piled(a, extreme, hits);
         if (n < need) continue;
         found.push_back(fmt::format("{} at {:g} x{}", "xyz"[a], extreme, n));

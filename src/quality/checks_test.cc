@@ -92,8 +92,8 @@ TEST(QualityChecks, CleanDataPassesEveryCheckThatApplies) {
 TEST(QualityChecks, StuckRunIsNamedWithItsStart) {
   DatasetProfile p = CleanProfile();
   Replace(&p, MakeBlock({kPhoneAccel, 1603, 1, 1}, 3600, 20.0, [](int64_t i, std::mt19937& rng) {
-            return i >= 100 && i < 150 ? Xyz{0.5f, 9.7f, 1.1f} : Natural(kPhoneAccel, i, rng);
-          }));
+    return i >= 100 && i < 150 ? Xyz{0.5f, 9.7f, 1.1f} : Natural(kPhoneAccel, i, rng);
+  }));
   auto r = RunCheck(p, DefaultRule(CheckKind::kStuckValues), nullptr);
   EXPECT_EQ(r.Outcome(), "warn");
   ASSERT_EQ(r.failing, 1);
@@ -104,14 +104,14 @@ TEST(QualityChecks, StuckRunIsNamedWithItsStart) {
 TEST(QualityChecks, AccelInGAndGyroInDegreesAreScaled) {
   DatasetProfile p = CleanProfile();
   Replace(&p, MakeBlock({kPhoneAccel, 1601, 0, 0}, 3600, 20.0, [](int64_t i, std::mt19937& rng) {
-            Xyz v = Natural(kPhoneAccel, i, rng);
-            return Xyz{v[0] / 9.80665f, v[1] / 9.80665f, v[2] / 9.80665f};
-          }));
+    Xyz v = Natural(kPhoneAccel, i, rng);
+    return Xyz{v[0] / 9.80665f, v[1] / 9.80665f, v[2] / 9.80665f};
+  }));
   Replace(&p, MakeBlock({kPhoneGyro, 1605, 1, 1}, 3600, 20.0, [](int64_t i, std::mt19937& rng) {
-            Xyz v = Natural(kPhoneGyro, i, rng);
-            const float k = 3.14159265f / 180;
-            return Xyz{v[0] * k, v[1] * k, v[2] * k};
-          }));
+    Xyz v = Natural(kPhoneGyro, i, rng);
+    const float k = 3.14159265f / 180;
+    return Xyz{v[0] * k, v[1] * k, v[2] * k};
+  }));
   auto r = RunCheck(p, DefaultRule(CheckKind::kScaledValues), nullptr);
   EXPECT_EQ(r.Outcome(), "error");
   EXPECT_EQ(r.failing, 2);
@@ -122,15 +122,15 @@ TEST(QualityChecks, AccelInGAndGyroInDegreesAreScaled) {
 TEST(QualityChecks, ClippedBlockIsFoundButAStillQuantizedOneIsNot) {
   DatasetProfile p = CleanProfile();
   Replace(&p, MakeBlock({kPhoneAccel, 1602, 0, 0}, 3600, 20.0, [](int64_t i, std::mt19937& rng) {
-            Xyz v = Natural(kPhoneAccel, i, rng);
-            v[1] = std::min(v[1], 10.0f);  // clamps the y axis near its peaks
-            return v;
-          }));
+    Xyz v = Natural(kPhoneAccel, i, rng);
+    v[1] = std::min(v[1], 10.0f);  // clamps the y axis near its peaks
+    return v;
+  }));
   // A sensor at rest that only reports three ADC levels: its extremes repeat naturally.
   Replace(&p, MakeBlock({kPhoneAccel, 1604, 0, 0}, 3600, 20.0, [](int64_t i, std::mt19937&) {
-            float step = 0.0005985504f * static_cast<float>(i % 3);
-            return Xyz{0.1f + step, 9.8f - step, 0.2f + static_cast<float>(i % 7) * 1e-3f};
-          }));
+    float step = 0.0005985504f * static_cast<float>(i % 3);
+    return Xyz{0.1f + step, 9.8f - step, 0.2f + static_cast<float>(i % 7) * 1e-3f};
+  }));
   auto r = RunCheck(p, DefaultRule(CheckKind::kClippedValues), nullptr);
   EXPECT_EQ(r.failing, 1);
   EXPECT_TRUE(Names(r, kPhoneAccel, 1602, 'A'));
@@ -222,9 +222,10 @@ TEST(QualityChecks, ActivityBlocksNamesMissingRepeatedAndShort) {
                                 return b.key == BlockKey{kPhoneAccel, 1601, 1, 1};
                               }),
                blocks.end());
-  Replace(&p, MakeBlock({kPhoneAccel, 1602, 0, 0}, 600, 20.0));  // 30 s of 3 minutes
+  Replace(&p, MakeBlock({kPhoneAccel, 1602, 0, 0}, 600, 20.0));        // 30 s of 3 minutes
   blocks.push_back(MakeBlock({kPhoneAccel, 1603, 0, 5}, 3600, 20.0));  // A again later
-  std::sort(blocks.begin(), blocks.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
+  std::sort(blocks.begin(), blocks.end(),
+            [](const auto& a, const auto& b) { return a.key < b.key; });
   auto r = RunCheck(p, DefaultRule(CheckKind::kActivityBlocks), nullptr);
   std::map<std::string, int32_t> problems;
   for (const auto& f : r.failures) problems[f["problem"]]++;

@@ -19,11 +19,20 @@ std::string Escape(std::string_view s) {
   out.reserve(s.size());
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -74,8 +83,8 @@ std::string FailureRows(const CheckResult& r, size_t from, size_t to) {
 // up to 50 more behind a click, all of them in result.json).
 std::string FailureCard(const CheckResult& r) {
   constexpr size_t kShown = 5, kFolded = 50;
-  std::string table = "<table><tr><th>where</th><th>what</th></tr>" +
-                      FailureRows(r, 0, kShown) + "</table>";
+  std::string table =
+      "<table><tr><th>where</th><th>what</th></tr>" + FailureRows(r, 0, kShown) + "</table>";
   if (r.failures.size() > kShown) {
     table += fmt::format("<details><summary>{} more</summary><table>{}</table></details>",
                          r.failing - static_cast<int64_t>(kShown),
@@ -150,17 +159,19 @@ std::string Heatmap(const DatasetProfile& p, int32_t folder,
       auto it = cells.find({s, a});
       int64_t rows = it == cells.end() ? 0 : it->second.first;
       double t = std::min(1.0, rows / (2 * median));
-      std::string fill = rows == 0 ? "#eaeef2"
-                                   : fmt::format("rgb({},{},{})", static_cast<int>(235 - 200 * t),
-                                                 static_cast<int>(243 - 150 * t),
-                                                 static_cast<int>(255 - 80 * t));
-      auto hit = flagged.find({folder_name, s, std::string(1, wisdm::kActivityCodes[static_cast<size_t>(a)])});
+      std::string fill =
+          rows == 0 ? "#eaeef2"
+                    : fmt::format("rgb({},{},{})", static_cast<int>(235 - 200 * t),
+                                  static_cast<int>(243 - 150 * t), static_cast<int>(255 - 80 * t));
+      auto hit = flagged.find(
+          {folder_name, s, std::string(1, wisdm::kActivityCodes[static_cast<size_t>(a)])});
       bool flag = hit != flagged.end();
       svg += fmt::format(
           R"(<rect x="{}" y="{}" width="{}" height="{}" fill="{}" stroke="{}" stroke-width="{}"><title>{} subject {} activity {} ({}): {} rows{}</title></rect>)",
-          left + a * cw, y, cw - 1, ch - 1, fill, flag ? OutcomeColor(hit->second) : "none", flag ? 1.5 : 0,
-          folder_name, s, wisdm::kActivityCodes[static_cast<size_t>(a)], wisdm::ActivityName(a),
-          rows, it == cells.end() ? "" : fmt::format(", {:.1f} Hz", it->second.second));
+          left + a * cw, y, cw - 1, ch - 1, fill, flag ? OutcomeColor(hit->second) : "none",
+          flag ? 1.5 : 0, folder_name, s, wisdm::kActivityCodes[static_cast<size_t>(a)],
+          wisdm::ActivityName(a), rows,
+          it == cells.end() ? "" : fmt::format(", {:.1f} Hz", it->second.second));
     }
   }
   svg += fmt::format(R"(<text x="{}" y="{}">{} · median cell {} rows</text></svg>)", left,
@@ -178,19 +189,23 @@ std::string RateHistogram(const DatasetProfile& p, int32_t folder, double lo, do
   }
   int32_t peak = std::max(1, *std::max_element(bins.begin(), bins.end()));
   const int32_t w = 300, h = 110, left = 28, bw = 4, base = 90;
-  std::string svg = fmt::format(R"(<svg width="{}" height="{}" role="img" aria-label="sampling rates">)", w, h + 14);
-  svg += fmt::format(R"(<rect x="{}" y="8" width="{}" height="{}" fill="#dafbe1"><title>band {:g}-{:g} Hz</title></rect>)",
-                     left + lo * bw, (hi - lo) * bw, base - 8, lo, hi);
+  std::string svg = fmt::format(
+      R"(<svg width="{}" height="{}" role="img" aria-label="sampling rates">)", w, h + 14);
+  svg += fmt::format(
+      R"(<rect x="{}" y="8" width="{}" height="{}" fill="#dafbe1"><title>band {:g}-{:g} Hz</title></rect>)",
+      left + lo * bw, (hi - lo) * bw, base - 8, lo, hi);
   for (int32_t i = 0; i < kBins; ++i) {
     if (bins[static_cast<size_t>(i)] == 0) continue;
     int32_t bh = std::max(1, (base - 10) * bins[static_cast<size_t>(i)] / peak);
     bool inside = i >= lo && i < hi;
-    svg += fmt::format(R"(<rect x="{}" y="{}" width="{}" height="{}" fill="{}"><title>{}-{} Hz: {} blocks</title></rect>)",
-                       left + i * bw, base - bh, bw - 1, bh, inside ? "#2da44e" : "#bf8700", i,
-                       i + 1, bins[static_cast<size_t>(i)]);
+    svg += fmt::format(
+        R"(<rect x="{}" y="{}" width="{}" height="{}" fill="{}"><title>{}-{} Hz: {} blocks</title></rect>)",
+        left + i * bw, base - bh, bw - 1, bh, inside ? "#2da44e" : "#bf8700", i, i + 1,
+        bins[static_cast<size_t>(i)]);
   }
   for (int32_t hz = 0; hz <= kBins; hz += 10) {
-    svg += fmt::format(R"(<text x="{}" y="{}" text-anchor="middle">{}</text>)", left + hz * bw, base + 13, hz);
+    svg += fmt::format(R"(<text x="{}" y="{}" text-anchor="middle">{}</text>)", left + hz * bw,
+                       base + 13, hz);
   }
   svg += fmt::format(R"(<text x="{}" y="{}">{} · Hz per block (peak {} blocks)</text></svg>)", left,
                      h + 10, wisdm::kFolders[static_cast<size_t>(folder)].Name(), peak);
@@ -199,21 +214,24 @@ std::string RateHistogram(const DatasetProfile& p, int32_t folder, double lo, do
 
 std::string QuarantineBars(const DatasetProfile& p) {
   if (p.quarantined_by_reason.empty()) {
-    return fmt::format("<p>No line was quarantined: all {} raw lines are curated rows or dropped "
-                       "exact duplicates.</p>", p.lines);
+    return fmt::format(
+        "<p>No line was quarantined: all {} raw lines are curated rows or dropped "
+        "exact duplicates.</p>",
+        p.lines);
   }
   int64_t peak = 1;
   for (const auto& [r, n] : p.quarantined_by_reason) peak = std::max(peak, n);
   const int32_t row_h = 18, left = 170, bar_w = 360;
-  std::string svg = fmt::format(R"(<svg width="{}" height="{}" role="img" aria-label="quarantine reasons">)",
-                                left + bar_w + 90, row_h * static_cast<int32_t>(p.quarantined_by_reason.size()) + 4);
+  std::string svg = fmt::format(
+      R"(<svg width="{}" height="{}" role="img" aria-label="quarantine reasons">)",
+      left + bar_w + 90, row_h * static_cast<int32_t>(p.quarantined_by_reason.size()) + 4);
   int32_t i = 0;
   for (const auto& [reason, n] : p.quarantined_by_reason) {
     int32_t y = i++ * row_h;
     auto w = static_cast<int32_t>(std::max<int64_t>(1, bar_w * n / peak));
-    svg += fmt::format(R"(<text x="{}" y="{}" text-anchor="end">{}</text><rect x="{}" y="{}" width="{}" height="{}" fill="#cf222e"/><text x="{}" y="{}">{}</text>)",
-                       left - 6, y + 13, Escape(reason), left, y + 2, w, row_h - 5, left + w + 5,
-                       y + 13, n);
+    svg += fmt::format(
+        R"(<text x="{}" y="{}" text-anchor="end">{}</text><rect x="{}" y="{}" width="{}" height="{}" fill="#cf222e"/><text x="{}" y="{}">{}</text>)",
+        left - 6, y + 13, Escape(reason), left, y + 2, w, row_h - 5, left + w + 5, y + 13, n);
   }
   return svg + "</svg>";
 }
@@ -221,12 +239,14 @@ std::string QuarantineBars(const DatasetProfile& p) {
 std::string ChecksTable(const CheckSummary& s) {
   std::string rows;
   for (const auto& r : s.results) {
-    rows += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                        Escape(r.rule), Badge(r.Outcome()), SeverityName(r.severity),
-                        Escape(r.scope), Escape(r.observed), Escape(r.expected), Escape(r.note));
+    rows += fmt::format(
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        Escape(r.rule), Badge(r.Outcome()), SeverityName(r.severity), Escape(r.scope),
+        Escape(r.observed), Escape(r.expected), Escape(r.note));
   }
   return "<table><tr><th>rule</th><th>outcome</th><th>severity</th><th>scope</th><th>observed</th>"
-         "<th>expected</th><th>note</th></tr>" + rows + "</table>";
+         "<th>expected</th><th>note</th></tr>" +
+         rows + "</table>";
 }
 
 }  // namespace
@@ -240,8 +260,8 @@ std::string RenderHtmlReport(const CheckSummary& s, const DatasetProfile& p) {
       Escape(s.run_id), p.lines, p.rows, p.quarantined,
       s.baseline_run.empty() ? "" : fmt::format(" · baseline run {}", Escape(s.baseline_run)),
       s.gate_passed ? "#1a7f37" : "#cf222e",
-      s.gate_passed ? "GATE PASSED" : "GATE FAILED: errors below stop the pipeline", s.Count("pass"),
-      s.Count("warn"), s.Count("error"), s.Count("skipped"));
+      s.gate_passed ? "GATE PASSED" : "GATE FAILED: errors below stop the pipeline",
+      s.Count("pass"), s.Count("warn"), s.Count("error"), s.Count("skipped"));
 
   html += "<h2>Failures first</h2>";
   int32_t failed = 0;
@@ -253,9 +273,10 @@ std::string RenderHtmlReport(const CheckSummary& s, const DatasetProfile& p) {
   if (failed == 0) html += "<p>Every check passed.</p>";
 
   auto flagged = FlaggedCells(s);
-  html += "<h2>Rows per subject and activity</h2><p class=small>Each cell is one subject (row) "
-          "and activity (column); darker is more rows, grey is none; an outline marks a cell a "
-          "check flags (red: error, amber: warning). Hover for numbers.</p><div class=charts>";
+  html +=
+      "<h2>Rows per subject and activity</h2><p class=small>Each cell is one subject (row) "
+      "and activity (column); darker is more rows, grey is none; an outline marks a cell a "
+      "check flags (red: error, amber: warning). Hover for numbers.</p><div class=charts>";
   for (int32_t f = 0; f < 4; ++f) html += Heatmap(p, f, flagged);
   html += "</div>";
 
@@ -269,8 +290,10 @@ std::string RenderHtmlReport(const CheckSummary& s, const DatasetProfile& p) {
   for (int32_t f = 0; f < 4; ++f) html += RateHistogram(p, f, lo, hi);
   html += "</div><h2>Quarantine reasons</h2>" + QuarantineBars(p);
   html += "<h2>All checks</h2>" + ChecksTable(s);
-  html += fmt::format("<p class=small>sensorlake {} · result.json beside this file holds every "
-                      "check in full.</p></body></html>\n", SENSORLAKE_VERSION);
+  html += fmt::format(
+      "<p class=small>sensorlake {} · result.json beside this file holds every "
+      "check in full.</p></body></html>\n",
+      SENSORLAKE_VERSION);
   return html;
 }
 

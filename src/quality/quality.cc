@@ -35,13 +35,15 @@ Result<nlohmann::json> ReadJson(const storage::Lake& lake, const std::string& pa
 Result<Baseline> LoadBaseline(const storage::Lake& lake, std::string run_id) {
   if (run_id == "latest") {
     SL_ASSIGN_OR_RETURN(bool any, lake.Exists(kLatestPath));
-    if (!any) return Status::NotFound("--baseline latest: no earlier quality run in {}", lake.uri());
+    if (!any)
+      return Status::NotFound("--baseline latest: no earlier quality run in {}", lake.uri());
     SL_ASSIGN_OR_RETURN(auto latest, ReadJson(lake, kLatestPath));
     run_id = latest.value("run_id", "");
   }
   std::string path = fmt::format("{}/{}/baseline.json", kRunsDir, run_id);
   SL_ASSIGN_OR_RETURN(bool exists, lake.Exists(path));
-  if (!exists) return Status::NotFound("--baseline {}: no such quality run ({} is missing)", run_id, path);
+  if (!exists)
+    return Status::NotFound("--baseline {}: no such quality run ({} is missing)", run_id, path);
   SL_ASSIGN_OR_RETURN(auto j, ReadJson(lake, path));
   Baseline b;
   b.run_id = run_id;
@@ -74,12 +76,10 @@ Status StoreRun(const storage::Lake& lake, const CheckSummary& s, const DatasetP
       lake.WriteAtomic(staging + "/baseline.json", profile.BaselineJson().dump() + "\n"));
   SL_RETURN_NOT_OK(lake.Move(staging, fmt::format("{}/{}", kRunsDir, s.run_id)));
 
-  nlohmann::json entry = {{"run_id", s.run_id},
-                          {"curated_version", s.curated_version},
-                          {"gate_passed", s.gate_passed},
-                          {"errors", s.Count("error")},
-                          {"warnings", s.Count("warn")},
-                          {"finished_at", UtcStamp("%Y-%m-%dT%H:%M:%SZ")}};
+  nlohmann::json entry = {
+      {"run_id", s.run_id},           {"curated_version", s.curated_version},
+      {"gate_passed", s.gate_passed}, {"errors", s.Count("error")},
+      {"warnings", s.Count("warn")},  {"finished_at", UtcStamp("%Y-%m-%dT%H:%M:%SZ")}};
   nlohmann::json history = nlohmann::json::array();
   SL_ASSIGN_OR_RETURN(bool has_history, lake.Exists(kHistoryPath));
   if (has_history) {

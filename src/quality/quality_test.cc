@@ -24,7 +24,8 @@ std::map<std::string, std::string> RawFiles(int32_t n, float accel_scale = 1.0f)
       std::string content;
       for (int32_t i = 0; i < 2 * n; ++i) {
         double t = i * 0.31 + s;
-        double x = std::sin(t), y = f == 0 ? 9.5 + std::cos(t) : 0.5 * std::cos(t), z = 0.01 * (i % 13);
+        double x = std::sin(t), y = f == 0 ? 9.5 + std::cos(t) : 0.5 * std::cos(t),
+               z = 0.01 * (i % 13);
         if (f == 0) x *= accel_scale, y *= accel_scale;
         content += fmt::format("{},{},{},{:.6f},{:.6f},{:.6f};\n", s, i < n ? 'A' : 'B',
                                7'000'000'123ll + i * 50'000'013ll, x, y, z);

@@ -77,7 +77,8 @@ INSTANTIATE_TEST_SUITE_P(
                  "min_hz must be below max_hz"},
         BadRules{"[[rule]]\nname = \"a\"\ncheck = \"drift\"\nscope = { activities = \"AN\" }\n",
                  "scope activity 'N'"},
-        BadRules{"[[rule]]\nname = \"a\"\ncheck = \"drift\"\nmax_psi = -1\n", "must be a number >= 0"},
+        BadRules{"[[rule]]\nname = \"a\"\ncheck = \"drift\"\nmax_psi = -1\n",
+                 "must be a number >= 0"},
         BadRules{"[rules]\nx = 1\n", "unknown top-level key 'rules'"},
         BadRules{"[[rule]]\nname = \"a\"\ncheck = \"drift\"\nmax_psi = \n", "r.toml:4"}),
     [](const ::testing::TestParamInfo<BadRules>& info) {

@@ -48,7 +48,7 @@ struct BlockProfile {
   std::array<int64_t, 3> at_min{}, at_max{};  // readings exactly at the axis min / max
   int64_t longest_run = 0;                    // longest run of identical consecutive (x, y, z)
   int64_t longest_run_start = 0;              // its first sample
-  std::array<float, 3> longest_run_value{};  // the reading the run repeats
+  std::array<float, 3> longest_run_value{};   // the reading the run repeats
   double magnitude_sum = 0;
   double magnitude_sq_sum = 0;
   std::vector<uint64_t> sketch;    // the kSketchSize smallest hashes of 4-reading windows
