@@ -2,12 +2,12 @@
 
 #include <algorithm>
 #include <array>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <toml++/toml.h>
+
+#include "common/toml_file.h"
 
 #include "quality/default_rules.h"  // generated from config/quality.toml
 
@@ -246,13 +246,7 @@ Result<Rule> ParseRule(const toml::table& t, std::string_view origin) {
 }  // namespace
 
 Result<QualityRules> ParseQualityRules(std::string_view text, std::string_view origin) {
-  // Debian's toml++ is built with exceptions: contain them here, return a Status.
-  toml::table root;
-  try {
-    root = toml::parse(text, origin);
-  } catch (const toml::parse_error& err) {
-    return Status::Invalid("{}:{}: {}", origin, err.source().begin.line, err.description());
-  }
+  SL_ASSIGN_OR_RETURN(toml::table root, ParseTomlText(text, origin));
   QualityRules rules;
   rules.origin = std::string(origin);
   for (const auto& [k, v] : root) {
@@ -276,11 +270,8 @@ Result<QualityRules> ParseQualityRules(std::string_view text, std::string_view o
 }
 
 Result<QualityRules> LoadQualityRules(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return Status::NotFound("cannot read rules file {}", path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ParseQualityRules(ss.str(), path);
+  SL_ASSIGN_OR_RETURN(std::string text, ReadConfigFile(path));
+  return ParseQualityRules(text, path);
 }
 
 const QualityRules& DefaultQualityRules() {

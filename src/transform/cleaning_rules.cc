@@ -1,11 +1,11 @@
 #include "sensorlake/transform/cleaning_rules.h"
 
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include <toml++/toml.h>
+
 #include <nlohmann/json.hpp>
+#include "common/toml_file.h"
 
 namespace sensorlake::transform {
 
@@ -108,13 +108,7 @@ Status ValidateConfig(const TransformConfig& c, std::string_view origin) {
 }  // namespace
 
 Result<TransformConfig> ParseTransformConfig(std::string_view text, std::string_view origin) {
-  // Debian's toml++ is built with exceptions: contain them here, return a Status.
-  toml::table root;
-  try {
-    root = toml::parse(text, origin);
-  } catch (const toml::parse_error& err) {
-    return Status::Invalid("{}:{}: {}", origin, err.source().begin.line, err.description());
-  }
+  SL_ASSIGN_OR_RETURN(toml::table root, ParseTomlText(text, origin));
   TransformConfig c;
   std::set<std::string> known_sections = {"bounds", "rules", "parquet"};
   for (const auto& [k, v] : root) {
@@ -163,11 +157,8 @@ Result<TransformConfig> ParseTransformConfig(std::string_view text, std::string_
 }
 
 Result<TransformConfig> LoadTransformConfig(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return Status::NotFound("cannot read config file {}", path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ParseTransformConfig(ss.str(), path);
+  SL_ASSIGN_OR_RETURN(std::string text, ReadConfigFile(path));
+  return ParseTransformConfig(text, path);
 }
 
 }  // namespace sensorlake::transform
