@@ -1,7 +1,7 @@
 # The single entry point. `make run` and `make test` set up everything they need.
 PRESET ?= release
 BUILD_DIR := build/$(PRESET)
-BIN := $(BUILD_DIR)/sensorlake
+BIN := $(BUILD_DIR)/src/sensorlake
 LAKE ?= $(CURDIR)/lake
 SCALE ?= 1
 

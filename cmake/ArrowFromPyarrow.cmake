@@ -52,4 +52,3 @@ set_property(TARGET sensorlake::parquet PROPERTY INTERFACE_LINK_LIBRARIES sensor
 # Arrow headers are third-party code: keep our warnings about our own code.
 set_property(TARGET sensorlake::arrow PROPERTY INTERFACE_SYSTEM_INCLUDE_DIRECTORIES "${PYARROW_INCLUDE_DIR}")
 list(APPEND CMAKE_BUILD_RPATH "${PYARROW_LIB_DIR}")
-set(CMAKE_BUILD_RPATH "${CMAKE_BUILD_RPATH}" PARENT_SCOPE)
