@@ -6,7 +6,7 @@
 set -euo pipefail
 bin="$1"; lake="$2"; scale="$3"
 root="$(cd "$(dirname "$0")/.." && pwd)"
-gen="$root/work/generated/scale-$scale-seed-1"
+gen="${SENSORLAKE_WORK:-$root/work}/generated/scale-$scale-seed-1"
 
 if [ ! -f "$gen/generate.json" ]; then
   rm -rf "$gen"

@@ -58,7 +58,7 @@ const std::vector<ParamSpec>& ParamSpecsFor(CheckKind kind) {
        {"accel_min_range", 2.0, "accel blocks whose axis spans less (m/s^2) are not judged"},
        {"gyro_min_range", 0.5, "gyro blocks whose axis spans less (rad/s) are not judged"}},
       {{"accel_min_mean", 5.0, "lowest mean accel magnitude (m/s^2)"},
-       {"accel_max_mean", 20.0, "highest mean accel magnitude (m/s^2)"},
+       {"accel_max_mean", 40.0, "highest mean accel magnitude (m/s^2)"},
        {"peer_ratio", 10.0, "block RMS against its folder-activity median, either way"}},
       {{"min_shared", 0.5, "share of sampled value sequences in common"},
        {"min_rows", 100, "blocks with fewer readings are not compared"}},
