@@ -33,5 +33,6 @@ void AddGenerateCommand(CLI::App& app, const GlobalOptions& global, CommandRun* 
 void AddIngestCommand(CLI::App& app, const GlobalOptions& global, CommandRun* run);
 void AddTransformCommand(CLI::App& app, const GlobalOptions& global, CommandRun* run);
 void AddCheckCommand(CLI::App& app, const GlobalOptions& global, CommandRun* run);
+void AddFeaturesCommand(CLI::App& app, const GlobalOptions& global, CommandRun* run);
 
 }  // namespace sensorlake::cli

@@ -1,0 +1,536 @@
+#include "sensorlake/features/features.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <numeric>
+#include <thread>
+
+#include <arrow/api.h>
+#include <fmt/format.h>
+#include <parquet/arrow/reader.h>
+#include <parquet/arrow/writer.h>
+
+#include "sensorlake/common/progress.h"
+#include "sensorlake/common/sha256.h"
+#include "sensorlake/features/arff.h"
+#include "sensorlake/features/windowing.h"
+#include "sensorlake/storage/lake_lock.h"
+#include "sensorlake/storage/versioned_zone.h"
+#include "sensorlake/wisdm/schema.h"
+
+namespace sensorlake::features {
+namespace {
+
+constexpr const char* kZone = "features";
+constexpr const char* kWindows = "windows";
+constexpr int32_t kFormatVersion = 1;  // bump when the output of a mode changes
+
+using Clock = std::chrono::steady_clock;
+
+// One window and its attributes.
+struct WindowRow {
+  int8_t activity = 0;
+  int32_t block = 0;      // block of the first reading
+  int32_t end_block = 0;  // block of the last reading (differs only in arffmagic mode)
+  int32_t window = 0;     // ordinal in the subject's stream
+  int64_t first_ns = 0;
+  int64_t last_ns = 0;
+  int32_t readings = 0;
+  Attributes values{};
+};
+
+struct SubjectWindows {
+  int32_t folder = 0;
+  int32_t subject = 0;
+  int64_t readings = 0;
+  std::vector<WindowRow> rows;
+};
+
+struct PartFile {
+  std::string lake_path;
+  int32_t folder = 0;
+};
+
+// One subject's readings of one folder, in stream order (block, then sample).
+struct Stream {
+  std::vector<int8_t> activity;
+  std::vector<int32_t> block;
+  std::vector<int64_t> ts;
+  std::array<std::vector<double>, 3> xyz;
+};
+
+Result<int32_t> FolderOfPart(std::string_view rel) {
+  for (const auto& f : wisdm::kFolders) {
+    std::string prefix = fmt::format("device={}/sensor={}/", wisdm::DeviceName(f.device),
+                                     wisdm::SensorName(f.sensor));
+    if (rel.substr(0, prefix.size()) == prefix) return f.index();
+  }
+  return Status::Corrupt("{}: not under device=<d>/sensor=<s>/", rel);
+}
+
+template <typename T>
+Result<const T*> Column(const arrow::RecordBatch& batch, const std::string& name,
+                        const std::string& file) {
+  auto col = batch.GetColumnByName(name);
+  if (col == nullptr) return Status::Corrupt("{}: no column '{}'", file, name);
+  auto typed = dynamic_cast<const T*>(col.get());
+  if (typed == nullptr) {
+    return Status::Corrupt("{}: column '{}' has type {}", file, name, col->type()->ToString());
+  }
+  return typed;
+}
+
+Result<std::vector<int8_t>> ActivityIndices(const arrow::RecordBatch& batch,
+                                            const std::string& file) {
+  auto dict = std::dynamic_pointer_cast<arrow::DictionaryArray>(batch.GetColumnByName("activity"));
+  if (dict == nullptr) return Status::Corrupt("{}: 'activity' is not dictionary-encoded", file);
+  auto values = std::dynamic_pointer_cast<arrow::StringArray>(dict->dictionary());
+  if (values == nullptr) return Status::Corrupt("{}: activity dictionary is not utf8", file);
+  std::vector<int8_t> map;
+  for (int64_t i = 0; i < values->length(); ++i) {
+    std::string_view s = values->GetView(i);
+    int32_t a = s.size() == 1 ? wisdm::ActivityIndex(s[0]) : -1;
+    if (a < 0) return Status::Corrupt("{}: activity '{}' is not one of the 18 codes", file, s);
+    map.push_back(static_cast<int8_t>(a));
+  }
+  std::vector<int8_t> out(static_cast<size_t>(batch.num_rows()));
+  for (int64_t i = 0; i < batch.num_rows(); ++i) {
+    out[static_cast<size_t>(i)] = map[static_cast<size_t>(dict->GetValueIndex(i))];
+  }
+  return out;
+}
+
+// Curated rows are sorted by activity, then timestamp; the raw file held its blocks in
+// block order, and arffmagic's windows follow that order.
+Stream BuildStream(std::vector<int64_t> rows, const std::vector<int8_t>& activity,
+                   const arrow::Int32Array& block, const arrow::Int32Array& sample,
+                   const arrow::Int64Array& ts, std::array<const arrow::FloatArray*, 3> xyz,
+                   FeatureMode mode) {
+  std::stable_sort(rows.begin(), rows.end(), [&](int64_t a, int64_t b) {
+    return std::pair(block.Value(a), sample.Value(a)) < std::pair(block.Value(b), sample.Value(b));
+  });
+  Stream s;
+  for (int64_t r : rows) {
+    s.activity.push_back(activity[static_cast<size_t>(r)]);
+    s.block.push_back(block.Value(r));
+    s.ts.push_back(ts.Value(r));
+    for (size_t a = 0; a < 3; ++a) {
+      float v = xyz[a]->Value(r);
+      s.xyz[a].push_back(mode == FeatureMode::kArffmagic ? ArffmagicValue(v)
+                                                         : static_cast<double>(v));
+    }
+  }
+  return s;
+}
+
+SubjectWindows ComputeSubject(int32_t folder, int32_t subject, const Stream& s, FeatureMode mode) {
+  SubjectWindows out{folder, subject, static_cast<int64_t>(s.ts.size()), {}};
+  auto spans = CutWindows(s.activity, s.block, mode);
+  int32_t ordinal = 0;
+  for (const WindowSpan& w : spans) {
+    auto b = static_cast<size_t>(w.begin), len = static_cast<size_t>(w.end - w.begin);
+    WindowValues v{std::span(s.xyz[0]).subspan(b, len), std::span(s.xyz[1]).subspan(b, len),
+                   std::span(s.xyz[2]).subspan(b, len), std::span(s.ts).subspan(b, len)};
+    out.rows.push_back({w.activity, s.block[b], s.block[b + len - 1], ordinal++, s.ts[b],
+                        s.ts[b + len - 1], static_cast<int32_t>(len), ComputeAttributes(v, mode)});
+  }
+  return out;
+}
+
+// Reads one row group (one subject per row group in the curated layout, but any mix works
+// as long as no subject spans row groups, which the caller verifies).
+Status ProcessRowGroup(parquet::arrow::FileReader& reader, const PartFile& part, int rg,
+                       const std::vector<int>& columns, FeatureMode mode,
+                       std::vector<SubjectWindows>* out) {
+  SL_ASSIGN_OR_RETURN_ARROW(auto table, reader.ReadRowGroup(rg, columns));
+  SL_ASSIGN_OR_RETURN_ARROW(auto combined, table->CombineChunksToBatch());
+  const arrow::RecordBatch& b = *combined;
+  const std::string& file = part.lake_path;
+  SL_ASSIGN_OR_RETURN(auto subject, Column<arrow::Int16Array>(b, "subject", file));
+  SL_ASSIGN_OR_RETURN(auto ts, Column<arrow::Int64Array>(b, "timestamp_ns", file));
+  SL_ASSIGN_OR_RETURN(auto x, Column<arrow::FloatArray>(b, "x", file));
+  SL_ASSIGN_OR_RETURN(auto y, Column<arrow::FloatArray>(b, "y", file));
+  SL_ASSIGN_OR_RETURN(auto z, Column<arrow::FloatArray>(b, "z", file));
+  SL_ASSIGN_OR_RETURN(auto block, Column<arrow::Int32Array>(b, "block", file));
+  SL_ASSIGN_OR_RETURN(auto sample, Column<arrow::Int32Array>(b, "sample", file));
+  SL_ASSIGN_OR_RETURN(auto activity, ActivityIndices(b, file));
+  std::map<int32_t, std::vector<int64_t>> by_subject;
+  for (int64_t i = 0; i < b.num_rows(); ++i) by_subject[subject->Value(i)].push_back(i);
+  for (auto& [subj, rows] : by_subject) {
+    Stream s = BuildStream(std::move(rows), activity, *block, *sample, *ts, {x, y, z}, mode);
+    out->push_back(ComputeSubject(part.folder, subj, s, mode));
+  }
+  return Status::OK();
+}
+
+Status ProcessPart(const storage::Lake& lake, const PartFile& part, FeatureMode mode,
+                   std::vector<SubjectWindows>* out) {
+  SL_ASSIGN_OR_RETURN(auto input, lake.OpenInputFile(part.lake_path));
+  SL_ASSIGN_OR_RETURN_ARROW(auto reader,
+                            parquet::arrow::OpenFile(input, arrow::default_memory_pool()));
+  std::shared_ptr<arrow::Schema> schema;
+  SL_RETURN_NOT_OK_ARROW(reader->GetSchema(&schema));
+  std::vector<int> columns;
+  for (const char* name :
+       {"subject", "activity", "timestamp_ns", "x", "y", "z", "block", "sample"}) {
+    int i = schema->GetFieldIndex(name);
+    if (i < 0) return Status::Corrupt("{}: no column '{}'", part.lake_path, name);
+    columns.push_back(i);
+  }
+  for (int rg = 0; rg < reader->num_row_groups(); ++rg) {
+    SL_RETURN_NOT_OK(ProcessRowGroup(*reader, part, rg, columns, mode, out));
+  }
+  return Status::OK();
+}
+
+// ---- Parquet output ----------------------------------------------------------------------
+
+std::shared_ptr<arrow::Schema> WindowsSchema(FeatureMode mode) {
+  std::vector<std::shared_ptr<arrow::Field>> fields = {
+      arrow::field("subject", arrow::int16(), false),
+      arrow::field("activity", arrow::dictionary(arrow::int8(), arrow::utf8()), false),
+      arrow::field("block", arrow::int32(), false),
+      arrow::field("end_block", arrow::int32(), false),
+      arrow::field("window", arrow::int32(), false),
+      arrow::field("first_timestamp_ns", arrow::int64(), false),
+      arrow::field("last_timestamp_ns", arrow::int64(), false),
+      arrow::field("readings", arrow::int32(), false)};
+  for (const auto& name : AttributeNames()) fields.push_back(arrow::field(name, arrow::float64()));
+  auto meta = arrow::key_value_metadata({"sensorlake.feature_mode", "sensorlake.sort_order"},
+                                        {std::string(FeatureModeName(mode)), "subject,window"});
+  return arrow::schema(fields, meta);
+}
+
+template <typename Builder, typename Get>
+Result<std::shared_ptr<arrow::Array>> BuildColumn(const std::vector<const WindowRow*>& rows,
+                                                  Get get) {
+  Builder b;
+  SL_RETURN_NOT_OK_ARROW(b.Reserve(static_cast<int64_t>(rows.size())));
+  for (const WindowRow* r : rows) SL_RETURN_NOT_OK_ARROW(b.Append(get(*r)));
+  std::shared_ptr<arrow::Array> out;
+  SL_RETURN_NOT_OK_ARROW(b.Finish(&out));
+  return out;
+}
+
+Result<std::shared_ptr<arrow::Table>> WindowsTable(const std::vector<SubjectWindows>& subjects,
+                                                   FeatureMode mode) {
+  std::vector<const WindowRow*> rows;
+  std::vector<int16_t> subject_of;
+  for (const auto& s : subjects) {
+    for (const auto& r : s.rows) {
+      rows.push_back(&r);
+      subject_of.push_back(static_cast<int16_t>(s.subject));
+    }
+  }
+  std::vector<std::shared_ptr<arrow::Array>> cols;
+  arrow::Int16Builder sb;
+  SL_RETURN_NOT_OK_ARROW(sb.AppendValues(subject_of));
+  cols.emplace_back();
+  SL_RETURN_NOT_OK_ARROW(sb.Finish(&cols.back()));
+  arrow::StringBuilder dict;
+  for (char c : wisdm::kActivityCodes) SL_RETURN_NOT_OK_ARROW(dict.Append(std::string(1, c)));
+  std::shared_ptr<arrow::Array> dict_values;
+  SL_RETURN_NOT_OK_ARROW(dict.Finish(&dict_values));
+  SL_ASSIGN_OR_RETURN(auto codes, BuildColumn<arrow::Int8Builder>(
+                                      rows, [](const WindowRow& r) { return r.activity; }));
+  cols.push_back(std::make_shared<arrow::DictionaryArray>(
+      arrow::dictionary(arrow::int8(), arrow::utf8()), codes, dict_values));
+  using I32 = arrow::Int32Builder;
+  using I64 = arrow::Int64Builder;
+  SL_ASSIGN_OR_RETURN(auto block, BuildColumn<I32>(rows, [](auto& r) { return r.block; }));
+  SL_ASSIGN_OR_RETURN(auto end_block, BuildColumn<I32>(rows, [](auto& r) { return r.end_block; }));
+  SL_ASSIGN_OR_RETURN(auto window, BuildColumn<I32>(rows, [](auto& r) { return r.window; }));
+  SL_ASSIGN_OR_RETURN(auto first, BuildColumn<I64>(rows, [](auto& r) { return r.first_ns; }));
+  SL_ASSIGN_OR_RETURN(auto last, BuildColumn<I64>(rows, [](auto& r) { return r.last_ns; }));
+  SL_ASSIGN_OR_RETURN(auto readings, BuildColumn<I32>(rows, [](auto& r) { return r.readings; }));
+  for (auto& c : {block, end_block, window, first, last, readings}) cols.push_back(c);
+  for (size_t a = 0; a < kNumAttributes; ++a) {
+    arrow::DoubleBuilder b;
+    SL_RETURN_NOT_OK_ARROW(b.Reserve(static_cast<int64_t>(rows.size())));
+    for (const WindowRow* r : rows) {
+      double v = r->values[a];
+      // Corrected mode says "undefined" the Parquet way; compat keeps the tool's NaN.
+      if (std::isnan(v) && mode == FeatureMode::kCorrected) {
+        SL_RETURN_NOT_OK_ARROW(b.AppendNull());
+      } else {
+        SL_RETURN_NOT_OK_ARROW(b.Append(v));
+      }
+    }
+    cols.emplace_back();
+    SL_RETURN_NOT_OK_ARROW(b.Finish(&cols.back()));
+  }
+  return arrow::Table::Make(WindowsSchema(mode), cols, static_cast<int64_t>(rows.size()));
+}
+
+Result<int64_t> WriteWindows(const storage::Lake& lake, const std::string& path,
+                             const arrow::Table& table) {
+  SL_ASSIGN_OR_RETURN(auto sink, lake.OpenOutputStream(path));
+  parquet::WriterProperties::Builder props;
+  props.compression(parquet::Compression::ZSTD)->max_row_group_length(int64_t{1} << 26);
+  auto arrow_props = parquet::ArrowWriterProperties::Builder().store_schema()->build();
+  SL_ASSIGN_OR_RETURN_ARROW(
+      auto writer, parquet::arrow::FileWriter::Open(*table.schema(), arrow::default_memory_pool(),
+                                                    sink, props.build(), arrow_props));
+  if (table.num_rows() > 0) SL_RETURN_NOT_OK_ARROW(writer->WriteTable(table, table.num_rows()));
+  SL_RETURN_NOT_OK_ARROW(writer->Close());
+  SL_ASSIGN_OR_RETURN_ARROW(int64_t bytes, sink->Tell());
+  SL_RETURN_NOT_OK_ARROW(sink->Close());
+  return bytes;
+}
+
+// ---- The stage ---------------------------------------------------------------------------
+
+Result<std::vector<PartFile>> ListParts(const storage::Lake& lake, const std::string& version_dir) {
+  const std::string data_dir = storage::JoinPath(version_dir, "sensor_readings");
+  SL_ASSIGN_OR_RETURN(auto entries, lake.ListFiles(data_dir, /*recursive=*/true));
+  std::vector<PartFile> parts;
+  for (const auto& e : entries) {
+    if (!e.path.ends_with(".parquet")) continue;
+    SL_ASSIGN_OR_RETURN(int32_t folder, FolderOfPart(e.path));
+    parts.push_back({storage::JoinPath(data_dir, e.path), folder});
+  }
+  return parts;
+}
+
+// Runs every part on `threads` workers; the result is sorted by folder and subject.
+Result<std::vector<SubjectWindows>> ComputeAll(const storage::Lake& lake,
+                                               const std::vector<PartFile>& parts, FeatureMode mode,
+                                               int32_t threads) {
+  std::vector<SubjectWindows> all;
+  std::mutex mu;
+  Status first_error;
+  std::atomic<size_t> next{0};
+  Progress progress("features", static_cast<int64_t>(parts.size()), "files");
+  auto worker = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < parts.size();) {
+      std::vector<SubjectWindows> got;
+      Status st = ProcessPart(lake, parts[i], mode, &got);
+      std::lock_guard<std::mutex> lock(mu);
+      if (!st.ok() && first_error.ok()) first_error = st;
+      for (auto& s : got) all.push_back(std::move(s));
+      progress.Add(1);
+    }
+  };
+  if (threads <= 0)
+    threads = static_cast<int32_t>(std::max(1u, std::thread::hardware_concurrency()));
+  threads = std::max(1, std::min<int32_t>(threads, static_cast<int32_t>(parts.size())));
+  std::vector<std::thread> pool;
+  for (int32_t t = 0; t < threads; ++t) pool.emplace_back(worker);
+  for (auto& t : pool) t.join();
+  progress.Finish();
+  SL_RETURN_NOT_OK(first_error);
+  std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) {
+    return std::pair(a.folder, a.subject) < std::pair(b.folder, b.subject);
+  });
+  for (size_t i = 1; i < all.size(); ++i) {
+    if (all[i].folder == all[i - 1].folder && all[i].subject == all[i - 1].subject) {
+      return Status::Corrupt("{} subject {}: readings split across row groups or files",
+                             wisdm::kFolders[static_cast<size_t>(all[i].folder)].Name(),
+                             all[i].subject);
+    }
+  }
+  return all;
+}
+
+std::string FeaturesVersionId(const std::string& curated_version, FeatureMode mode) {
+  Sha256 h;
+  h.Update(fmt::format("format={}\ncurated={}\nmode={}\n", kFormatVersion, curated_version,
+                       FeatureModeName(mode)));
+  return "f-" + h.HexDigest().substr(0, 16);
+}
+
+void Tally(const std::vector<SubjectWindows>& all, FeaturesSummary* s) {
+  for (const auto& sw : all) {
+    auto& f = s->folders[static_cast<size_t>(sw.folder)];
+    ++f.subjects;
+    f.readings += sw.readings;
+    f.windows += static_cast<int64_t>(sw.rows.size());
+    for (const auto& r : sw.rows) {
+      f.nan_values +=
+          std::count_if(r.values.begin(), r.values.end(), [](double v) { return std::isnan(v); });
+    }
+    s->windows += static_cast<int64_t>(sw.rows.size());
+  }
+}
+
+nlohmann::json FolderJson(const FolderFeatures& f) {
+  return {{"subjects", f.subjects},
+          {"readings", f.readings},
+          {"windows", f.windows},
+          {"nan_values", f.nan_values}};
+}
+
+// Writes one Parquet file per folder into the staging folder, then the manifest.
+Status WriteVersion(const storage::Lake& lake, const storage::VersionedZone& zone,
+                    const std::vector<SubjectWindows>& all, const FeaturesSummary& s) {
+  SL_ASSIGN_OR_RETURN(std::string staging, zone.CreateStaging(s.features_version));
+  nlohmann::json outputs = nlohmann::json::array();
+  Status st;
+  for (const auto& folder : wisdm::kFolders) {
+    std::vector<SubjectWindows> mine;
+    for (const auto& sw : all) {
+      if (sw.folder == folder.index()) mine.push_back(sw);
+    }
+    if (mine.empty()) continue;  // a folder the curated version does not hold
+    std::string rel =
+        fmt::format("{}/device={}/sensor={}/part-00000.parquet", kWindows,
+                    wisdm::DeviceName(folder.device), wisdm::SensorName(folder.sensor));
+    auto table = WindowsTable(mine, s.mode);
+    if (!table.ok()) st = table.status();
+    auto bytes = st.ok() ? WriteWindows(lake, storage::JoinPath(staging, rel), **table)
+                         : Result<int64_t>(st);
+    if (!bytes.ok()) {
+      (void)lake.DeleteDir(staging);
+      return bytes.status();
+    }
+    outputs.push_back({{"path", rel}, {"rows", (*table)->num_rows()}, {"bytes", *bytes}});
+  }
+  nlohmann::json folders = nlohmann::json::object();
+  for (const auto& f : wisdm::kFolders) folders[f.Name()] = FolderJson(s.folders[f.index()]);
+  nlohmann::json manifest = {{"format", fmt::format("sensorlake.features/{}", kFormatVersion)},
+                             {"features_version", s.features_version},
+                             {"curated_version", s.curated_version},
+                             {"mode", FeatureModeName(s.mode)},
+                             {"window_readings", kWindowReadings},
+                             {"windows", s.windows},
+                             {"folders", folders},
+                             {"outputs", outputs}};
+  st = zone.Commit(staging, s.features_version, manifest.dump(2));
+  if (!st.ok()) (void)lake.DeleteDir(staging);
+  return st;
+}
+
+Result<std::vector<std::string>> ExportArff(const std::string& dir,
+                                            const std::vector<SubjectWindows>& all,
+                                            FeatureMode mode) {
+  std::vector<std::string> written;
+  for (const auto& sw : all) {
+    const wisdm::Folder folder = wisdm::kFolders[static_cast<size_t>(sw.folder)];
+    std::filesystem::path out = std::filesystem::absolute(dir) /
+                                std::string(wisdm::DeviceName(folder.device)) /
+                                std::string(wisdm::SensorName(folder.sensor));
+    std::error_code ec;
+    std::filesystem::create_directories(out, ec);
+    if (ec) return Status::IOError("{}: {}", out.string(), ec.message());
+    out /= fmt::format("data_{}_{}_{}.arff", sw.subject, wisdm::SensorName(folder.sensor),
+                       wisdm::DeviceName(folder.device));
+    std::vector<ArffRow> rows;
+    for (const auto& r : sw.rows) {
+      rows.push_back({wisdm::kActivityCodes[static_cast<size_t>(r.activity)], r.values});
+    }
+    std::ofstream f(out, std::ios::binary);
+    f << FormatArff(sw.subject, rows, mode);
+    f.close();
+    if (!f) return Status::IOError("{}: write failed", out.string());
+    written.push_back(out.string());
+  }
+  return written;
+}
+
+Result<std::string> ResolveCurated(const storage::Lake& lake, const std::string& wanted) {
+  storage::VersionedZone curated(lake, "curated");
+  std::string id = wanted;
+  if (id.empty()) {
+    SL_ASSIGN_OR_RETURN(auto current, curated.CurrentVersion());
+    if (!current) {
+      return Status::NotFound("{}: no curated version is published yet (run sensorlake transform)",
+                              lake.uri());
+    }
+    id = *current;
+  }
+  SL_ASSIGN_OR_RETURN(bool complete, curated.HasVersion(id));
+  if (!complete) {
+    return Status::NotFound("{}: curated version {} does not exist or is incomplete", lake.uri(),
+                            id);
+  }
+  return id;
+}
+
+// The counts of a version that exists already, from its manifest.
+Status ReadPublishedCounts(const storage::Lake& lake, const storage::VersionedZone& zone,
+                           FeaturesSummary* s) {
+  std::string path = zone.ManifestPath(s->features_version);
+  SL_ASSIGN_OR_RETURN(std::string text, lake.ReadText(path));
+  try {
+    auto j = nlohmann::json::parse(text);
+    s->windows = j.at("windows").get<int64_t>();
+    for (const auto& f : wisdm::kFolders) {
+      const auto& c = j.at("folders").at(f.Name());
+      auto& out = s->folders[static_cast<size_t>(f.index())];
+      out.subjects = c.at("subjects").get<int64_t>();
+      out.readings = c.at("readings").get<int64_t>();
+      out.windows = c.at("windows").get<int64_t>();
+      out.nan_values = c.at("nan_values").get<int64_t>();
+    }
+  } catch (const nlohmann::json::exception& e) {
+    return Status::Corrupt("{}: unexpected manifest content: {}", path, e.what());
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+nlohmann::json FeaturesSummary::ToJson() const {
+  nlohmann::json folders_json = nlohmann::json::object();
+  for (const auto& f : wisdm::kFolders) folders_json[f.Name()] = FolderJson(folders[f.index()]);
+  return {{"features_version", features_version},
+          {"curated_version", curated_version},
+          {"mode", FeatureModeName(mode)},
+          {"unchanged", unchanged},
+          {"windows", windows},
+          {"folders", folders_json},
+          {"windows_path", windows_path},
+          {"arff_files", arff_files},
+          {"seconds", seconds}};
+}
+
+std::string FeaturesSummary::ToText() const {
+  std::string out = fmt::format("features {} ({} mode) from curated {}{}\n", features_version,
+                                FeatureModeName(mode), curated_version,
+                                unchanged ? ": already published, unchanged" : "");
+  for (const auto& f : wisdm::kFolders) {
+    const auto& c = folders[f.index()];
+    out += fmt::format("  {:<12} {:>3} subjects {:>10} readings {:>8} windows {:>6} undefined\n",
+                       f.Name(), c.subjects, c.readings, c.windows, c.nan_values);
+  }
+  out += fmt::format("  total {} windows in {:.2f} s -> {}\n", windows, seconds, windows_path);
+  if (!arff_files.empty()) out += fmt::format("  {} ARFF files written\n", arff_files.size());
+  return out;
+}
+
+Result<FeaturesSummary> RunFeatures(const storage::Lake& lake, const FeaturesOptions& options) {
+  auto start = Clock::now();
+  SL_ASSIGN_OR_RETURN(auto lock, storage::LakeLock::Acquire(lake, kZone, "features"));
+  FeaturesSummary s;
+  s.mode = options.mode;
+  SL_ASSIGN_OR_RETURN(s.curated_version, ResolveCurated(lake, options.curated_version));
+  s.features_version = FeaturesVersionId(s.curated_version, s.mode);
+  s.windows_path = storage::JoinPath(kZone, kWindows);
+  storage::VersionedZone zone(lake, kZone);
+  SL_RETURN_NOT_OK(zone.RemoveStaging());  // remains of a crashed run, if any
+  SL_ASSIGN_OR_RETURN(s.unchanged, zone.HasVersion(s.features_version));
+  if (s.unchanged) SL_RETURN_NOT_OK(ReadPublishedCounts(lake, zone, &s));
+  if (!s.unchanged || !options.export_arff_dir.empty()) {
+    storage::VersionedZone curated(lake, "curated");
+    SL_ASSIGN_OR_RETURN(auto parts, ListParts(lake, curated.VersionDir(s.curated_version)));
+    SL_ASSIGN_OR_RETURN(auto all, ComputeAll(lake, parts, s.mode, options.threads));
+    s.windows = 0;
+    Tally(all, &s);
+    if (!s.unchanged) SL_RETURN_NOT_OK(WriteVersion(lake, zone, all, s));
+    if (!options.export_arff_dir.empty()) {
+      SL_ASSIGN_OR_RETURN(s.arff_files, ExportArff(options.export_arff_dir, all, s.mode));
+    }
+  }
+  SL_ASSIGN_OR_RETURN(auto current, zone.CurrentVersion());
+  if (current != s.features_version) SL_RETURN_NOT_OK(zone.Publish(s.features_version, {kWindows}));
+  SL_RETURN_NOT_OK(zone.PruneOldVersions(/*keep_previous=*/1));
+  s.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  return s;
+}
+
+}  // namespace sensorlake::features

@@ -1,0 +1,297 @@
+#include "sensorlake/features/window_features.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <complex>
+#include <limits>
+#include <numbers>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "sensorlake/wisdm/float_text.h"
+
+namespace sensorlake::features {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr size_t kFftSize = 256;  // the next power of two above 180..200 readings
+constexpr double kBinWidth = 2.5;
+
+// Column offsets of each attribute group in ARFF order.
+constexpr size_t kBins = 0, kAvg = 30, kPeak = 33, kAbsDev = 36, kStdDev = 39, kVar = 42,
+                 kMfcc = 45, kCos = 84, kCor = 87, kResultant = 90;
+
+using Spectrum = std::array<std::complex<double>, kFftSize>;
+
+// Radix-2 FFT in Aquila's order of operations (bit reversal, then the stages with twiddle
+// factors built by repeated multiplication), so compat doubles stay close to the original.
+void Fft(Spectrum& a) {
+  const size_t n = a.size();
+  for (size_t i = 1, j = 0; i < n; ++i) {
+    size_t bit = n >> 1;
+    for (; j & bit; bit >>= 1) j ^= bit;
+    j ^= bit;
+    if (i < j) std::swap(a[i], a[j]);
+  }
+  for (size_t len = 2; len <= n; len <<= 1) {
+    const double angle = -2.0 * std::numbers::pi / static_cast<double>(len);
+    const std::complex<double> step(std::cos(angle), std::sin(angle));
+    for (size_t i = 0; i < n; i += len) {
+      std::complex<double> w(1.0, 0.0);
+      for (size_t j = 0; j < len / 2; ++j) {
+        std::complex<double> u = a[i + j], v = a[i + j + len / 2] * w;
+        a[i + j] = u + v;
+        a[i + j + len / 2] = u - v;
+        w *= step;
+      }
+    }
+  }
+}
+
+Spectrum PaddedSpectrum(std::span<const double> v, double offset) {
+  Spectrum s{};
+  for (size_t i = 0; i < v.size() && i < kFftSize; ++i) s[i] = v[i] - offset;
+  Fft(s);
+  return s;
+}
+
+// Fixed 2.5-wide bins (the README's min-max bins are not what the tool does): bin 0 below
+// -2.5 (and NaN), bin 9 from 17.5, left edges included.
+int32_t BinOf(double v) {
+  double q = v / kBinWidth;
+  if (std::isnan(q) || q < -1) return 0;
+  if (q > 7) return 9;
+  return static_cast<int32_t>(std::floor(q)) + 2;
+}
+
+double Mean(std::span<const double> v) {
+  double sum = 0;
+  for (double x : v) sum += x;
+  return sum / static_cast<double>(v.size());
+}
+
+// arffmagic's "time between peaks": strict local maxima, index n-2 never tested, the last
+// gap left out, 10 x samples as the unit. Fewer than two peaks crash the original: NaN.
+double ArffmagicPeak(std::span<const double> v) {
+  const size_t n = v.size();
+  std::vector<size_t> peaks;
+  if (v[0] > v[1]) peaks.push_back(0);
+  for (size_t i = 1; i + 3 <= n; ++i) {
+    if (v[i] > v[i - 1] && v[i] > v[i + 1]) peaks.push_back(i);
+  }
+  if (v[n - 1] > v[n - 2]) peaks.push_back(n - 1);
+  if (peaks.size() < 2) return kNaN;
+  int64_t sum = 0;
+  for (size_t j = 0; j + 2 < peaks.size(); ++j) {
+    sum += static_cast<int64_t>(peaks[j + 1] - peaks[j]);
+  }
+  return static_cast<double>(sum) / static_cast<double>(peaks.size() - 2) * 10.0;
+}
+
+// Corrected: mean interval between consecutive interior strict maxima, in milliseconds of
+// the device clock.
+double CorrectedPeak(std::span<const double> v, std::span<const int64_t> ts) {
+  std::vector<size_t> peaks;
+  for (size_t i = 1; i + 1 < v.size(); ++i) {
+    if (v[i] > v[i - 1] && v[i] > v[i + 1]) peaks.push_back(i);
+  }
+  if (peaks.size() < 2 || ts.size() != v.size()) return kNaN;
+  double span_ns = static_cast<double>(ts[peaks.back()] - ts[peaks.front()]);
+  return span_ns / static_cast<double>(peaks.size() - 1) / 1e6;
+}
+
+// arffmagic's MFCC (section 4.7 of the spec): one 256-point frame, magnitudes, a 20 Hz rate
+// with integer bin frequencies, 48 filters of which only the first ever sees energy, and
+// single-precision constants where the original had them.
+void ArffmagicMfcc(std::span<const double> v, double* out) {
+  Spectrum s = PaddedSpectrum(v, 0.0);
+  constexpr int32_t kFilters = 48;
+  const double c1 = static_cast<double>(200.0f / 3.0f);
+  double energy = 0;
+  for (size_t k = 0; k + 1 < kFftSize; ++k) {
+    auto f = static_cast<uint32_t>(20 * k / kFftSize);  // unsigned integer division
+    double w = (static_cast<double>(f) - 0.0) / (c1 - 0.0) * 0.015;
+    energy += std::fabs(std::abs(s[k]) * w);
+  }
+  std::array<double, kFilters> logs{};
+  logs[0] = energy > 0 ? std::log(energy) : 0.0;  // filters 2..48 stay at 0, not -inf
+  const double a0 = std::sqrt(static_cast<double>(1.0f / 48.0f));
+  const double am = std::sqrt(static_cast<double>(2.0f / 48.0f));
+  for (int32_t m = 0; m < kNumMfcc; ++m) {
+    double sum = 0;
+    for (int32_t l = 1; l <= kFilters; ++l) {
+      sum += logs[static_cast<size_t>(l - 1)] *
+             std::cos(((m * std::numbers::pi) / kFilters) * (l - 0.5));
+    }
+    out[m] = (m == 0 ? a0 : am) * sum;
+  }
+}
+
+double Mel(double hz) { return 2595.0 * std::log10(1.0 + hz / 700.0); }
+double Hz(double mel) { return 700.0 * (std::pow(10.0, mel / 2595.0) - 1.0); }
+
+double SamplingRate(std::span<const int64_t> ts) {
+  if (ts.size() < 2 || ts.back() <= ts.front()) return 20.0;  // the rate the study asked for
+  return static_cast<double>(ts.size() - 1) * 1e9 / static_cast<double>(ts.back() - ts.front());
+}
+
+// Corrected MFCC: mean removed, power spectrum up to Nyquist at the real sampling rate,
+// 20 triangular mel filters spanning 0..fs/2, log energies, orthonormal DCT-II.
+void CorrectedMfcc(std::span<const double> v, std::span<const int64_t> ts, double* out) {
+  constexpr int32_t kFilters = 20;
+  Spectrum s = PaddedSpectrum(v, Mean(v));
+  const double fs = SamplingRate(ts);
+  std::array<double, kFilters + 2> edges{};
+  for (int32_t j = 0; j < kFilters + 2; ++j) {
+    edges[static_cast<size_t>(j)] = Hz(Mel(fs / 2) * j / (kFilters + 1));
+  }
+  std::array<double, kFilters> logs{};
+  for (int32_t j = 0; j < kFilters; ++j) {
+    double lo = edges[static_cast<size_t>(j)], mid = edges[static_cast<size_t>(j) + 1],
+           hi = edges[static_cast<size_t>(j) + 2], e = 0;
+    for (size_t k = 0; k <= kFftSize / 2; ++k) {
+      double f = static_cast<double>(k) * fs / kFftSize;
+      double w = f < lo || f > hi ? 0.0 : f <= mid ? (f - lo) / (mid - lo) : (hi - f) / (hi - mid);
+      e += w * std::norm(s[k]) / static_cast<double>(v.size());
+    }
+    logs[static_cast<size_t>(j)] = std::log(std::max(e, 1e-12));
+  }
+  for (int32_t m = 0; m < kNumMfcc; ++m) {
+    double sum = 0;
+    for (int32_t j = 0; j < kFilters; ++j) {
+      sum += logs[static_cast<size_t>(j)] * std::cos(std::numbers::pi * m * (j + 0.5) / kFilters);
+    }
+    out[m] = std::sqrt((m == 0 ? 1.0 : 2.0) / kFilters) * sum;
+  }
+}
+
+double Cosine(std::span<const double> a, std::span<const double> b) {
+  double ab = 0, aa = 0, bb = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    ab += a[i] * b[i];
+    aa += a[i] * a[i];
+    bb += b[i] * b[i];
+  }
+  return ab / (std::sqrt(aa) * std::sqrt(bb));
+}
+
+// GSL's gsl_stats_correlation: one-pass Welford in long double (x87 80-bit on the x86-64
+// machine that made the published files, and here), roots taken in double.
+double ArffmagicCorrelation(std::span<const double> a, std::span<const double> b) {
+  long double sxx = 0, syy = 0, sxy = 0, mx = a[0], my = b[0];
+  for (size_t i = 1; i < a.size(); ++i) {
+    long double ratio = static_cast<double>(i) / (static_cast<double>(i) + 1.0);
+    long double dx = a[i] - mx, dy = b[i] - my;
+    sxx += dx * dx * ratio;
+    syy += dy * dy * ratio;
+    sxy += dx * dy * ratio;
+    mx += dx / (static_cast<double>(i) + 1.0);
+    my += dy / (static_cast<double>(i) + 1.0);
+  }
+  return static_cast<double>(
+      sxy / (std::sqrt(static_cast<double>(sxx)) * std::sqrt(static_cast<double>(syy))));
+}
+
+double Pearson(std::span<const double> a, std::span<const double> b) {
+  double ma = Mean(a), mb = Mean(b), ab = 0, aa = 0, bb = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    ab += (a[i] - ma) * (b[i] - mb);
+    aa += (a[i] - ma) * (a[i] - ma);
+    bb += (b[i] - mb) * (b[i] - mb);
+  }
+  return aa > 0 && bb > 0 ? ab / std::sqrt(aa * bb) : kNaN;
+}
+
+void AxisAttributes(std::span<const double> v, std::span<const int64_t> ts, size_t axis,
+                    FeatureMode mode, Attributes& out) {
+  const double n = static_cast<double>(v.size());
+  std::array<int32_t, kNumBins> bins{};
+  double sum = 0;
+  for (double x : v) {  // one pass: bins and the sum, as the original does
+    ++bins[static_cast<size_t>(BinOf(x))];
+    sum += x;
+  }
+  const double mean = sum / n;
+  double sq = 0, abs_dev = 0;
+  for (double x : v) {
+    sq += (x - mean) * (x - mean);
+    abs_dev += std::fabs(x - mean);
+  }
+  for (size_t b = 0; b < kNumBins; ++b) out[kBins + axis * kNumBins + b] = bins[b] / n;
+  out[kAvg + axis] = mean;
+  out[kAbsDev + axis] = abs_dev / n;
+  double* mfcc = &out[kMfcc + axis * kNumMfcc];
+  if (mode == FeatureMode::kArffmagic) {
+    out[kPeak + axis] = ArffmagicPeak(v);
+    out[kStdDev + axis] = std::sqrt(sq) / n;            // sigma / sqrt(n)
+    out[kVar + axis] = std::sqrt(out[kStdDev + axis]);  // not a variance
+    ArffmagicMfcc(v, mfcc);
+  } else {
+    out[kPeak + axis] = CorrectedPeak(v, ts);
+    out[kStdDev + axis] = std::sqrt(sq / n);
+    out[kVar + axis] = sq / n;
+    CorrectedMfcc(v, ts, mfcc);
+  }
+}
+
+}  // namespace
+
+std::string_view FeatureModeName(FeatureMode mode) {
+  return mode == FeatureMode::kArffmagic ? "arffmagic" : "corrected";
+}
+
+const std::array<std::string, kNumAttributes>& AttributeNames() {
+  static const auto names = [] {
+    std::array<std::string, kNumAttributes> n;
+    const char* axes[] = {"X", "Y", "Z"};
+    for (size_t a = 0; a < 3; ++a) {
+      for (size_t b = 0; b < kNumBins; ++b)
+        n[kBins + a * kNumBins + b] = fmt::format("{}{}", axes[a], b);
+      n[kAvg + a] = fmt::format("{}AVG", axes[a]);
+      n[kPeak + a] = fmt::format("{}PEAK", axes[a]);
+      n[kAbsDev + a] = fmt::format("{}ABSOLDEV", axes[a]);
+      n[kStdDev + a] = fmt::format("{}STANDDEV", axes[a]);
+      n[kVar + a] = fmt::format("{}VAR", axes[a]);
+      for (size_t m = 0; m < kNumMfcc; ++m)
+        n[kMfcc + a * kNumMfcc + m] = fmt::format("{}MFCC{}", axes[a], m);
+    }
+    const char* pairs[] = {"XY", "XZ", "YZ"};
+    for (size_t p = 0; p < 3; ++p) {
+      n[kCos + p] = fmt::format("{}COS", pairs[p]);
+      n[kCor + p] = fmt::format("{}COR", pairs[p]);
+    }
+    n[kResultant] = "RESULTANT";
+    return n;
+  }();
+  return names;
+}
+
+Attributes ComputeAttributes(const WindowValues& w, FeatureMode mode) {
+  Attributes out{};
+  const std::array<std::span<const double>, 3> axes = {w.x, w.y, w.z};
+  for (size_t a = 0; a < 3; ++a) AxisAttributes(axes[a], w.timestamp_ns, a, mode, out);
+  constexpr std::array<std::array<size_t, 2>, 3> kPairs = {{{0, 1}, {0, 2}, {1, 2}}};
+  for (size_t p = 0; p < 3; ++p) {
+    auto a = axes[kPairs[p][0]], b = axes[kPairs[p][1]];
+    out[kCos + p] = Cosine(a, b);
+    out[kCor + p] = mode == FeatureMode::kArffmagic ? ArffmagicCorrelation(a, b) : Pearson(a, b);
+  }
+  double resultant = 0;
+  for (size_t i = 0; i < w.x.size(); ++i) {
+    resultant += std::sqrt(w.x[i] * w.x[i] + w.y[i] * w.y[i] + w.z[i] * w.z[i]);
+  }
+  out[kResultant] = resultant / static_cast<double>(w.x.size());
+  return out;
+}
+
+double ArffmagicValue(float v) {
+  char text[wisdm::kMaxFloatTextLength];
+  size_t len = wisdm::FormatJavaFloat(v, text);
+  double d = 0;
+  std::from_chars(text, text + len, d);  // Java's text always parses; NaN/inf never reach here
+  return d;
+}
+
+}  // namespace sensorlake::features
