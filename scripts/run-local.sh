@@ -1,32 +1,25 @@
 #!/usr/bin/env bash
-# The main job on the embedded default: a local file:// lake, data generated at full size
-# (cached between runs), ingested into the raw zone, transformed into curated Parquet and
-# checked by the quality gate (a failing gate stops here with exit code 1).
+# The main job on the embedded default: `sensorlake run` on a local file:// lake with data
+# generated at full size (cached between runs in work/generated/): ingest, transform, the
+# quality gate, features, publish. A failing stage (or gate) stops with its exit code.
 # Usage: scripts/run-local.sh BIN LAKE SCALE
 set -euo pipefail
 bin="$1"; lake="$2"; scale="$3"
 root="$(cd "$(dirname "$0")/.." && pwd)"
-gen="${SENSORLAKE_WORK:-$root/work}/generated/scale-$scale-seed-1"
+work="${SENSORLAKE_WORK:-$root/work}"
 
-if [ ! -f "$gen/generate.json" ]; then
-  rm -rf "$gen"
-  "$bin" generate --out "$gen" --scale "$scale" --seed 1
-else
-  echo "generate: reusing $gen (delete it to regenerate)"
-fi
-"$bin" ingest --source "$gen" --lake "file://$lake"
-"$bin" transform --lake "file://$lake"
-"$bin" check --lake "file://$lake"
+"$bin" run --lake "file://$lake" --generate-scale "$scale" --seed 1 --work-dir "$work"
 report=$(ls -t "$lake"/quality/runs/*/report.html | head -1)
+record=$(ls -t "$lake"/_runs/*.json | head -1)
 
 cat <<TXT
 
 Done. The lake is at $lake
   raw zone:        $lake/raw/wisdm/
-  curated data:    $lake/curated/sensor_readings/   (Parquet, hive-partitioned by device, sensor)
-  quarantine:      $lake/curated/quarantine/
-  run manifest:    $lake/curated/current/_manifest.json
+  curated data:    $lake/curated/published/sensor_readings/   (Parquet, hive-partitioned by device, sensor; passed the gate)
+  quarantine:      $lake/curated/published/quarantine/
   quality report:  $report   (open it in a browser)
+  run record:      $record
 Query it, for example:
-  .venv/bin/python -c "import duckdb; print(duckdb.sql(\"SELECT device, sensor, count(*) FROM read_parquet('$lake/curated/sensor_readings/*/*/*.parquet', hive_partitioning=true) GROUP BY ALL ORDER BY ALL\"))"
+  .venv/bin/python -c "import duckdb; print(duckdb.sql(\"SELECT device, sensor, count(*) FROM read_parquet('$lake/curated/published/sensor_readings/*/*/*.parquet', hive_partitioning=true) GROUP BY ALL ORDER BY ALL\"))"
 TXT

@@ -33,6 +33,7 @@ void AddGenerateCommand(CLI::App& app, const GlobalOptions& global, CommandRun* 
 void AddIngestCommand(CLI::App& app, const GlobalOptions& global, CommandRun* run);
 void AddTransformCommand(CLI::App& app, const GlobalOptions& global, CommandRun* run);
 void AddCheckCommand(CLI::App& app, const GlobalOptions& global, CommandRun* run);
+void AddRunCommand(CLI::App& app, const GlobalOptions& global, CommandRun* run);
 void AddFeaturesCommand(CLI::App& app, const GlobalOptions& global, CommandRun* run);
 
 }  // namespace sensorlake::cli

@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   sensorlake::cli::AddIngestCommand(app, global, &run);
   sensorlake::cli::AddTransformCommand(app, global, &run);
   sensorlake::cli::AddCheckCommand(app, global, &run);
+  sensorlake::cli::AddRunCommand(app, global, &run);
   sensorlake::cli::AddFeaturesCommand(app, global, &run);
 
   try {

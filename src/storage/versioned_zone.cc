@@ -114,21 +114,49 @@ Status VersionedZone::Publish(std::string_view id, const std::vector<std::string
   return lake_.WriteAtomic(JoinPath(zone_, "_current.json"), pointer.dump());
 }
 
+Status VersionedZone::SetAlias(std::string_view alias, std::string_view id) const {
+  SL_ASSIGN_OR_RETURN(bool complete, HasVersion(id));
+  if (!complete) return Status::NotFound("{}: no complete version {} to call {}", zone_, id, alias);
+  if (lake_.is_local()) {
+    SL_RETURN_NOT_OK(
+        SwapSymlink(lake_.LocalPath(JoinPath(zone_, alias)), fmt::format("_versions/{}", id)));
+  }
+  nlohmann::json pointer = {{"version", std::string(id)},
+                            {"path", fmt::format("_versions/{}", id)}};
+  return lake_.WriteAtomic(JoinPath(zone_, fmt::format("_{}.json", alias)), pointer.dump());
+}
+
+Result<std::optional<std::string>> VersionedZone::AliasVersion(std::string_view alias) const {
+  std::string path = JoinPath(zone_, fmt::format("_{}.json", alias));
+  SL_ASSIGN_OR_RETURN(bool exists, lake_.Exists(path));
+  if (!exists) return std::optional<std::string>();
+  SL_ASSIGN_OR_RETURN(std::string text, lake_.ReadText(path));
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  if (!j.is_object() || !j.contains("version") || !j["version"].is_string()) {
+    return Status::Corrupt("{}: not a version pointer", path);
+  }
+  return std::optional<std::string>(j["version"].get<std::string>());
+}
+
 Status VersionedZone::PruneOldVersions(int32_t keep_previous) const {
   SL_ASSIGN_OR_RETURN(auto current, CurrentVersion());
   if (!current) return Status::OK();
+  SL_ASSIGN_OR_RETURN(auto published, AliasVersion("published"));
   std::string history_path = JoinPath(zone_, "_history.json");
   SL_ASSIGN_OR_RETURN(std::string text, lake_.ReadText(history_path));
   auto history = nlohmann::json::parse(text, nullptr, false);
   if (!history.is_array()) return Status::OK();
-  // Keep the current version and the `keep_previous` published right before it.
+  // Keep the current version, the `keep_previous` published right before it, and the one
+  // that passed the quality gate (what consumers of "published" read).
   std::vector<std::string> keep = {*current};
-  for (auto it = history.rbegin(); it != history.rend(); ++it) {
+  int32_t previous = 0;
+  for (auto it = history.rbegin(); it != history.rend() && previous < keep_previous; ++it) {
     std::string v = it->get<std::string>();
     if (std::find(keep.begin(), keep.end(), v) != keep.end()) continue;
-    if (static_cast<int32_t>(keep.size()) > keep_previous) break;
     keep.push_back(v);
+    ++previous;
   }
+  if (published) keep.push_back(*published);
   SL_ASSIGN_OR_RETURN(auto dirs, lake_.ListDirectories(JoinPath(zone_, "_versions")));
   for (const auto& d : dirs) {
     if (d.starts_with(kStagingPrefix)) continue;

@@ -1,5 +1,6 @@
-"""The README's first command, `make run`, end to end at a small scale: generate, ingest,
-transform and the quality gate, and it says where the results and the report are."""
+"""The README's first command, `make run`, end to end at a small scale: `sensorlake run`
+(generate, ingest, transform, the quality gate, publish), and it says where the results,
+the report and the run record are."""
 import os
 import pathlib
 import re
@@ -14,9 +15,11 @@ def test_make_run_builds_the_whole_pipeline_and_prints_where_things_are(tmp_path
     proc = subprocess.run(["make", "--no-print-directory", "run", f"LAKE={lake}", "SCALE=0.01"],
                           cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
-    assert "GATE PASSED" in proc.stdout
+    assert "succeeded" in proc.stdout
     report = re.search(r"quality report:\s+(\S+)", proc.stdout).group(1)
     assert pathlib.Path(report).is_file()
     assert (lake / "curated" / "current" / "_manifest.json").is_file()
-    assert any((lake / "curated" / "sensor_readings").glob("device=*/sensor=*/*.parquet"))
+    assert any((lake / "curated" / "published" / "sensor_readings").glob("device=*/sensor=*/*.parquet"))
+    record = re.search(r"run record:\s+(\S+)", proc.stdout).group(1)
+    assert '"outcome": "succeeded"' in pathlib.Path(record).read_text()
     assert (tmp_path / "work" / "generated" / "scale-0.01-seed-1" / "generate.json").is_file()

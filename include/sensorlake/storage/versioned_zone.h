@@ -41,8 +41,14 @@ class VersionedZone {
                 std::string_view manifest_json) const;
   // Makes `id` the current version in one step, and creates the stable dataset names.
   Status Publish(std::string_view id, const std::vector<std::string>& datasets) const;
-  // Deletes complete versions other than the current one and the `keep_previous` newest
-  // before it (by manifest time order as listed in _history.json).
+  // Points the alias at a complete version: <zone>/_<alias>.json, and on local lakes the
+  // symlink <zone>/<alias> -> _versions/<id>. `sensorlake run` names the version that
+  // passed the quality gate "published".
+  Status SetAlias(std::string_view alias, std::string_view id) const;
+  Result<std::optional<std::string>> AliasVersion(std::string_view alias) const;
+
+  // Deletes complete versions other than the current one, the `keep_previous` newest
+  // before it (by manifest time order as listed in _history.json) and the published one.
   Status PruneOldVersions(int32_t keep_previous) const;
 
  private:

@@ -1,0 +1,444 @@
+#include "sensorlake/pipeline/pipeline.h"
+
+#include <array>
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "sensorlake/common/sha256.h"
+#include "sensorlake/features/features.h"
+#include "sensorlake/generate/generator.h"
+#include "sensorlake/ingest/ingest.h"
+#include "sensorlake/quality/quality.h"
+#include "sensorlake/storage/lake_lock.h"
+#include "sensorlake/storage/versioned_zone.h"
+#include "sensorlake/transform/transform.h"
+
+namespace sensorlake::pipeline {
+
+namespace {
+
+constexpr std::array<std::string_view, kNumStages> kStageNames = {"ingest", "transform", "check",
+                                                                  "features", "publish"};
+constexpr const char* kRunsDir = "_runs";
+
+std::string UtcStamp(const char* format) {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, format, &tm);
+  return buf;
+}
+
+bool IsTransient(StatusCode code) {
+  return code == StatusCode::kIOError || code == StatusCode::kBusy;
+}
+
+}  // namespace
+
+std::string_view StageName(Stage s) { return kStageNames[static_cast<size_t>(s)]; }
+
+Result<Stage> ParseStage(std::string_view name) {
+  for (size_t i = 0; i < kStageNames.size(); ++i) {
+    if (kStageNames[i] == name) return static_cast<Stage>(i);
+  }
+  return Status::Invalid("unknown stage '{}' (stages: {})", name, fmt::join(kStageNames, ", "));
+}
+
+// ---- the run record -------------------------------------------------------------------
+
+std::string RunRecord::Path() const { return fmt::format("{}/{}.json", kRunsDir, run_id); }
+
+int32_t RunRecord::ExitCode() const {
+  if (failure.ok()) return 0;
+  if (gate_failed) return 1;
+  return sensorlake::ExitCodeFor(failure.code());
+}
+
+nlohmann::json RunRecord::ToJson() const {
+  nlohmann::json stages_json = nlohmann::json::array();
+  for (const auto& s : stages) {
+    stages_json.push_back({{"stage", StageName(s.stage)},
+                           {"status", s.status},
+                           {"message", s.message},
+                           {"attempts", s.attempts},
+                           {"seconds", s.seconds},
+                           {"summary", s.summary}});
+  }
+  return {{"format", "sensorlake.run-record/1"},
+          {"run_id", run_id},
+          {"input_key", input_key},
+          {"input", input},
+          {"started_at", started_at},
+          {"finished_at", finished_at},
+          {"outcome", outcome},
+          {"failed_stage", failed_stage},
+          {"gate_failed", gate_failed},
+          {"error", error},
+          {"resumed_from", resumed_from},
+          {"versions", versions},
+          {"seconds", seconds},
+          {"stages", stages_json}};
+}
+
+Result<RunRecord> RunRecord::FromJson(const nlohmann::json& j, std::string_view origin) {
+  try {
+    RunRecord r;
+    r.run_id = j.at("run_id").get<std::string>();
+    r.input_key = j.at("input_key").get<std::string>();
+    r.input = j.at("input");
+    r.started_at = j.at("started_at").get<std::string>();
+    r.finished_at = j.value("finished_at", "");
+    r.outcome = j.at("outcome").get<std::string>();
+    r.failed_stage = j.value("failed_stage", "");
+    r.gate_failed = j.value("gate_failed", false);
+    r.error = j.value("error", "");
+    r.resumed_from = j.value("resumed_from", "");
+    r.versions = j.value("versions", nlohmann::json::object());
+    r.seconds = j.value("seconds", 0.0);
+    for (const auto& s : j.at("stages")) {
+      StageRecord sr;
+      SL_ASSIGN_OR_RETURN(sr.stage, ParseStage(s.at("stage").get<std::string>()));
+      sr.status = s.at("status").get<std::string>();
+      sr.message = s.value("message", "");
+      sr.attempts = s.value("attempts", 0);
+      sr.seconds = s.value("seconds", 0.0);
+      sr.summary = s.value("summary", nlohmann::json::object());
+      r.stages.push_back(std::move(sr));
+    }
+    return r;
+  } catch (const nlohmann::json::exception& e) {
+    return Status::Corrupt("{}: not a run record: {}", origin, e.what());
+  }
+}
+
+std::string RunRecord::ToText() const {
+  std::string out = fmt::format("\n{:<10} {:<10} {:>8} {:>8}  {}\n", "stage", "status", "attempts",
+                                "seconds", "note");
+  for (const auto& s : stages) {
+    out += fmt::format("{:<10} {:<10} {:>8} {:>8.1f}  {}\n", StageName(s.stage), s.status,
+                       s.attempts, s.seconds, s.message);
+  }
+  if (outcome == "succeeded") {
+    out += fmt::format("\nrun {}: succeeded in {:.1f}s{}\n", run_id, seconds,
+                       resumed_from.empty() ? "" : fmt::format(" (resumed run {})", resumed_from));
+  } else {
+    out += fmt::format("\nrun {}: FAILED at stage {}: {}\n", run_id, failed_stage, error);
+  }
+  return out;
+}
+
+// ---- running --------------------------------------------------------------------------
+
+namespace {
+
+class Runner {
+ public:
+  Runner(const storage::Lake& lake, const RunOptions& options,
+         std::function<void(std::string_view)> log)
+      : lake_(lake), o_(options), log_(std::move(log)) {}
+
+  Result<RunRecord> Run() {
+    auto start = std::chrono::steady_clock::now();
+    // One pipeline run per lake at a time; a record left "running" without this lock held
+    // is a run that was killed, and the next run resumes it.
+    SL_ASSIGN_OR_RETURN(auto lock, storage::LakeLock::Acquire(lake_, "pipeline", "run"));
+    SL_RETURN_NOT_OK(Prepare());
+    for (int32_t i = 0; i < kNumStages && rec_.outcome == "running"; ++i) {
+      SL_RETURN_NOT_OK(RunStage(static_cast<Stage>(i)));
+    }
+    if (rec_.outcome == "running") rec_.outcome = "succeeded";
+    rec_.finished_at = UtcStamp("%Y-%m-%dT%H:%M:%SZ");
+    rec_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    SL_RETURN_NOT_OK(Save());
+    return rec_;
+  }
+
+ private:
+  void Log(std::string_view msg) const {
+    if (log_) log_(msg);
+  }
+
+  Status Save() const { return lake_.WriteAtomic(rec_.Path(), rec_.ToJson().dump(2) + "\n"); }
+
+  // The input's identity: the source (or the generator's arguments) and the transform
+  // config, what decides the data. The quality rules are not part of it, so a run stopped
+  // by the gate is resumed at the check when run again with other rules.
+  std::string InputKey() const {
+    std::string what = o_.source.empty() ? fmt::format("generate scale={:g} seed={}",
+                                                       o_.generate_scale, o_.generate_seed)
+                                         : fmt::format("source={}", o_.source);
+    return Sha256::Hex(fmt::format("{}\ntransform={}\n", what, o_.transform_config.Canonical()))
+        .substr(0, 16);
+  }
+
+  Status Prepare() {
+    if (o_.source.empty() == !(o_.generate_scale > 0)) {
+      return Status::Invalid("give exactly one of --source and --generate-scale");
+    }
+    // Ids sort in time order (LastRunForInput relies on it): UTC to the millisecond.
+    for (;;) {
+      auto now = std::chrono::system_clock::now();
+      std::time_t secs = std::chrono::system_clock::to_time_t(now);
+      auto ms =
+          std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
+      std::tm tm{};
+      gmtime_r(&secs, &tm);
+      rec_.run_id =
+          fmt::format("r-{:04d}{:02d}{:02d}T{:02d}{:02d}{:02d}{:03d}Z", tm.tm_year + 1900,
+                      tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms.count());
+      SL_ASSIGN_OR_RETURN(bool taken, lake_.Exists(rec_.Path()));
+      if (!taken) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    rec_.input_key = InputKey();
+    rec_.input = {{"source", o_.source},
+                  {"generate_scale", o_.generate_scale},
+                  {"generate_seed", o_.generate_seed},
+                  {"transform_config", o_.transform_config_origin},
+                  {"quality_rules", o_.quality_rules.origin},
+                  {"from_stage", o_.from_stage}};
+    rec_.started_at = UtcStamp("%Y-%m-%dT%H:%M:%SZ");
+    rec_.versions["engine"] = SENSORLAKE_VERSION;
+    for (int32_t i = 0; i < kNumStages; ++i) rec_.stages.push_back({static_cast<Stage>(i)});
+    SL_RETURN_NOT_OK(ChooseStart());
+    return Save();
+  }
+
+  // Where to start: --from-stage, or after the stages an unfinished run for the same
+  // input completed (their versions are carried over), or at the beginning.
+  Status ChooseStart() {
+    if (!o_.from_stage.empty()) {
+      SL_ASSIGN_OR_RETURN(Stage s, ParseStage(o_.from_stage));
+      start_ = static_cast<int32_t>(s);
+      SL_ASSIGN_OR_RETURN(auto last, LastRunForInput(/*unfinished_only=*/false));
+      if (start_ > 0 && last) CarryOver(*last, start_);
+      if (start_ > 0 && !last) {
+        return Status::NotFound(
+            "--from-stage {}: no earlier run for this input in {}/ to take "
+            "the earlier stages' versions from",
+            o_.from_stage, kRunsDir);
+      }
+      Log(fmt::format("run: starting at stage {} (--from-stage)", o_.from_stage));
+      return Status::OK();
+    }
+    SL_ASSIGN_OR_RETURN(auto last, LastRunForInput(/*unfinished_only=*/true));
+    if (!last) return Status::OK();
+    int32_t done = 0;
+    while (done < kNumStages && last->stages[static_cast<size_t>(done)].status == "completed")
+      ++done;
+    if (done == 0) return Status::OK();
+    start_ = done;
+    rec_.resumed_from = last->run_id;
+    CarryOver(*last, done);
+    Log(fmt::format(
+        "run: resuming run {} ({} at stage {}): its completed stages are reused, "
+        "starting at {}",
+        last->run_id, last->outcome == "running" ? "stopped" : "failed",
+        last->failed_stage.empty() ? StageName(static_cast<Stage>(done)) : last->failed_stage,
+        StageName(static_cast<Stage>(done))));
+    return Status::OK();
+  }
+
+  void CarryOver(const RunRecord& last, int32_t upto) {
+    for (const char* k : {"raw", "curated", "quality_run", "features"}) {
+      if (last.versions.contains(k)) rec_.versions[k] = last.versions[k];
+    }
+    for (int32_t i = 0; i < upto; ++i) {
+      auto& s = rec_.stages[static_cast<size_t>(i)];
+      s.status = "skipped";
+      s.message = fmt::format("completed in run {}", last.run_id);
+      s.summary = last.stages[static_cast<size_t>(i)].summary;
+    }
+  }
+
+  // The newest earlier run for this input (only unfinished ones when asked).
+  Result<std::optional<RunRecord>> LastRunForInput(bool unfinished_only) const {
+    SL_ASSIGN_OR_RETURN(auto files, lake_.ListFiles(kRunsDir, /*recursive=*/false));
+    for (auto it = files.rbegin(); it != files.rend(); ++it) {
+      const std::string path = fmt::format("{}/{}", kRunsDir, it->path);
+      if (path == rec_.Path() || !path.ends_with(".json")) continue;
+      SL_ASSIGN_OR_RETURN(std::string text, lake_.ReadText(path));
+      auto j = nlohmann::json::parse(text, nullptr, false);
+      if (j.is_discarded()) continue;  // a record cut by a crash: nothing to reuse
+      SL_ASSIGN_OR_RETURN(RunRecord r, RunRecord::FromJson(j, path));
+      if (r.input_key != rec_.input_key) continue;
+      if (unfinished_only && r.outcome == "succeeded") return std::optional<RunRecord>();
+      return std::optional<RunRecord>(std::move(r));
+    }
+    return std::optional<RunRecord>();
+  }
+
+  Status RunStage(Stage stage) {
+    auto& s = rec_.stages[static_cast<size_t>(stage)];
+    if (static_cast<int32_t>(stage) < start_) return Status::OK();
+    s.status = "running";
+    SL_RETURN_NOT_OK(Save());
+    Log(fmt::format("run: stage {}", StageName(stage)));
+    auto t0 = std::chrono::steady_clock::now();
+    Status st;
+    double backoff = o_.first_backoff_seconds;
+    for (s.attempts = 1;; ++s.attempts) {
+      st = Execute(stage, &s);
+      if (st.ok() || !IsTransient(st.code()) || s.attempts >= o_.max_attempts) break;
+      Log(fmt::format("run: stage {} attempt {} failed ({}); retrying in {:g}s", StageName(stage),
+                      s.attempts, st.ToString(), backoff));
+      std::this_thread::sleep_for(std::chrono::duration<double>(backoff));
+      backoff *= 2;
+    }
+    s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (st.ok()) {
+      if (s.status == "running") s.status = "completed";
+    } else {
+      s.status = "failed";
+      s.message = st.ToString();
+      rec_.outcome = "failed";
+      rec_.failed_stage = std::string(StageName(stage));
+      rec_.error = fmt::format(
+          "stage {} on input {}: {}", StageName(stage),
+          o_.source.empty() ? fmt::format("generated scale {:g}", o_.generate_scale) : o_.source,
+          st.ToString());
+      rec_.failure = st;
+    }
+    return Save();
+  }
+
+  Status Execute(Stage stage, StageRecord* s) {
+    switch (stage) {
+      case Stage::kIngest:
+        return IngestStage(s);
+      case Stage::kTransform:
+        return TransformStage(s);
+      case Stage::kCheck:
+        return CheckStage(s);
+      case Stage::kFeatures:
+        return FeaturesStage(s);
+      case Stage::kPublish:
+        return PublishStage(s);
+    }
+    return Status::Internal("unknown stage");
+  }
+
+  // Generated data is cached in the work folder: the same arguments give the same bytes.
+  Result<std::string> GeneratedSource(StageRecord* s) {
+    std::string dir = fmt::format("{}/generated/scale-{:g}-seed-{}", o_.work_dir, o_.generate_scale,
+                                  o_.generate_seed);
+    if (std::filesystem::exists(dir + "/generate.json")) {
+      s->summary["generated"] = {{"out_dir", dir}, {"reused", true}};
+      return dir;
+    }
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+    generate::GenerateOptions g;
+    g.out_dir = dir;
+    g.scale = o_.generate_scale;
+    g.seed = o_.generate_seed;
+    g.threads = o_.threads;
+    SL_ASSIGN_OR_RETURN(auto summary, generate::Generate(g));
+    s->summary["generated"] = summary.ToJson();
+    return dir;
+  }
+
+  Status IngestStage(StageRecord* s) {
+    ingest::IngestOptions io;
+    io.source = o_.source;
+    if (io.source.empty()) {
+      SL_ASSIGN_OR_RETURN(io.source, GeneratedSource(s));
+    }
+    SL_ASSIGN_OR_RETURN(auto summary, ingest::Ingest(lake_, io));
+    s->summary["ingest"] = summary.ToJson();
+    s->message =
+        summary.unchanged ? "unchanged: this content is already in the raw zone" : "landed";
+    rec_.versions["raw"] = summary.version;
+    return Status::OK();
+  }
+
+  Status TransformStage(StageRecord* s) {
+    transform::TransformOptions to;
+    to.dataset_version = rec_.versions.value("raw", "");
+    to.threads = o_.threads;
+    to.config = o_.transform_config;
+    to.config_origin = o_.transform_config_origin;
+    SL_ASSIGN_OR_RETURN(auto summary, transform::RunTransform(lake_, to));
+    s->summary = summary.ToJson();
+    s->message = summary.unchanged ? "unchanged: this curated version is already published"
+                                   : fmt::format("{} rows, {} quarantined", summary.totals.rows,
+                                                 summary.totals.quarantined);
+    rec_.versions["curated"] = summary.curated_version;
+    return Status::OK();
+  }
+
+  Status CheckStage(StageRecord* s) {
+    quality::CheckOptions co;
+    co.rules = o_.quality_rules;
+    co.curated_version = rec_.versions.value("curated", "");
+    co.threads = o_.threads;
+    SL_ASSIGN_OR_RETURN(auto summary, quality::RunQualityCheck(lake_, co));
+    s->summary = summary.ToJson();
+    s->summary.erase("checks");  // in the quality run's result.json; the record stays small
+    rec_.versions["quality_run"] = summary.run_id;
+    s->message = fmt::format("{} errors, {} warnings; report {}", summary.Count("error"),
+                             summary.Count("warn"), lake_.LocalPath(summary.report_path));
+    if (!summary.gate_passed) {
+      rec_.gate_failed = true;
+      return Status::Refused("the quality gate failed ({} rules of severity error); see {}",
+                             summary.Count("error"), lake_.LocalPath(summary.report_path));
+    }
+    return Status::OK();
+  }
+
+  Status FeaturesStage(StageRecord* s) {
+    features::FeaturesOptions fo;
+    fo.curated_version = rec_.versions.value("curated", "");
+    fo.threads = o_.threads;
+    SL_ASSIGN_OR_RETURN(auto summary, features::RunFeatures(lake_, fo));
+    s->summary = summary.ToJson();
+    s->message = summary.unchanged ? "unchanged: these features exist already"
+                                   : fmt::format("{} windows", summary.windows);
+    rec_.versions["features"] = summary.features_version;
+    return Status::OK();
+  }
+
+  // Names the versions that passed the gate: curated/published and _published.json.
+  Status PublishStage(StageRecord* s) {
+    const std::string curated = rec_.versions.value("curated", "");
+    storage::VersionedZone zone(lake_, "curated");
+    SL_RETURN_NOT_OK(zone.SetAlias("published", curated));
+    const std::string features = rec_.versions.value("features", "");
+    if (!features.empty()) {
+      SL_RETURN_NOT_OK(storage::VersionedZone(lake_, "features").SetAlias("published", features));
+    }
+    nlohmann::json published = {
+        {"run_id", rec_.run_id},
+        {"raw_version", rec_.versions.value("raw", "")},
+        {"curated_version", curated},
+        {"quality_run", rec_.versions.value("quality_run", "")},
+        {"features_version", features},
+        {"curated_path", "curated/published/sensor_readings"},
+        {"features_path", features.empty() ? "" : "features/published/windows"},
+        {"published_at", UtcStamp("%Y-%m-%dT%H:%M:%SZ")}};
+    SL_RETURN_NOT_OK(lake_.WriteAtomic("_published.json", published.dump(2) + "\n"));
+    s->summary = published;
+    s->message = fmt::format("curated version {} is the published one", curated);
+    return Status::OK();
+  }
+
+  const storage::Lake& lake_;
+  const RunOptions& o_;
+  std::function<void(std::string_view)> log_;
+  RunRecord rec_;
+  int32_t start_ = 0;
+};
+
+}  // namespace
+
+Result<RunRecord> RunPipeline(const storage::Lake& lake, const RunOptions& options,
+                              std::function<void(std::string_view)> log) {
+  return Runner(lake, options, std::move(log)).Run();
+}
+
+}  // namespace sensorlake::pipeline
