@@ -42,7 +42,9 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);  // 0 for --help/--version, 2 for usage errors (CLI11 maps them)
+    // CLI11 prints the message; its own codes (105 for a bad value, ...) become the
+    // documented usage error, 2. --help and --version are 0.
+    return app.exit(e) == 0 ? 0 : 2;
   }
   sensorlake::Progress::SetEnabled(!global.quiet && !global.json);
 
