@@ -21,6 +21,7 @@
 #include "sensorlake/features/windowing.h"
 #include "sensorlake/storage/lake_lock.h"
 #include "sensorlake/storage/versioned_zone.h"
+#include "sensorlake/transform/curated_reader.h"
 #include "sensorlake/wisdm/schema.h"
 
 namespace sensorlake::features {
@@ -51,11 +52,6 @@ struct SubjectWindows {
   std::vector<WindowRow> rows;
 };
 
-struct PartFile {
-  std::string lake_path;
-  int32_t folder = 0;
-};
-
 // One subject's readings of one folder, in stream order (block, then sample).
 struct Stream {
   std::vector<int8_t> activity;
@@ -63,47 +59,6 @@ struct Stream {
   std::vector<int64_t> ts;
   std::array<std::vector<double>, 3> xyz;
 };
-
-Result<int32_t> FolderOfPart(std::string_view rel) {
-  for (const auto& f : wisdm::kFolders) {
-    std::string prefix = fmt::format("device={}/sensor={}/", wisdm::DeviceName(f.device),
-                                     wisdm::SensorName(f.sensor));
-    if (rel.substr(0, prefix.size()) == prefix) return f.index();
-  }
-  return Status::Corrupt("{}: not under device=<d>/sensor=<s>/", rel);
-}
-
-template <typename T>
-Result<const T*> Column(const arrow::RecordBatch& batch, const std::string& name,
-                        const std::string& file) {
-  auto col = batch.GetColumnByName(name);
-  if (col == nullptr) return Status::Corrupt("{}: no column '{}'", file, name);
-  auto typed = dynamic_cast<const T*>(col.get());
-  if (typed == nullptr) {
-    return Status::Corrupt("{}: column '{}' has type {}", file, name, col->type()->ToString());
-  }
-  return typed;
-}
-
-Result<std::vector<int8_t>> ActivityIndices(const arrow::RecordBatch& batch,
-                                            const std::string& file) {
-  auto dict = std::dynamic_pointer_cast<arrow::DictionaryArray>(batch.GetColumnByName("activity"));
-  if (dict == nullptr) return Status::Corrupt("{}: 'activity' is not dictionary-encoded", file);
-  auto values = std::dynamic_pointer_cast<arrow::StringArray>(dict->dictionary());
-  if (values == nullptr) return Status::Corrupt("{}: activity dictionary is not utf8", file);
-  std::vector<int8_t> map;
-  for (int64_t i = 0; i < values->length(); ++i) {
-    std::string_view s = values->GetView(i);
-    int32_t a = s.size() == 1 ? wisdm::ActivityIndex(s[0]) : -1;
-    if (a < 0) return Status::Corrupt("{}: activity '{}' is not one of the 18 codes", file, s);
-    map.push_back(static_cast<int8_t>(a));
-  }
-  std::vector<int8_t> out(static_cast<size_t>(batch.num_rows()));
-  for (int64_t i = 0; i < batch.num_rows(); ++i) {
-    out[static_cast<size_t>(i)] = map[static_cast<size_t>(dict->GetValueIndex(i))];
-  }
-  return out;
-}
 
 // Curated rows are sorted by activity, then timestamp; the raw file held its blocks in
 // block order, and arffmagic's windows follow that order.
@@ -144,21 +99,23 @@ SubjectWindows ComputeSubject(int32_t folder, int32_t subject, const Stream& s, 
 
 // Reads one row group (one subject per row group in the curated layout, but any mix works
 // as long as no subject spans row groups, which the caller verifies).
-Status ProcessRowGroup(parquet::arrow::FileReader& reader, const PartFile& part, int rg,
-                       const std::vector<int>& columns, FeatureMode mode,
+Status ProcessRowGroup(parquet::arrow::FileReader& reader, const transform::CuratedPart& part,
+                       int rg, const std::vector<int>& columns, FeatureMode mode,
                        std::vector<SubjectWindows>* out) {
   SL_ASSIGN_OR_RETURN_ARROW(auto table, reader.ReadRowGroup(rg, columns));
   SL_ASSIGN_OR_RETURN_ARROW(auto combined, table->CombineChunksToBatch());
   const arrow::RecordBatch& b = *combined;
   const std::string& file = part.lake_path;
-  SL_ASSIGN_OR_RETURN(auto subject, Column<arrow::Int16Array>(b, "subject", file));
-  SL_ASSIGN_OR_RETURN(auto ts, Column<arrow::Int64Array>(b, "timestamp_ns", file));
-  SL_ASSIGN_OR_RETURN(auto x, Column<arrow::FloatArray>(b, "x", file));
-  SL_ASSIGN_OR_RETURN(auto y, Column<arrow::FloatArray>(b, "y", file));
-  SL_ASSIGN_OR_RETURN(auto z, Column<arrow::FloatArray>(b, "z", file));
-  SL_ASSIGN_OR_RETURN(auto block, Column<arrow::Int32Array>(b, "block", file));
-  SL_ASSIGN_OR_RETURN(auto sample, Column<arrow::Int32Array>(b, "sample", file));
-  SL_ASSIGN_OR_RETURN(auto activity, ActivityIndices(b, file));
+  SL_ASSIGN_OR_RETURN(auto subject,
+                      transform::CuratedColumn<arrow::Int16Array>(b, "subject", file));
+  SL_ASSIGN_OR_RETURN(auto ts,
+                      transform::CuratedColumn<arrow::Int64Array>(b, "timestamp_ns", file));
+  SL_ASSIGN_OR_RETURN(auto x, transform::CuratedColumn<arrow::FloatArray>(b, "x", file));
+  SL_ASSIGN_OR_RETURN(auto y, transform::CuratedColumn<arrow::FloatArray>(b, "y", file));
+  SL_ASSIGN_OR_RETURN(auto z, transform::CuratedColumn<arrow::FloatArray>(b, "z", file));
+  SL_ASSIGN_OR_RETURN(auto block, transform::CuratedColumn<arrow::Int32Array>(b, "block", file));
+  SL_ASSIGN_OR_RETURN(auto sample, transform::CuratedColumn<arrow::Int32Array>(b, "sample", file));
+  SL_ASSIGN_OR_RETURN(auto activity, transform::CuratedActivityIndices(b, file));
   std::map<int32_t, std::vector<int64_t>> by_subject;
   for (int64_t i = 0; i < b.num_rows(); ++i) by_subject[subject->Value(i)].push_back(i);
   for (auto& [subj, rows] : by_subject) {
@@ -168,7 +125,7 @@ Status ProcessRowGroup(parquet::arrow::FileReader& reader, const PartFile& part,
   return Status::OK();
 }
 
-Status ProcessPart(const storage::Lake& lake, const PartFile& part, FeatureMode mode,
+Status ProcessPart(const storage::Lake& lake, const transform::CuratedPart& part, FeatureMode mode,
                    std::vector<SubjectWindows>* out) {
   SL_ASSIGN_OR_RETURN(auto input, lake.OpenInputFile(part.lake_path));
   SL_ASSIGN_OR_RETURN_ARROW(auto reader,
@@ -285,22 +242,10 @@ Result<int64_t> WriteWindows(const storage::Lake& lake, const std::string& path,
 
 // ---- The stage ---------------------------------------------------------------------------
 
-Result<std::vector<PartFile>> ListParts(const storage::Lake& lake, const std::string& version_dir) {
-  const std::string data_dir = storage::JoinPath(version_dir, "sensor_readings");
-  SL_ASSIGN_OR_RETURN(auto entries, lake.ListFiles(data_dir, /*recursive=*/true));
-  std::vector<PartFile> parts;
-  for (const auto& e : entries) {
-    if (!e.path.ends_with(".parquet")) continue;
-    SL_ASSIGN_OR_RETURN(int32_t folder, FolderOfPart(e.path));
-    parts.push_back({storage::JoinPath(data_dir, e.path), folder});
-  }
-  return parts;
-}
-
 // Runs every part on `threads` workers; the result is sorted by folder and subject.
 Result<std::vector<SubjectWindows>> ComputeAll(const storage::Lake& lake,
-                                               const std::vector<PartFile>& parts, FeatureMode mode,
-                                               int32_t threads) {
+                                               const std::vector<transform::CuratedPart>& parts,
+                                               FeatureMode mode, int32_t threads) {
   std::vector<SubjectWindows> all;
   std::mutex mu;
   Status first_error;
@@ -517,7 +462,8 @@ Result<FeaturesSummary> RunFeatures(const storage::Lake& lake, const FeaturesOpt
   if (s.unchanged) SL_RETURN_NOT_OK(ReadPublishedCounts(lake, zone, &s));
   if (!s.unchanged || !options.export_arff_dir.empty()) {
     storage::VersionedZone curated(lake, "curated");
-    SL_ASSIGN_OR_RETURN(auto parts, ListParts(lake, curated.VersionDir(s.curated_version)));
+    SL_ASSIGN_OR_RETURN(auto parts,
+                        transform::ListCuratedParts(lake, curated.VersionDir(s.curated_version)));
     SL_ASSIGN_OR_RETURN(auto all, ComputeAll(lake, parts, s.mode, options.threads));
     s.windows = 0;
     Tally(all, &s);

@@ -13,6 +13,7 @@
 
 #include "sensorlake/common/progress.h"
 #include "sensorlake/storage/versioned_zone.h"
+#include "sensorlake/transform/curated_reader.h"
 
 namespace sensorlake::quality {
 
@@ -177,68 +178,9 @@ DatasetProfile::MagnitudeFromBaselineJson(const nlohmann::json& j, std::string_v
 
 namespace {
 
-struct PartFile {
-  std::string lake_path;
-  int32_t folder = 0;
-  int64_t bytes = 0;
-};
-
-// "device=phone/sensor=accel/part-00000.parquet" -> folder index.
-Result<int32_t> FolderOfPart(std::string_view rel) {
-  for (const auto& f : wisdm::kFolders) {
-    std::string prefix = fmt::format("device={}/sensor={}/", wisdm::DeviceName(f.device),
-                                     wisdm::SensorName(f.sensor));
-    if (rel.substr(0, prefix.size()) == prefix) return f.index();
-  }
-  return Status::Corrupt("{}: not under device=<d>/sensor=<s>/", rel);
-}
-
-template <typename T>
-Result<const T*> Column(const arrow::RecordBatch& batch, const std::string& name,
-                        const std::string& file) {
-  auto col = batch.GetColumnByName(name);
-  if (col == nullptr) return Status::Corrupt("{}: no column '{}'", file, name);
-  auto typed = dynamic_cast<const T*>(col.get());
-  if (typed == nullptr) {
-    return Status::Corrupt("{}: column '{}' has type {}", file, name, col->type()->ToString());
-  }
-  return typed;
-}
-
-// Activity index per row: the column is dictionary-encoded as written by the transform.
-Result<std::vector<int8_t>> ActivityIndices(const arrow::RecordBatch& batch,
-                                            const std::string& file) {
-  auto col = batch.GetColumnByName("activity");
-  if (col == nullptr) return Status::Corrupt("{}: no column 'activity'", file);
-  std::vector<int8_t> out(static_cast<size_t>(batch.num_rows()));
-  auto code_of = [&](std::string_view s) -> Result<int8_t> {
-    int32_t a = s.size() == 1 ? wisdm::ActivityIndex(s[0]) : -1;
-    if (a < 0) return Status::Corrupt("{}: activity '{}' is not one of the 18 codes", file, s);
-    return static_cast<int8_t>(a);
-  };
-  if (auto dict = std::dynamic_pointer_cast<arrow::DictionaryArray>(col)) {
-    auto values = std::dynamic_pointer_cast<arrow::StringArray>(dict->dictionary());
-    if (values == nullptr) return Status::Corrupt("{}: activity dictionary is not utf8", file);
-    std::vector<int8_t> map(static_cast<size_t>(values->length()));
-    for (int64_t i = 0; i < values->length(); ++i) {
-      SL_ASSIGN_OR_RETURN(map[static_cast<size_t>(i)], code_of(values->GetView(i)));
-    }
-    for (int64_t i = 0; i < batch.num_rows(); ++i) {
-      out[static_cast<size_t>(i)] = map[static_cast<size_t>(dict->GetValueIndex(i))];
-    }
-  } else if (auto str = std::dynamic_pointer_cast<arrow::StringArray>(col)) {
-    for (int64_t i = 0; i < batch.num_rows(); ++i) {
-      SL_ASSIGN_OR_RETURN(out[static_cast<size_t>(i)], code_of(str->GetView(i)));
-    }
-  } else {
-    return Status::Corrupt("{}: column 'activity' has type {}", file, col->type()->ToString());
-  }
-  return out;
-}
-
 // Profiles one Parquet file row group by row group. Rows are sorted by subject, activity,
 // timestamp, so each block's readings arrive in timestamp order.
-Status ProfilePart(const storage::Lake& lake, const PartFile& part,
+Status ProfilePart(const storage::Lake& lake, const transform::CuratedPart& part,
                    std::vector<BlockProfile>* out) {
   SL_ASSIGN_OR_RETURN(auto input, lake.OpenInputFile(part.lake_path));
   SL_ASSIGN_OR_RETURN_ARROW(auto reader,
@@ -256,13 +198,19 @@ Status ProfilePart(const storage::Lake& lake, const PartFile& part,
     SL_ASSIGN_OR_RETURN_ARROW(auto table, reader->ReadRowGroup(rg, columns));
     SL_ASSIGN_OR_RETURN_ARROW(auto combined, table->CombineChunksToBatch());
     const arrow::RecordBatch& b = *combined;
-    SL_ASSIGN_OR_RETURN(auto subject, Column<arrow::Int16Array>(b, "subject", part.lake_path));
-    SL_ASSIGN_OR_RETURN(auto ts, Column<arrow::Int64Array>(b, "timestamp_ns", part.lake_path));
-    SL_ASSIGN_OR_RETURN(auto x, Column<arrow::FloatArray>(b, "x", part.lake_path));
-    SL_ASSIGN_OR_RETURN(auto y, Column<arrow::FloatArray>(b, "y", part.lake_path));
-    SL_ASSIGN_OR_RETURN(auto z, Column<arrow::FloatArray>(b, "z", part.lake_path));
-    SL_ASSIGN_OR_RETURN(auto block, Column<arrow::Int32Array>(b, "block", part.lake_path));
-    SL_ASSIGN_OR_RETURN(auto activity, ActivityIndices(b, part.lake_path));
+    SL_ASSIGN_OR_RETURN(auto subject,
+                        transform::CuratedColumn<arrow::Int16Array>(b, "subject", part.lake_path));
+    SL_ASSIGN_OR_RETURN(
+        auto ts, transform::CuratedColumn<arrow::Int64Array>(b, "timestamp_ns", part.lake_path));
+    SL_ASSIGN_OR_RETURN(auto x,
+                        transform::CuratedColumn<arrow::FloatArray>(b, "x", part.lake_path));
+    SL_ASSIGN_OR_RETURN(auto y,
+                        transform::CuratedColumn<arrow::FloatArray>(b, "y", part.lake_path));
+    SL_ASSIGN_OR_RETURN(auto z,
+                        transform::CuratedColumn<arrow::FloatArray>(b, "z", part.lake_path));
+    SL_ASSIGN_OR_RETURN(auto block,
+                        transform::CuratedColumn<arrow::Int32Array>(b, "block", part.lake_path));
+    SL_ASSIGN_OR_RETURN(auto activity, transform::CuratedActivityIndices(b, part.lake_path));
     BlockKey current{-1, 0, 0, 0};
     BlockProfiler* profiler = nullptr;
     for (int64_t i = 0; i < b.num_rows(); ++i) {
@@ -351,16 +299,9 @@ Result<DatasetProfile> ProfileCuratedVersion(const storage::Lake& lake,
   SL_RETURN_NOT_OK(ReadManifest(lake, version_dir, &profile));
   SL_RETURN_NOT_OK(ReadGeneratedScale(lake, &profile));
 
-  const std::string data_dir = storage::JoinPath(version_dir, "sensor_readings");
-  SL_ASSIGN_OR_RETURN(auto entries, lake.ListFiles(data_dir, /*recursive=*/true));
-  std::vector<PartFile> parts;
+  SL_ASSIGN_OR_RETURN(auto parts, transform::ListCuratedParts(lake, version_dir));
   int64_t total_bytes = 0;
-  for (const auto& e : entries) {
-    if (e.path.size() < 8 || e.path.substr(e.path.size() - 8) != ".parquet") continue;
-    SL_ASSIGN_OR_RETURN(int32_t folder, FolderOfPart(e.path));
-    parts.push_back({storage::JoinPath(data_dir, e.path), folder, e.size});
-    total_bytes += e.size;
-  }
+  for (const auto& part : parts) total_bytes += part.bytes;
 
   Progress progress("profile", total_bytes, "bytes");
   std::mutex mu;
