@@ -19,6 +19,7 @@
 #include "ingest/http_download.h"
 #include "ingest/landing.h"
 #include "ingest/zip_source.h"
+#include "sensorlake/common/clock.h"
 #include "sensorlake/common/progress.h"
 #include "sensorlake/common/sha256.h"
 #include "sensorlake/storage/lake_lock.h"
@@ -156,15 +157,6 @@ Result<std::string> FileSha256(const std::string& path) {
   std::fclose(f);
   if (failed) return Status::IOError("cannot read {}", path);
   return sha.HexDigest();
-}
-
-std::string IsoNowUtc() {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 std::string RandomHex() {
@@ -344,7 +336,7 @@ Result<IngestSummary> LandNew(Context& ctx, const ResolvedSource& src) {
     }
   }
   m.source = src.Json(source.get(), root);
-  m.ingested_at = IsoNowUtc();
+  m.ingested_at = UtcTimestamp();
   m.files = std::move(files);
   SL_RETURN_NOT_OK(Publish(ctx.lake, &staging, m));
   return Summarize(m, src, /*unchanged=*/false);

@@ -2,12 +2,12 @@
 
 #include <array>
 #include <chrono>
-#include <ctime>
 #include <filesystem>
 #include <thread>
 
 #include <fmt/format.h>
 
+#include "sensorlake/common/clock.h"
 #include "sensorlake/common/sha256.h"
 #include "sensorlake/features/features.h"
 #include "sensorlake/generate/generator.h"
@@ -24,15 +24,6 @@ namespace {
 constexpr std::array<std::string_view, kNumStages> kStageNames = {"ingest", "transform", "check",
                                                                   "features", "publish"};
 constexpr const char* kRunsDir = "_runs";
-
-std::string UtcStamp(const char* format) {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, format, &tm);
-  return buf;
-}
 
 bool IsTransient(StatusCode code) {
   return code == StatusCode::kIOError || code == StatusCode::kBusy;
@@ -152,7 +143,7 @@ class Runner {
       SL_RETURN_NOT_OK(RunStage(static_cast<Stage>(i)));
     }
     if (rec_.outcome == "running") rec_.outcome = "succeeded";
-    rec_.finished_at = UtcStamp("%Y-%m-%dT%H:%M:%SZ");
+    rec_.finished_at = UtcTimestamp();
     rec_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     SL_RETURN_NOT_OK(Save());
     return rec_;
@@ -182,15 +173,7 @@ class Runner {
     }
     // Ids sort in time order (LastRunForInput relies on it): UTC to the millisecond.
     for (;;) {
-      auto now = std::chrono::system_clock::now();
-      std::time_t secs = std::chrono::system_clock::to_time_t(now);
-      auto ms =
-          std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
-      std::tm tm{};
-      gmtime_r(&secs, &tm);
-      rec_.run_id =
-          fmt::format("r-{:04d}{:02d}{:02d}T{:02d}{:02d}{:02d}{:03d}Z", tm.tm_year + 1900,
-                      tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms.count());
+      rec_.run_id = "r-" + UtcIdStamp(/*milliseconds=*/true);
       SL_ASSIGN_OR_RETURN(bool taken, lake_.Exists(rec_.Path()));
       if (!taken) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -202,9 +185,13 @@ class Runner {
                   {"transform_config", o_.transform_config_origin},
                   {"quality_rules", o_.quality_rules.origin},
                   {"from_stage", o_.from_stage}};
-    rec_.started_at = UtcStamp("%Y-%m-%dT%H:%M:%SZ");
+    rec_.started_at = UtcTimestamp();
     rec_.versions["engine"] = SENSORLAKE_VERSION;
-    for (int32_t i = 0; i < kNumStages; ++i) rec_.stages.push_back({static_cast<Stage>(i)});
+    for (int32_t i = 0; i < kNumStages; ++i) {
+      StageRecord stage;
+      stage.stage = static_cast<Stage>(i);
+      rec_.stages.push_back(std::move(stage));
+    }
     SL_RETURN_NOT_OK(ChooseStart());
     return Save();
   }
@@ -420,7 +407,7 @@ class Runner {
         {"features_version", features},
         {"curated_path", "curated/published/sensor_readings"},
         {"features_path", features.empty() ? "" : "features/published/windows"},
-        {"published_at", UtcStamp("%Y-%m-%dT%H:%M:%SZ")}};
+        {"published_at", UtcTimestamp()}};
     SL_RETURN_NOT_OK(lake_.WriteAtomic("_published.json", published.dump(2) + "\n"));
     s->summary = published;
     s->message = fmt::format("curated version {} is the published one", curated);

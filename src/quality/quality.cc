@@ -1,10 +1,10 @@
 #include "sensorlake/quality/quality.h"
 
 #include <chrono>
-#include <ctime>
 
 #include <fmt/format.h>
 
+#include "sensorlake/common/clock.h"
 #include "sensorlake/quality/profile.h"
 #include "sensorlake/storage/lake_lock.h"
 
@@ -15,15 +15,6 @@ namespace {
 constexpr const char* kRunsDir = "quality/runs";
 constexpr const char* kLatestPath = "quality/_latest.json";
 constexpr const char* kHistoryPath = "quality/_history.json";
-
-std::string UtcStamp(const char* format) {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, format, &tm);
-  return buf;
-}
 
 Result<nlohmann::json> ReadJson(const storage::Lake& lake, const std::string& path) {
   SL_ASSIGN_OR_RETURN(std::string text, lake.ReadText(path));
@@ -54,7 +45,7 @@ Result<Baseline> LoadBaseline(const storage::Lake& lake, std::string run_id) {
 
 // A new run id: the UTC time, made unique among existing runs.
 Result<std::string> NewRunId(const storage::Lake& lake) {
-  std::string base = "q-" + UtcStamp("%Y%m%dT%H%M%SZ");
+  std::string base = "q-" + UtcIdStamp();
   std::string id = base;
   for (int32_t n = 2;; ++n) {
     SL_ASSIGN_OR_RETURN(bool taken, lake.Exists(fmt::format("{}/{}", kRunsDir, id)));
@@ -76,10 +67,9 @@ Status StoreRun(const storage::Lake& lake, const CheckSummary& s, const DatasetP
       lake.WriteAtomic(staging + "/baseline.json", profile.BaselineJson().dump() + "\n"));
   SL_RETURN_NOT_OK(lake.Move(staging, fmt::format("{}/{}", kRunsDir, s.run_id)));
 
-  nlohmann::json entry = {
-      {"run_id", s.run_id},           {"curated_version", s.curated_version},
-      {"gate_passed", s.gate_passed}, {"errors", s.Count("error")},
-      {"warnings", s.Count("warn")},  {"finished_at", UtcStamp("%Y-%m-%dT%H:%M:%SZ")}};
+  nlohmann::json entry = {{"run_id", s.run_id},           {"curated_version", s.curated_version},
+                          {"gate_passed", s.gate_passed}, {"errors", s.Count("error")},
+                          {"warnings", s.Count("warn")},  {"finished_at", UtcTimestamp()}};
   nlohmann::json history = nlohmann::json::array();
   SL_ASSIGN_OR_RETURN(bool has_history, lake.Exists(kHistoryPath));
   if (has_history) {
