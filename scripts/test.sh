@@ -13,3 +13,7 @@ ctest --preset "$preset"
 
 echo "== pytest (cross-checks with pyarrow and DuckDB) =="
 SENSORLAKE_BIN="$PWD/build/$preset/src/sensorlake" .venv/bin/python -m pytest -q tests/python
+
+echo "== pytest (Airflow DAGs, in .venv-airflow) =="
+bash scripts/setup-airflow.sh
+SENSORLAKE_BIN="$PWD/build/$preset/src/sensorlake" .venv-airflow/bin/python -m pytest -q tests/airflow
