@@ -5,7 +5,7 @@ BIN := $(BUILD_DIR)/src/sensorlake
 LAKE ?= $(CURDIR)/lake
 SCALE ?= 1
 
-.PHONY: setup build run test unit pytest format format-check bench clean
+.PHONY: setup build run test unit pytest format format-check bench clean lint
 
 setup:
 	@bash scripts/setup.sh
@@ -31,6 +31,11 @@ format:
 
 format-check:
 	@find src include bench -name '*.h' -o -name '*.cc' | xargs clang-format --dry-run --Werror
+
+# Every static check: clang-format, then the infrastructure and workflows (tofu fmt, tflint,
+# checkov, actionlint: scripts/lint-infra.sh installs its pinned tools into .tools/ once).
+lint: format-check
+	@bash scripts/lint-infra.sh
 
 clean:
 	rm -rf build

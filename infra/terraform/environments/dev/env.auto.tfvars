@@ -1,0 +1,22 @@
+# dev: small, cheap, deployed automatically on every push to main.
+environment                  = "dev"
+region                       = "us-east-1"
+vpc_cidr                     = "10.10.0.0/16"
+availability_zones           = ["us-east-1a", "us-east-1b"]
+nat_gateway_count            = 1
+log_retention_days           = 365
+log_expiration_days          = 90
+lake_noncurrent_version_days = 7
+force_destroy_buckets        = true
+github_repository            = "sensorlake/sensorlake"
+github_oidc_provider_arn     = "arn:aws:iam::111111111111:oidc-provider/token.actions.githubusercontent.com"
+engine_version               = "main"
+emr_release_label            = "emr-7.9.0"
+emr_tls_certificates_s3_uri  = "s3://sensorlake-bootstrap-111111111111/emr/tls-certs.zip"
+emr_core_on_demand_units     = 1
+emr_task_spot_units          = 1
+emr_min_capacity_units       = 2
+emr_max_capacity_units       = 4
+emr_max_on_demand_units      = 2
+mwaa_environment_class       = "mw1.small"
+mwaa_max_workers             = 2

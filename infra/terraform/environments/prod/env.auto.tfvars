@@ -1,0 +1,22 @@
+# prod: deployed after staging, behind the GitHub environment's required reviewers.
+environment                  = "prod"
+region                       = "us-east-1"
+vpc_cidr                     = "10.30.0.0/16"
+availability_zones           = ["us-east-1a", "us-east-1b"]
+nat_gateway_count            = 2
+log_retention_days           = 731
+log_expiration_days          = 400
+lake_noncurrent_version_days = 30
+github_repository            = "sensorlake/sensorlake"
+github_oidc_provider_arn     = "arn:aws:iam::333333333333:oidc-provider/token.actions.githubusercontent.com"
+engine_version               = "main"
+emr_release_label            = "emr-7.9.0"
+emr_tls_certificates_s3_uri  = "s3://sensorlake-bootstrap-333333333333/emr/tls-certs.zip"
+emr_core_on_demand_units     = 2
+emr_task_spot_units          = 4
+emr_min_capacity_units       = 2
+emr_max_capacity_units       = 20
+emr_max_on_demand_units      = 4
+mwaa_environment_class       = "mw1.medium"
+mwaa_max_workers             = 5
+alert_emails                 = ["data-platform@sensorlake.example"]

@@ -1,0 +1,227 @@
+"""The invariants of infra/terraform (docs/infrastructure.md), read from the HCL itself
+with python-hcl2 for every environment: nothing here needs providers or AWS."""
+
+import json
+import re
+from pathlib import Path
+
+import hcl2
+import pytest
+
+TF = Path(__file__).resolve().parents[2] / "infra" / "terraform"
+ENVIRONMENTS = ["dev", "staging", "prod"]
+
+
+def _unquote(v):
+    if isinstance(v, str) and len(v) >= 2 and v[0] == v[-1] == '"':
+        return v[1:-1]
+    if isinstance(v, dict):
+        return {_unquote(k): _unquote(x) for k, x in v.items() if k != "__is_block__"}
+    if isinstance(v, list):
+        return [_unquote(x) for x in v]
+    return v
+
+
+def load(directory):
+    """All .tf files of a folder merged: {"resource": [...], "module": [...], ...}."""
+    merged = {}
+    for f in sorted(Path(directory).glob("*.tf")):
+        for key, blocks in _unquote(hcl2.loads(f.read_text())).items():
+            merged.setdefault(key, []).extend(blocks)
+    return merged
+
+
+def resources(conf, rtype):
+    out = {}
+    for block in conf.get("resource", []):
+        for name, body in block.get(rtype, {}).items():
+            out[name] = body
+    return out
+
+
+def modules(conf):
+    return {name: body for block in conf.get("module", []) for name, body in block.items()}
+
+
+def local(conf, key):
+    for block in conf.get("locals", []):
+        if key in block:
+            return block[key]
+    raise KeyError(key)
+
+
+def tfvars(env):
+    return _unquote(hcl2.loads((TF / "environments" / env / "env.auto.tfvars").read_text()))
+
+
+@pytest.fixture(scope="module", params=ENVIRONMENTS)
+def env(request):
+    return request.param
+
+
+def test_environment_uses_its_own_terraform_cloud_workspace(env):
+    conf = load(TF / "environments" / env)
+    cloud = conf["terraform"][0]["cloud"][0]
+    assert cloud["organization"] == "sensorlake"
+    assert cloud["workspaces"][0]["name"] == f"sensorlake-{env}"
+    assert tfvars(env)["environment"] == env
+
+
+def test_environment_wires_every_module(env):
+    mods = modules(load(TF / "environments" / env))
+    assert set(mods) == {"network", "storage", "iam", "emr", "mwaa", "monitoring", "analytics"}
+    for name, body in mods.items():
+        assert body["source"] == f"../../modules/{name}"
+    # the three environments differ only in their variables and workspace
+    assert (TF / "environments" / env / "main.tf").read_text() == (
+        TF / "environments" / "dev" / "main.tf").read_text()
+
+
+def test_every_bucket_is_encrypted_versioned_private_and_has_lifecycle_rules(env):
+    storage = load(TF / "modules" / "storage")
+    buckets = {n: b for n, b in modules(storage).items() if b["source"] == "./bucket"}
+    assert set(buckets) == {"raw", "curated", "logs", "artifacts", "athena_results"}
+    for name, b in buckets.items():
+        days = b["noncurrent_version_days"]
+        assert (isinstance(days, int) and days > 0) or days.startswith("${var."), name
+        if name != "logs":  # S3 access-log delivery needs SSE-S3 on its target
+            assert b["kms_key_arn"] == "${aws_kms_key.this.arn}", name
+            assert b["access_log_bucket"] == "${module.logs.name}", name
+
+    bucket = load(TF / "modules" / "storage" / "bucket")
+    assert len(resources(bucket, "aws_s3_bucket")) == 1
+    sse = resources(bucket, "aws_s3_bucket_server_side_encryption_configuration")["this"]
+    algo = sse["rule"][0]["apply_server_side_encryption_by_default"][0]["sse_algorithm"]
+    assert "aws:kms" in algo and "AES256" in algo
+    ver = resources(bucket, "aws_s3_bucket_versioning")["this"]
+    assert ver["versioning_configuration"][0]["status"] == "Enabled"
+    pab = resources(bucket, "aws_s3_bucket_public_access_block")["this"]
+    for k in ["block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"]:
+        assert pab[k] is True, k
+    rules = {r["id"]: r for r in resources(bucket, "aws_s3_bucket_lifecycle_configuration")["this"]["rule"]}
+    assert rules["abort-incomplete-uploads"]["status"] == "Enabled"
+    assert rules["expire-noncurrent-versions"]["status"] == "Enabled"
+    assert {"transition-to-infrequent-access", "expire-current-versions"} <= set(rules)
+    own = resources(bucket, "aws_s3_bucket_ownership_controls")["this"]
+    assert own["rule"][0]["object_ownership"] == "BucketOwnerEnforced"
+    assert "aws:SecureTransport" in (TF / "modules" / "storage" / "bucket" / "main.tf").read_text()
+
+    kms = resources(storage, "aws_kms_key")["this"]
+    assert kms["enable_key_rotation"] is True
+
+
+def _statements(conf):
+    for block in conf.get("data", []):
+        for name, doc in block.get("aws_iam_policy_document", {}).items():
+            for st in doc.get("statement", []):
+                yield name, st
+
+
+def _as_list(v):
+    return v if isinstance(v, list) else [v]
+
+
+def test_no_iam_statement_allows_every_action_on_every_resource():
+    dirs = [p for p in (TF / "modules").rglob("*") if p.is_dir()] + [TF / "github"]
+    seen = 0
+    for d in dirs:
+        conf = load(d)
+        for name, st in _statements(conf):
+            seen += 1
+            if st.get("effect") == "Deny":
+                continue
+            actions = _as_list(st.get("actions", []))
+            res = _as_list(st.get("resources", []))
+            assert "*" not in actions, (d.name, name, st.get("sid"))
+            assert not any(a.endswith(":*") for a in actions), (d.name, name, st.get("sid"))
+            if "*" in res:
+                # only actions AWS cannot scope by resource, and always with a condition
+                assert st.get("condition"), (d.name, name, st.get("sid"))
+    assert seen > 20
+    # inline JSON policies (the KMS key policy) have no Action "*" either
+    for tf in (TF / "modules").rglob("*.tf"):
+        text = tf.read_text()
+        assert not re.search(r'Action\s*=\s*"\*"', text), tf
+        assert not re.search(r'"Action"\s*:\s*"\*"', text), tf
+
+
+def test_no_security_group_accepts_traffic_from_the_internet():
+    conf = load(TF / "modules" / "network")
+    for name, rule in resources(conf, "aws_vpc_security_group_ingress_rule").items():
+        assert "cidr_ipv4" not in rule, name
+        assert rule.get("description"), name
+    for name, rule in resources(conf, "aws_vpc_security_group_egress_rule").items():
+        assert rule.get("description"), name
+        if rule.get("cidr_ipv4") == "0.0.0.0/0":
+            assert (rule["from_port"], rule["to_port"]) == (443, 443), name
+    assert "aws_security_group_rule" not in json.dumps(conf)
+
+
+def test_emr_has_spot_task_nodes_managed_scaling_bootstrap_and_logs(env):
+    conf = load(TF / "modules" / "emr")
+    task = resources(conf, "aws_emr_instance_fleet")["task"]
+    assert task["target_on_demand_capacity"] == 0
+    assert task["target_spot_capacity"] == "${local.task_spot_capacity}"
+    assert resources(conf, "aws_emr_managed_scaling_policy")["this"]["compute_limits"]
+    cluster = resources(conf, "aws_emr_cluster")["this"]
+    assert cluster["bootstrap_action"][0]["name"] == "install-sensorlake"
+    assert cluster["log_uri"] == "${local.log_uri}"
+    assert cluster["security_configuration"]
+    # the DAG's transient clusters get the same: a spot-only TASK fleet and managed scaling
+    spec = resources(conf, "aws_ssm_parameter")["job_flow"]["value"]
+    assert "TargetSpotCapacity" in spec and "ManagedScalingPolicy" in spec
+    assert re.search(r'InstanceFleetType\s*=\s*"TASK",\s*TargetOnDemandCapacity\s*=\s*0\b', spec)
+    v = tfvars(env)
+    assert v["emr_task_spot_units"] >= 1
+    assert v["emr_min_capacity_units"] <= v["emr_max_capacity_units"]
+    assert v["emr_max_on_demand_units"] < v["emr_max_capacity_units"]
+
+
+def test_alarms_for_failure_quality_gate_and_duration_anomaly(env):
+    conf = load(TF / "modules" / "monitoring")
+    alarms = resources(conf, "aws_cloudwatch_metric_alarm")
+    assert alarms["run_failed"]["metric_name"] == "sensorlake.run.failed"
+    assert alarms["quality_gate_failed"]["metric_name"] == "sensorlake.quality.gate_failed"
+    anomaly = alarms["duration_anomaly"]
+    assert anomaly["comparison_operator"] == "GreaterThanUpperThreshold"
+    assert "ANOMALY_DETECTION_BAND" in json.dumps(anomaly)
+    assert "sensorlake.run.duration_seconds" in json.dumps(anomaly)
+    for a in alarms.values():
+        assert a["alarm_actions"] == ["${aws_sns_topic.alerts.arn}"]
+    # every metric an alarm uses is in the documented list
+    names = set(local(conf, "engine_metrics"))
+    assert {"sensorlake.run.failed", "sensorlake.quality.gate_failed",
+            "sensorlake.run.duration_seconds", "sensorlake.transform.rows",
+            "sensorlake.transform.quarantined"} <= names
+    assert tfvars(env)["log_retention_days"] >= 365
+
+
+def test_glue_tables_for_curated_and_features_with_partitions_and_athena_workgroup():
+    conf = load(TF / "modules" / "analytics")
+    tables = resources(conf, "aws_glue_catalog_table")
+    assert set(tables) == {"sensor_readings", "feature_windows"}
+    loc = {k: local(conf, k) for k in ["partition_keys", "curated_columns", "curated", "features"]}
+    assert loc["partition_keys"] == ["device", "sensor"]
+    for t in tables.values():
+        assert t["dynamic"][0]["partition_keys"]["for_each"] == "${local.partition_keys}"
+        assert t["parameters"]
+    curated = {c["name"]: c["type"] for c in loc["curated_columns"]}
+    assert curated == {"subject": "smallint", "activity": "string", "activity_name": "string",
+                       "timestamp_ns": "bigint", "x": "float", "y": "float", "z": "float",
+                       "block": "int", "sample": "int"}
+    assert "/curated/_versions/" in loc["curated"] and "/features/_versions/" in loc["features"]
+    wg = resources(conf, "aws_athena_workgroup")["this"]["configuration"][0]
+    assert wg["enforce_workgroup_configuration"] is True
+    assert wg["result_configuration"][0]["encryption_configuration"][0]["encryption_option"] == "SSE_KMS"
+
+
+def test_branch_protection_requires_the_ci_jobs_and_a_review():
+    conf = load(TF / "github")
+    bp = resources(conf, "github_branch_protection")["main"]
+    assert bp["required_pull_request_reviews"][0]["required_approving_review_count"] >= 1
+    checks = local(conf, "required_checks")
+    ci = (Path(TF).parents[1] / ".github" / "workflows" / "ci.yml").read_text()
+    jobs = re.findall(r"^  ([a-z0-9-]+):\s*$", ci.split("\njobs:\n", 1)[1], re.M)
+    assert sorted(checks) == sorted(jobs)
+    envs = resources(conf, "github_repository_environment")
+    assert set(envs) == set(ENVIRONMENTS) and envs["prod"]["reviewers"]
