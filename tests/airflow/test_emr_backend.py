@@ -1,0 +1,171 @@
+"""The emr backend's wiring against moto's server mode: an AWS emulator serving HTTP on
+127.0.0.1 (moto's ThreadedMotoServer: the moto_server program run in a thread of this
+process). The DAG's tasks reach it through the aws_default connection's endpoint_url,
+as they would reach AWS. A driver thread plays EMR: it moves each step the DAG adds from
+RUNNING to COMPLETED or FAILED, the one thing moto does not do by itself."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+
+import boto3
+import pytest
+
+from conftest import task_states
+
+REGION = "us-east-1"
+JOB_SCRIPT = "s3://sensorlake-test-artifacts/spark/sensorlake_job.py"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def moto_endpoint():
+    from moto.server import ThreadedMotoServer
+
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def aws(moto_endpoint, monkeypatch):
+    """The aws_default connection pointed at the emulator, and a boto3 client to inspect it."""
+    conn = {
+        "conn_type": "aws",
+        "login": "testing",
+        "password": "testing",
+        "extra": {"region_name": REGION, "endpoint_url": moto_endpoint},
+    }
+    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", json.dumps(conn))
+    import requests
+
+    requests.post(f"{moto_endpoint}/moto-api/reset", timeout=10)  # a fresh emulator per test
+    return boto3.client("emr", region_name=REGION, endpoint_url=moto_endpoint)
+
+
+class StepDriver(threading.Thread):
+    """Moves every RUNNING step in the emulator to `final_state` after `delay` seconds."""
+
+    def __init__(self, final_state: str, delay: float = 0.5):
+        super().__init__(daemon=True)
+        self.final_state, self.delay, self.stop = final_state, delay, threading.Event()
+
+    def run(self) -> None:
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.emr.models import emr_backends
+
+        backend = emr_backends[DEFAULT_ACCOUNT_ID][REGION]
+        while not self.stop.wait(0.1):
+            for cluster in list(backend.clusters.values()):
+                for step in cluster.steps:
+                    if step.state == "RUNNING" and (time.time() - step.creation_date_time.timestamp()) > self.delay:
+                        step.state = self.final_state
+
+
+def run_emr(dag, final_state: str):
+    conf = {
+        "lake_uri": "s3://sensorlake-test-lake/lake",
+        "source": "s3://sensorlake-test-raw/wisdm-dataset.zip",
+        "backend": "emr",
+        "environment": "staging",
+        "emr_job_script": JOB_SCRIPT,
+        "emr_spot_task_nodes": 3,
+    }
+    driver = StepDriver(final_state)
+    driver.start()
+    try:
+        return dag.test(run_conf=conf)
+    finally:
+        driver.stop.set()
+        driver.join()
+
+
+def only_cluster(emr):
+    clusters = emr.list_clusters()["Clusters"]
+    assert len(clusters) == 1, clusters
+    return emr.describe_cluster(ClusterId=clusters[0]["Id"])["Cluster"]
+
+
+def assert_spot_cluster_with_step(emr, cluster):
+    assert cluster["Name"].startswith("sensorlake-staging-")
+    tags = {t["Key"]: t["Value"] for t in cluster["Tags"]}
+    assert tags["project"] == "sensorlake" and tags["environment"] == "staging"
+    assert cluster["Name"].endswith(tags["sensorlake:run_key"])
+    assert {"Name": "Spark"} in [{"Name": a["Name"]} for a in cluster["Applications"]]
+    groups = {g["InstanceGroupType"]: g for g in emr.list_instance_groups(ClusterId=cluster["Id"])["InstanceGroups"]}
+    assert groups["MASTER"]["Market"] == "ON_DEMAND"
+    assert groups["CORE"]["Market"] == "ON_DEMAND"
+    assert groups["TASK"]["Market"] == "SPOT"
+    assert groups["TASK"]["RequestedInstanceCount"] == 3
+    steps = emr.list_steps(ClusterId=cluster["Id"])["Steps"]
+    assert len(steps) == 1, steps
+    args = steps[0]["Config"]["Args"]
+    assert args[:4] == ["spark-submit", "--deploy-mode", "cluster", JOB_SCRIPT]
+    assert args[args.index("--lake") + 1] == "s3://sensorlake-test-lake/lake"
+    assert args[args.index("--source") + 1] == "s3://sensorlake-test-raw/wisdm-dataset.zip"
+    assert steps[0]["Name"] == f"sensorlake-wisdm-{tags['sensorlake:run_key']}"
+    return steps[0]
+
+
+def test_emr_backend_creates_spot_cluster_runs_step_and_terminates(dag, aws):
+    dr = run_emr(dag, "COMPLETED")
+    states = task_states(dr)
+    assert dr.state == "success", states
+    assert states == {
+        "choose_backend": "success",
+        "emr.create_cluster": "success",
+        "emr.add_spark_step": "success",
+        "emr.wait_for_spark_step": "success",
+        "emr.terminate_cluster": "success",
+        "local.ingest": "skipped",
+        "local.transform": "skipped",
+        "local.quality_gate": "skipped",
+        "local.features": "skipped",
+    }
+    cluster = only_cluster(aws)
+    step = assert_spot_cluster_with_step(aws, cluster)
+    assert step["Status"]["State"] == "COMPLETED"
+    assert cluster["Status"]["State"] == "TERMINATED"
+
+
+def test_emr_backend_terminates_the_cluster_when_the_step_fails(dag, aws):
+    dr = run_emr(dag, "FAILED")
+    states = task_states(dr)
+    # The failed step fails the run; the teardown still terminated the cluster.
+    assert dr.state == "failed", states
+    assert states["emr.wait_for_spark_step"] == "failed"
+    assert states["emr.terminate_cluster"] == "success"
+    cluster = only_cluster(aws)
+    step = assert_spot_cluster_with_step(aws, cluster)
+    assert step["Status"]["State"] == "FAILED"
+    assert cluster["Status"]["State"] == "TERMINATED"
+
+
+def test_emr_tasks_are_idempotent_on_retry(dag, aws):
+    """Run create_cluster and add_spark_step twice, as a retry would: the second try finds
+    the cluster and the step the first made (named by the run key) instead of adding more."""
+    params = dag.params.dump()
+    params.update(lake_uri="s3://l/lake", source="s3://r/src.zip", backend="emr")
+    create = dag.get_task("emr.create_cluster").python_callable
+    add_step = dag.get_task("emr.add_spark_step").python_callable
+
+    cluster_id = create(params=params)
+    assert create(params=params) == cluster_id
+    step_id = add_step(cluster_id, params=params)
+    assert add_step(cluster_id, params=params) == step_id
+    assert len(aws.list_clusters()["Clusters"]) == 1
+    assert len(aws.list_steps(ClusterId=cluster_id)["Steps"]) == 1
+    # Other parameters, another run key: another cluster.
+    assert create(params={**params, "environment": "prod"}) != cluster_id
