@@ -1,11 +1,13 @@
 """The local backend end to end: dag.test() runs the DAG against the real engine on a
-small generated dataset, and the test reads the lake it leaves behind."""
+small generated dataset (scale 0.01), and the tests read the lake it leaves behind.
+Two wrappers around the real engine stand in for engines that lack `features` or whose
+quality gate fails."""
 
 from __future__ import annotations
 
 import json
-import os
-import stat
+import logging
+import subprocess
 from pathlib import Path
 
 from conftest import task_states
@@ -16,10 +18,99 @@ def run_local(dag, lake: Path, source: Path, **extra):
     return dag.test(run_conf=conf)
 
 
+def wrapper(tmp_path: Path, engine: Path, body: str) -> Path:
+    """A shell script that handles some invocations itself and passes the rest to the engine."""
+    script = tmp_path / "sensorlake-wrapper"
+    script.write_text(f'#!/bin/sh\nREAL="{engine}"\n{body}\nexec "$REAL" "$@"\n')
+    script.chmod(0o755)
+    return script
+
+
+def engine_has_features(engine: Path) -> bool:
+    return subprocess.run([str(engine), "features", "--help"], capture_output=True).returncode == 0
+
+
 def test_local_backend_end_to_end(dag, engine, wisdm_source, use_engine, tmp_path):
     use_engine(engine)
     lake = tmp_path / "lake"
     dr = run_local(dag, lake, wisdm_source)
     states = task_states(dr)
-    print(states)
     assert dr.state == "success", states
+    assert states["choose_backend"] == "success"
+    for t in ("ingest", "transform", "quality_gate"):
+        assert states[f"local.{t}"] == "success", states
+    assert states["local.features"] == ("success" if engine_has_features(engine) else "skipped")
+    for t in ("create_cluster", "add_spark_step", "wait_for_spark_step", "terminate_cluster"):
+        assert states[f"emr.{t}"] == "skipped", states
+
+    # The lake: one raw version, a published curated version with Parquet parts, a passed gate.
+    raw = [p.parent.name for p in (lake / "raw" / "wisdm").glob("*/_manifest.json")]
+    assert len(raw) == 1, raw
+    ingested = dr.get_task_instance("local.ingest").xcom_pull(task_ids="local.ingest")
+    assert ingested["version"] == raw[0]
+    curated = json.loads((lake / "curated" / "current" / "_manifest.json").read_text())
+    assert curated, "empty curated manifest"
+    parts = list((lake / "curated" / "sensor_readings").glob("device=*/sensor=*/*.parquet"))
+    assert {p.parent.parent.name for p in parts} == {"device=phone", "device=watch"}
+    assert {p.parent.name for p in parts} == {"sensor=accel", "sensor=gyro"}
+    latest = json.loads((lake / "quality" / "_latest.json").read_text())
+    gate = dr.get_task_instance("local.quality_gate").xcom_pull(task_ids="local.quality_gate")
+    assert gate["success"] is True
+    assert json.dumps(latest).find(gate["run_id"]) >= 0, latest
+    assert (lake / "quality" / "runs" / gate["run_id"] / "report.html").is_file()
+    assert (lake / gate["report"]).is_file()
+
+    # A second run with the same parameters changes nothing (the engine's idempotence,
+    # surfaced in the tasks' XComs).
+    dr2 = run_local(dag, lake, wisdm_source)
+    assert dr2.state == "success", task_states(dr2)
+    assert dr2.get_task_instance("local.ingest").xcom_pull(task_ids="local.ingest")["unchanged"] is True
+    assert dr2.get_task_instance("local.transform").xcom_pull(task_ids="local.transform")["unchanged"] is True
+    assert [p.parent.name for p in (lake / "raw" / "wisdm").glob("*/_manifest.json")] == raw
+
+
+def test_features_skipped_with_a_reason_when_the_engine_lacks_it(
+    dag, engine, wisdm_source, use_engine, tmp_path, caplog
+):
+    # An engine built before `features`: no such subcommand in --help, usage error (2) for it.
+    body = (
+        'if [ "$1" = "features" ] || [ "$2" = "features" ]; then echo "unknown subcommand features" >&2; exit 2; fi\n'
+        'if [ "$1" = "--help" ]; then "$REAL" --help | grep -v "^  features "; exit 0; fi'
+    )
+    use_engine(wrapper(tmp_path, engine, body))
+    lake = tmp_path / "lake"
+    with caplog.at_level(logging.WARNING):
+        dr = run_local(dag, lake, wisdm_source)
+    states = task_states(dr)
+    assert dr.state == "success", states
+    assert states["local.quality_gate"] == "success"
+    assert states["local.features"] == "skipped"
+    assert not (lake / "features").exists()
+    assert "has no 'features' subcommand" in caplog.text
+
+
+def test_failed_quality_gate_fails_the_run_and_alerts(dag, engine, wisdm_source, use_engine, tmp_path, caplog):
+    # The engine's check with a failed gate: exit 1, the summary still printed.
+    summary = {
+        "command": "check",
+        "ok": False,
+        "success": False,
+        "run_id": "q-test",
+        "report": "quality/runs/q-test/report.html",
+        "counts": {"error": 1, "pass": 12, "warn": 0, "skipped": 1},
+        "checks": [{"rule": "value_range", "severity": "error", "status": "fail", "observed": "42 readings out of range"}],
+    }
+    body = f"if [ \"$2\" = \"check\" ]; then echo '{json.dumps(summary)}'; exit 1; fi"
+    use_engine(wrapper(tmp_path, engine, body))
+    with caplog.at_level(logging.ERROR):
+        dr = run_local(dag, tmp_path / "lake", wisdm_source)
+    states = task_states(dr)
+    assert dr.state == "failed", states
+    assert states["local.transform"] == "success"
+    assert states["local.quality_gate"] == "failed"
+    assert states["local.features"] == "upstream_failed"
+    # Failed once, without retries: a failed gate is not transient.
+    assert dr.get_task_instance("local.quality_gate").try_number == 1
+    assert "quality gate failed" in caplog.text and "value_range: 42 readings out of range" in caplog.text
+    # The failure callback raised the alert.
+    assert "SENSORLAKE ALERT dag=sensorlake_wisdm task=local.quality_gate" in caplog.text
