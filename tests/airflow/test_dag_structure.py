@@ -1,0 +1,174 @@
+"""The DAG as Airflow parses it: zero import errors, the task order of both backends,
+and the operational settings (retries with backoff, timeouts, callbacks, tags, params)."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from datetime import timedelta
+
+import pytest
+
+from conftest import DAGS
+
+LOCAL = ["local.ingest", "local.transform", "local.quality_gate", "local.features"]
+EMR = ["emr.create_cluster", "emr.add_spark_step", "emr.wait_for_spark_step", "emr.terminate_cluster"]
+
+
+def test_dagbag_imports_with_zero_errors(dagbag):
+    assert dagbag.import_errors == {}
+    assert "sensorlake_wisdm" in dagbag.dag_ids
+
+
+def test_tags_schedule_and_run_limits(dag):
+    assert set(dag.tags) == {"sensorlake", "wisdm", "lake"}
+    assert dag.max_active_runs == 1
+    assert dag.catchup is False
+    assert dag.dagrun_timeout == timedelta(hours=6)
+    assert dag.doc_md and "emr" in dag.doc_md
+
+
+def test_params(dag):
+    params = dag.params
+    for name in ("lake_uri", "source", "dataset_version", "environment", "backend", "emr_job_script"):
+        assert name in params, name
+    assert params.get_param("backend").schema["enum"] == ["local", "emr"]
+    assert params.get_param("environment").schema["enum"] == ["dev", "staging", "prod"]
+    assert params["backend"] == "local"
+
+
+def test_task_order(dag):
+    assert set(dag.task_ids) == {"choose_backend", *LOCAL, *EMR}
+    assert dag.get_task("choose_backend").downstream_task_ids == {LOCAL[0], EMR[0]}
+    for upstream, downstream in zip(LOCAL, LOCAL[1:]):
+        assert dag.get_task(downstream).upstream_task_ids == {upstream}
+    assert dag.get_task("emr.add_spark_step").upstream_task_ids == {"emr.create_cluster"}
+    assert dag.get_task("emr.wait_for_spark_step").upstream_task_ids == {"emr.create_cluster", "emr.add_spark_step"}
+    assert dag.get_task("emr.terminate_cluster").upstream_task_ids == {"emr.create_cluster", "emr.wait_for_spark_step"}
+
+
+def test_terminate_cluster_is_an_all_done_teardown(dag):
+    terminate = dag.get_task("emr.terminate_cluster")
+    assert terminate.is_teardown
+    # The teardown form of ALL_DONE: runs after success or failure of the step, provided
+    # the cluster (its setup) was created; skipped with the emr branch.
+    assert terminate.trigger_rule == "all_done_setup_success"
+    assert dag.get_task("emr.create_cluster").is_setup
+    assert terminate.on_failure_fail_dagrun is False
+
+
+def test_step_sensor(dag):
+    sensor = dag.get_task("emr.wait_for_spark_step")
+    assert sensor.mode == "reschedule"
+    assert sensor.timeout == timedelta(hours=4).total_seconds()
+    assert sensor.retries == 0
+
+
+@pytest.mark.parametrize("task_id", [*LOCAL, *EMR])
+def test_retries_timeouts_and_callbacks(dag, task_id):
+    t = dag.get_task(task_id)
+    if task_id != "emr.wait_for_spark_step":
+        assert t.retries == 3
+        assert t.retry_delay == timedelta(seconds=30)
+        assert t.retry_exponential_backoff == 2.0
+        assert t.max_retry_delay == timedelta(minutes=10)
+    assert t.execution_timeout is not None and t.execution_timeout <= timedelta(hours=4)
+    callbacks = t.on_failure_callback if isinstance(t.on_failure_callback, list) else [t.on_failure_callback]
+    assert any(getattr(cb, "__name__", "") == "alert_on_failure" for cb in callbacks)
+    assert t.owner == "sensorlake"
+
+
+def test_dag_failure_callback(dag):
+    callbacks = dag.on_failure_callback if isinstance(dag.on_failure_callback, list) else [dag.on_failure_callback]
+    assert any(getattr(cb, "__name__", "") == "alert_on_failure" for cb in callbacks)
+
+
+def _load_module(name: str = "sensorlake_wisdm_under_test"):
+    spec = importlib.util.spec_from_file_location(name, DAGS / "sensorlake_wisdm.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_no_variable_or_connection_access_at_import(monkeypatch):
+    """Parsing the file must not touch Variables, Connections or AWS (Airflow best practice)."""
+    from airflow.sdk import BaseHook, Variable
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("called at import time")
+
+    monkeypatch.setattr(Variable, "get", forbidden)
+    monkeypatch.setattr(BaseHook, "get_connection", forbidden)
+    import botocore.client
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", forbidden)
+    _load_module()
+
+
+def test_parse_time_is_small():
+    # A fresh interpreter, as the DAG processor would: most of the time is Airflow's own import.
+    code = (
+        "import time, importlib.util, airflow.sdk, airflow.providers.amazon.aws.sensors.emr;"
+        "t=time.perf_counter();"
+        f"s=importlib.util.spec_from_file_location('m', r'{DAGS / 'sensorlake_wisdm.py'}');"
+        "m=importlib.util.module_from_spec(s); s.loader.exec_module(m);"
+        "print(time.perf_counter()-t)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    assert float(out.strip().splitlines()[-1]) < 2.0
+
+
+def test_exit_codes_map_to_retry_or_fail(monkeypatch, tmp_path):
+    from airflow.sdk.exceptions import AirflowException, AirflowFailException
+
+    module = _load_module()
+    for rc, final in [(8, False), (6, False), (3, True), (10, True), (70, True)]:
+        fake = tmp_path / f"engine-{rc}"
+        fake.write_text(f"#!/bin/sh\necho '{{\"ok\": false, \"error\": {{\"message\": \"boom {rc}\"}}}}'\nexit {rc}\n")
+        fake.chmod(0o755)
+        monkeypatch.setenv("SENSORLAKE_BIN", str(fake))
+        with pytest.raises(AirflowException) as err:
+            module.run_engine(["ingest"])
+        assert isinstance(err.value, AirflowFailException) is final, rc
+        assert f"boom {rc}" in str(err.value)
+
+
+def test_alert_on_failure_logs_an_alert(caplog):
+    module = _load_module()
+
+    class TI:
+        task_id, try_number = "local.ingest", 2
+
+    class Run:
+        run_id = "manual__x"
+
+    context = {
+        "task_instance": TI(),
+        "dag_run": Run(),
+        "params": {"environment": "prod", "backend": "local", "lake_uri": "file:///lake"},
+        "exception": RuntimeError("disk full"),
+    }
+    module.alert_on_failure(context)
+    assert "SENSORLAKE ALERT dag=sensorlake_wisdm task=local.ingest run=manual__x try=2 environment=prod" in caplog.text
+    assert "disk full" in caplog.text
+
+
+def test_spot_task_nodes_in_the_cluster_request():
+    module = _load_module()
+    p = {
+        "environment": "dev",
+        "run_key": "abc",
+        "emr_master_instance_type": "m5.xlarge",
+        "emr_worker_instance_type": "m5.2xlarge",
+        "emr_core_nodes": 1,
+        "emr_spot_task_nodes": 4,
+        "emr_release_label": "emr-7.5.0",
+        "emr_job_flow_role": "r",
+        "emr_service_role": "s",
+        "emr_log_uri": "",
+    }
+    groups = {g["InstanceRole"]: g for g in module.job_flow_config(p)["Instances"]["InstanceGroups"]}
+    assert groups["TASK"]["Market"] == "SPOT" and groups["TASK"]["InstanceCount"] == 4
+    assert groups["MASTER"]["Market"] == groups["CORE"]["Market"] == "ON_DEMAND"
+    assert "TASK" not in {g["InstanceRole"] for g in module.job_flow_config({**p, "emr_spot_task_nodes": 0})["Instances"]["InstanceGroups"]}
