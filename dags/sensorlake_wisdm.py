@@ -27,7 +27,11 @@ from typing import Any
 from airflow.providers.amazon.aws.operators.emr import EmrTerminateJobFlowOperator
 from airflow.providers.amazon.aws.sensors.emr import EmrStepSensor
 from airflow.sdk import DAG, Param, TaskGroup, Variable, task
-from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSkipException
+
+try:  # Airflow >= 3.1 (the Task SDK's own exceptions)
+    from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSkipException
+except ImportError:  # Airflow 3.0 (e.g. MWAA's 3.0.x)
+    from airflow.exceptions import AirflowException, AirflowFailException, AirflowSkipException
 
 log = logging.getLogger(__name__)
 
@@ -258,7 +262,9 @@ default_args = {
     "owner": "sensorlake",
     "retries": 3,
     "retry_delay": timedelta(seconds=30),
-    "retry_exponential_backoff": 2.0,
+    # True, not a float multiplier: Airflow 3.0 accepts only a bool here, and Airflow >= 3.2
+    # turns True into the multiplier 2.0 (30 s, 60 s, 120 s, ... up to max_retry_delay).
+    "retry_exponential_backoff": True,
     "max_retry_delay": timedelta(minutes=10),
     "execution_timeout": timedelta(minutes=30),
     "on_failure_callback": alert_on_failure,

@@ -65,14 +65,23 @@ def test_step_sensor(dag):
     assert sensor.retries == 0
 
 
+@pytest.fixture(scope="module")
+def scheduler_dag(dag):
+    """The DAG as the scheduler sees it (serialized and back), which computes retry delays."""
+    from airflow.serialization.serialized_objects import DagSerialization
+
+    return DagSerialization.deserialize_dag(DagSerialization.serialize_dag(dag))
+
+
 @pytest.mark.parametrize("task_id", [*LOCAL, *EMR])
-def test_retries_timeouts_and_callbacks(dag, task_id):
+def test_retries_timeouts_and_callbacks(dag, scheduler_dag, task_id):
     t = dag.get_task(task_id)
     if task_id != "emr.wait_for_spark_step":
         assert t.retries == 3
         assert t.retry_delay == timedelta(seconds=30)
-        assert t.retry_exponential_backoff == 2.0
         assert t.max_retry_delay == timedelta(minutes=10)
+        # Exponential backoff: doubling the delay on each retry.
+        assert scheduler_dag.get_task(task_id).retry_exponential_backoff == 2.0
     assert t.execution_timeout is not None and t.execution_timeout <= timedelta(hours=4)
     callbacks = t.on_failure_callback if isinstance(t.on_failure_callback, list) else [t.on_failure_callback]
     assert any(getattr(cb, "__name__", "") == "alert_on_failure" for cb in callbacks)
