@@ -67,14 +67,19 @@ class StepDriver(threading.Thread):
         from moto.emr.models import emr_backends
 
         backend = emr_backends[DEFAULT_ACCOUNT_ID][REGION]
+        first_seen: dict[str, float] = {}
         while not self.stop.wait(0.1):
             for cluster in list(backend.clusters.values()):
                 for step in cluster.steps:
-                    if step.state == "RUNNING" and (time.time() - step.creation_date_time.timestamp()) > self.delay:
+                    seen = first_seen.setdefault(step.id, time.monotonic())
+                    if step.state == "RUNNING" and time.monotonic() - seen > self.delay:
                         step.state = self.final_state
 
 
 def run_emr(dag, final_state: str):
+    # A guard for the test only: should the step never finish, fail after 60 s, not 4 h.
+    sensor = dag.get_task("emr.wait_for_spark_step")
+    saved_timeout, sensor.timeout = sensor.timeout, 60
     conf = {
         "lake_uri": "s3://sensorlake-test-lake/lake",
         "source": "s3://sensorlake-test-raw/wisdm-dataset.zip",
@@ -88,6 +93,7 @@ def run_emr(dag, final_state: str):
     try:
         return dag.test(run_conf=conf)
     finally:
+        sensor.timeout = saved_timeout
         driver.stop.set()
         driver.join()
 
