@@ -66,6 +66,19 @@ def dag(dagbag):
     return dagbag.get_dag("sensorlake_wisdm")
 
 
+@pytest.fixture(autouse=True)
+def fresh_task_params(dag):
+    """dag.test() runs tasks in this process, and the task runner writes the run's conf
+    into each task's params in place; a later dag.test() would then see the earlier run's
+    values as defaults. (A real worker runs each task in a new process.) Restore them."""
+    import copy
+
+    saved = {t.task_id: copy.deepcopy(t.params) for t in dag.tasks}
+    yield
+    for t in dag.tasks:
+        t.params = saved[t.task_id]
+
+
 @pytest.fixture(scope="session")
 def engine() -> Path:
     return _engine()

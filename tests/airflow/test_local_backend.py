@@ -70,7 +70,7 @@ def test_local_backend_end_to_end(dag, engine, wisdm_source, use_engine, tmp_pat
 
 
 def test_features_skipped_with_a_reason_when_the_engine_lacks_it(
-    dag, engine, wisdm_source, use_engine, tmp_path, caplog
+    dag, engine, wisdm_source, use_engine, tmp_path, caplog, monkeypatch
 ):
     # An engine built before `features`: no such subcommand in --help, usage error (2) for it.
     body = (
@@ -79,13 +79,17 @@ def test_features_skipped_with_a_reason_when_the_engine_lacks_it(
     )
     use_engine(wrapper(tmp_path, engine, body))
     lake = tmp_path / "lake"
+    # Lake and source from the Variables (here through AIRFLOW_VAR_*), the params left empty.
+    monkeypatch.setenv("AIRFLOW_VAR_SENSORLAKE_LAKE_URI", f"file://{lake}")
+    monkeypatch.setenv("AIRFLOW_VAR_SENSORLAKE_SOURCE", str(wisdm_source))
     with caplog.at_level(logging.WARNING):
-        dr = run_local(dag, lake, wisdm_source)
+        dr = dag.test(run_conf={"backend": "local"})
     states = task_states(dr)
     assert dr.state == "success", states
     assert states["local.quality_gate"] == "success"
     assert states["local.features"] == "skipped"
     assert not (lake / "features").exists()
+    assert (lake / "quality" / "_latest.json").is_file()
     assert "has no 'features' subcommand" in caplog.text
 
 
