@@ -33,6 +33,11 @@ try:  # Airflow >= 3.1 (the Task SDK's own exceptions)
 except ImportError:  # Airflow 3.0 (e.g. MWAA's 3.0.x)
     from airflow.exceptions import AirflowException, AirflowFailException, AirflowSkipException
 
+try:
+    from airflow.configuration import conf as airflow_conf
+except ImportError:  # a Task-SDK-only worker
+    from airflow.sdk.configuration import conf as airflow_conf
+
 log = logging.getLogger(__name__)
 
 DAG_ID = "sensorlake_wisdm"
@@ -43,6 +48,16 @@ VAR_BIN = "sensorlake_bin"
 VAR_LAKE = "sensorlake_lake_uri"
 VAR_SOURCE = "sensorlake_source"
 VAR_ALERT_SNS = "sensorlake_alert_sns_topic_arn"
+
+
+
+def deployment_default(key: str, fallback: str) -> str:
+    """A param's default from the [sensorlake] section of the Airflow configuration, e.g.
+    AIRFLOW__SENSORLAKE__LAKE_URI or MWAA's airflow_configuration_options
+    (infra/terraform/modules/mwaa sets backend, lake_uri, environment, source_uri,
+    spark_job_uri). Reading the configuration is local and cheap: fine at parse time."""
+    return airflow_conf.get("sensorlake", key, fallback=fallback) or fallback
+
 
 # How often the step sensor looks at the EMR step. Read from the environment (cheap,
 # no metadata-database access) so that tests can poll quickly.
@@ -283,17 +298,23 @@ with DAG(
     on_failure_callback=alert_on_failure,
     tags=["sensorlake", "wisdm", "lake"],
     params={
-        "lake_uri": Param("", type="string", description=f"Lake URI (file:// or s3://); empty: Variable {VAR_LAKE}"),
+        "lake_uri": Param(
+            deployment_default("lake_uri", ""),
+            type="string",
+            description=f"Lake URI (file:// or s3://); empty: Variable {VAR_LAKE}",
+        ),
         "source": Param(
-            "", type="string", description=f"Dataset source: URL, zip or directory; empty: Variable {VAR_SOURCE}"
+            deployment_default("source_uri", ""),
+            type="string",
+            description=f"Dataset source: URL, zip or directory; empty: Variable {VAR_SOURCE}",
         ),
         "dataset_version": Param(
             "", type="string", description="Raw dataset version to transform; empty: the version just ingested"
         ),
-        "environment": Param("dev", type="string", enum=["dev", "staging", "prod"]),
-        "backend": Param("local", type="string", enum=["local", "emr"]),
+        "environment": Param(deployment_default("environment", "dev"), type="string", enum=["dev", "staging", "prod"]),
+        "backend": Param(deployment_default("backend", "local"), type="string", enum=["local", "emr"]),
         "emr_job_script": Param(
-            "s3://sensorlake-artifacts/spark/sensorlake_job.py",
+            deployment_default("spark_job_uri", "s3://sensorlake-artifacts/spark/sensorlake_job.py"),
             type="string",
             description="S3 path of the Spark job script the EMR step runs",
         ),

@@ -181,3 +181,23 @@ def test_spot_task_nodes_in_the_cluster_request():
     assert groups["TASK"]["Market"] == "SPOT" and groups["TASK"]["InstanceCount"] == 4
     assert groups["MASTER"]["Market"] == groups["CORE"]["Market"] == "ON_DEMAND"
     assert "TASK" not in {g["InstanceRole"] for g in module.job_flow_config({**p, "emr_spot_task_nodes": 0})["Instances"]["InstanceGroups"]}
+
+
+def test_param_defaults_from_the_sensorlake_config_section(monkeypatch):
+    """MWAA's airflow_configuration_options (sensorlake.*) set the params' defaults."""
+    monkeypatch.setenv("AIRFLOW__SENSORLAKE__BACKEND", "emr")
+    monkeypatch.setenv("AIRFLOW__SENSORLAKE__LAKE_URI", "s3://lake-bucket/lake")
+    monkeypatch.setenv("AIRFLOW__SENSORLAKE__SOURCE_URI", "s3://raw-bucket/wisdm.zip")
+    monkeypatch.setenv("AIRFLOW__SENSORLAKE__ENVIRONMENT", "prod")
+    monkeypatch.setenv("AIRFLOW__SENSORLAKE__SPARK_JOB_URI", "s3://artifacts/spark/sensorlake_job.py")
+    params = _load_module("sensorlake_wisdm_configured").dag.params.dump()
+    assert params["backend"] == "emr"
+    assert params["lake_uri"] == "s3://lake-bucket/lake"
+    assert params["source"] == "s3://raw-bucket/wisdm.zip"
+    assert params["environment"] == "prod"
+    assert params["emr_job_script"] == "s3://artifacts/spark/sensorlake_job.py"
+
+
+def test_param_defaults_without_the_config_section(dag):
+    params = dag.params.dump()
+    assert (params["backend"], params["environment"], params["lake_uri"], params["source"]) == ("local", "dev", "", "")
