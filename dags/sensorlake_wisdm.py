@@ -8,7 +8,8 @@ One DAG, two backends picked per run by the ``backend`` param:
   one Spark step that drives the engine; a sensor waits for the step and a teardown
   task terminates the cluster whatever happened to the step.
 
-Written for Airflow 3 (``airflow.sdk``) and the Amazon provider. Nothing heavy runs at
+Written for Airflow 3 (``airflow.sdk``), also importable on Airflow 2.10, with the Amazon
+provider. Nothing heavy runs at
 import time: no Variable, Connection or AWS call happens while the file is parsed;
 Variables are read inside tasks, when a run needs them. See docs/orchestration.md.
 """
@@ -26,11 +27,18 @@ from typing import Any
 
 from airflow.providers.amazon.aws.operators.emr import EmrTerminateJobFlowOperator
 from airflow.providers.amazon.aws.sensors.emr import EmrStepSensor
-from airflow.sdk import DAG, Param, TaskGroup, Variable, task
+try:  # Airflow 3
+    from airflow.sdk import DAG, Param, TaskGroup, Variable, task
+except ImportError:  # Airflow 2.10 (MWAA's 2.10.x environments)
+    from airflow.decorators import task
+    from airflow.models.dag import DAG
+    from airflow.models.param import Param
+    from airflow.models.variable import Variable
+    from airflow.utils.task_group import TaskGroup
 
 try:  # Airflow >= 3.1 (the Task SDK's own exceptions)
     from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSkipException
-except ImportError:  # Airflow 3.0 (e.g. MWAA's 3.0.x)
+except ImportError:  # Airflow 3.0 and 2.10
     from airflow.exceptions import AirflowException, AirflowFailException, AirflowSkipException
 
 try:
@@ -109,7 +117,7 @@ def alert_on_failure(context: dict[str, Any]) -> None:
     )
     log.error(message)
     try:
-        topic = Variable.get(VAR_ALERT_SNS, default=None)
+        topic = Variable.get(VAR_ALERT_SNS, None)
         if topic:
             from airflow.providers.amazon.aws.hooks.sns import SnsHook
 
@@ -122,7 +130,7 @@ def alert_on_failure(context: dict[str, Any]) -> None:
 
 def engine_bin() -> str:
     """The sensorlake binary: $SENSORLAKE_BIN, else the Variable sensorlake_bin, else PATH."""
-    path = os.environ.get("SENSORLAKE_BIN") or Variable.get(VAR_BIN, default=None) or "sensorlake"
+    path = os.environ.get("SENSORLAKE_BIN") or Variable.get(VAR_BIN, None) or "sensorlake"
     resolved = shutil.which(path)
     if not resolved:
         raise AirflowFailException(
@@ -161,8 +169,8 @@ def run_engine(args: list[str], *, allow_gate_failure: bool = False) -> tuple[in
 
 def resolve_params(params: dict[str, Any]) -> dict[str, Any]:
     """The run's parameters with the Variable fallbacks applied (run time only)."""
-    lake = params.get("lake_uri") or Variable.get(VAR_LAKE, default=None)
-    source = params.get("source") or Variable.get(VAR_SOURCE, default=None)
+    lake = params.get("lake_uri") or Variable.get(VAR_LAKE, None)
+    source = params.get("source") or Variable.get(VAR_SOURCE, None)
     if not lake:
         raise AirflowFailException(f"no lake: pass the param lake_uri or set the Variable {VAR_LAKE}")
     if not source:
