@@ -9,9 +9,9 @@ One DAG, two backends picked per run by the ``backend`` param:
   task terminates the cluster whatever happened to the step.
 
 Written for Airflow 3 (``airflow.sdk``), also importable on Airflow 2.10, with the Amazon
-provider. Nothing heavy runs at
-import time: no Variable, Connection or AWS call happens while the file is parsed;
-Variables are read inside tasks, when a run needs them. See docs/orchestration.md.
+provider. Nothing heavy runs at import time: no Variable, Connection or AWS call happens
+while the file is parsed; Variables are read inside tasks, when a run needs them.
+See docs/orchestration.md.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from typing import Any
 
 from airflow.providers.amazon.aws.operators.emr import EmrTerminateJobFlowOperator
 from airflow.providers.amazon.aws.sensors.emr import EmrStepSensor
+
 try:  # Airflow 3
     from airflow.sdk import DAG, Param, TaskGroup, Variable, task
 except ImportError:  # Airflow 2.10 (MWAA's 2.10.x environments)
