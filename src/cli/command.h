@@ -35,5 +35,6 @@ void AddTransformCommand(CLI::App& app, const GlobalOptions& global, CommandRun*
 void AddCheckCommand(CLI::App& app, const GlobalOptions& global, CommandRun* run);
 void AddRunCommand(CLI::App& app, const GlobalOptions& global, CommandRun* run);
 void AddFeaturesCommand(CLI::App& app, const GlobalOptions& global, CommandRun* run);
+void AddTrainCommand(CLI::App& app, const GlobalOptions& global, CommandRun* run);
 
 }  // namespace sensorlake::cli

@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
   sensorlake::cli::AddCheckCommand(app, global, &run);
   sensorlake::cli::AddRunCommand(app, global, &run);
   sensorlake::cli::AddFeaturesCommand(app, global, &run);
+  sensorlake::cli::AddTrainCommand(app, global, &run);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,1 @@
+"""sensorlake's machine-learning side: the activity-classifier baseline (train.py)."""
