@@ -6,7 +6,8 @@
 # ships versioned libraries only (libarrow.so.2600), so imported targets point at those
 # files directly and the binaries get an RPATH to the wheel's folder.
 #
-# Result: targets sensorlake::arrow and sensorlake::parquet.
+# Result: targets sensorlake::arrow, sensorlake::parquet and sensorlake::arrow_s3 (Arrow's
+# S3 filesystem, a library of its own since Arrow 22; inside libarrow before).
 
 find_package(Arrow CONFIG QUIET)
 find_package(Parquet CONFIG QUIET)
@@ -16,6 +17,13 @@ if(Arrow_FOUND AND Parquet_FOUND)
   target_link_libraries(sensorlake::arrow INTERFACE Arrow::arrow_shared)
   add_library(sensorlake::parquet INTERFACE IMPORTED)
   target_link_libraries(sensorlake::parquet INTERFACE Parquet::parquet_shared)
+  add_library(sensorlake::arrow_s3 INTERFACE IMPORTED)
+  find_package(ArrowS3 CONFIG QUIET)
+  if(ArrowS3_FOUND)
+    target_link_libraries(sensorlake::arrow_s3 INTERFACE ArrowS3::arrow_s3_shared)
+  else()
+    target_link_libraries(sensorlake::arrow_s3 INTERFACE Arrow::arrow_shared)
+  endif()
   return()
 endif()
 
@@ -48,7 +56,9 @@ endfunction()
 
 _sensorlake_wheel_lib(sensorlake::arrow "libarrow.${_so_suffix}")
 _sensorlake_wheel_lib(sensorlake::parquet "libparquet.${_so_suffix}")
+_sensorlake_wheel_lib(sensorlake::arrow_s3 "libarrow_s3.${_so_suffix}")
 set_property(TARGET sensorlake::parquet PROPERTY INTERFACE_LINK_LIBRARIES sensorlake::arrow)
+set_property(TARGET sensorlake::arrow_s3 PROPERTY INTERFACE_LINK_LIBRARIES sensorlake::arrow)
 # Arrow headers are third-party code: keep our warnings about our own code.
 set_property(TARGET sensorlake::arrow PROPERTY INTERFACE_SYSTEM_INCLUDE_DIRECTORIES "${PYARROW_INCLUDE_DIR}")
 list(APPEND CMAKE_BUILD_RPATH "${PYARROW_LIB_DIR}")

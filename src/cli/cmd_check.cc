@@ -33,8 +33,8 @@ Status RunCheckCommand(const CheckArgs& args, CommandOutput* out) {
   SL_ASSIGN_OR_RETURN(quality::CheckSummary s, quality::RunQualityCheck(*lake, options));
   out->summary = s.ToJson();
   out->text = s.ToText();
-  out->text += fmt::format("  result: {}\n  report: {}\n", lake->LocalPath(s.result_path),
-                           lake->LocalPath(s.report_path));
+  out->text += fmt::format("  result: {}\n  report: {}\n", lake->DisplayPath(s.result_path),
+                           lake->DisplayPath(s.report_path));
   if (!s.gate_passed) out->exit_code = 1;
   return Status::OK();
 }

@@ -47,12 +47,15 @@ Status RunRunCommand(const RunArgs& a, bool quiet, CommandOutput* out) {
   };
   SL_ASSIGN_OR_RETURN(pipeline::RunRecord rec, pipeline::RunPipeline(*lake, o, log));
   out->summary = rec.ToJson();
-  out->summary["record"] = lake->LocalPath(rec.Path());
+  out->summary["record"] = lake->DisplayPath(rec.Path());
   out->text = rec.ToText();
-  out->text += fmt::format("  run record: {}\n", lake->LocalPath(rec.Path()));
+  out->text += fmt::format("  run record: {}\n", lake->DisplayPath(rec.Path()));
   if (rec.outcome == "succeeded") {
-    out->text += fmt::format("  published:  {}  (the curated data that passed the gate)\n",
-                             lake->LocalPath("curated/published/sensor_readings"));
+    // The stable name is a symlink, local lakes only; an object store has the pointer.
+    out->text +=
+        fmt::format("  published:  {}  (the curated data that passed the gate)\n",
+                    lake->DisplayPath(lake->is_local() ? "curated/published/sensor_readings"
+                                                       : "curated/_published.json"));
   }
   out->exit_code = rec.ExitCode();
   return Status::OK();

@@ -26,11 +26,19 @@ Status RunTransformCommand(const TransformArgs& args, CommandOutput* out) {
   SL_ASSIGN_OR_RETURN(auto lake, storage::Lake::Open(args.lake));
   SL_ASSIGN_OR_RETURN(transform::TransformSummary s, transform::RunTransform(*lake, options));
   out->summary = s.ToJson();
+  // Stable names (curated/sensor_readings) are symlinks, local lakes only: on an object
+  // store show the version's own folders.
+  auto shown = [&](const std::string& stable) {
+    if (lake->is_local()) return lake->DisplayPath(stable);
+    std::string_view rest = stable;
+    if (rest.starts_with("curated/")) rest.remove_prefix(8);
+    return lake->DisplayPath(fmt::format("curated/_versions/{}/{}", s.curated_version, rest));
+  };
   if (s.unchanged) {
     out->text = fmt::format(
         "transform: curated version {} of raw version {} is already published: nothing to do\n"
         "  curated:    {}\n",
-        s.curated_version, s.raw_version, lake->LocalPath(s.curated_path));
+        s.curated_version, s.raw_version, shown(s.curated_path));
     return Status::OK();
   }
   out->text = s.ToTable();
@@ -39,9 +47,8 @@ Status RunTransformCommand(const TransformArgs& args, CommandOutput* out) {
       "for ({} lines = {} rows + {} quarantined + {} duplicates dropped; {} reordered)\n"
       "  curated:    {}\n  quarantine: {}\n  manifest:   {}\n",
       s.raw_version, s.curated_version, s.seconds, s.totals.lines, s.totals.rows,
-      s.totals.quarantined, s.totals.duplicates_dropped, s.totals.reordered,
-      lake->LocalPath(s.curated_path), lake->LocalPath(s.quarantine_path),
-      lake->LocalPath(s.manifest_path));
+      s.totals.quarantined, s.totals.duplicates_dropped, s.totals.reordered, shown(s.curated_path),
+      shown(s.quarantine_path), lake->DisplayPath(s.manifest_path));
   return Status::OK();
 }
 

@@ -6,6 +6,7 @@
 
 #include "cli/command.h"
 #include "sensorlake/common/progress.h"
+#include "sensorlake/storage/lake.h"
 
 namespace {
 
@@ -20,6 +21,8 @@ constexpr const char* kExitCodes = R"(Exit codes:
 int main(int argc, char** argv) {
   using sensorlake::cli::CommandOutput;
   using sensorlake::cli::CommandRun;
+  // Declared first, destroyed last: S3 is finalized after every lake is gone.
+  sensorlake::storage::ObjectStoreShutdown object_stores;
 
   CLI::App app{"sensorlake: a data platform for wearable-sensor time series (WISDM 2019)",
                "sensorlake"};

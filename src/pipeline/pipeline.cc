@@ -369,11 +369,11 @@ class Runner {
     s->summary.erase("checks");  // in the quality run's result.json; the record stays small
     rec_.versions["quality_run"] = summary.run_id;
     s->message = fmt::format("{} errors, {} warnings; report {}", summary.Count("error"),
-                             summary.Count("warn"), lake_.LocalPath(summary.report_path));
+                             summary.Count("warn"), lake_.DisplayPath(summary.report_path));
     if (!summary.gate_passed) {
       rec_.gate_failed = true;
       return Status::Refused("the quality gate failed ({} rules of severity error); see {}",
-                             summary.Count("error"), lake_.LocalPath(summary.report_path));
+                             summary.Count("error"), lake_.DisplayPath(summary.report_path));
     }
     return Status::OK();
   }

@@ -1,5 +1,8 @@
 #include "sensorlake/storage/lake.h"
 
+#include <cstdlib>
+#include <optional>
+
 #include <gtest/gtest.h>
 
 #include "sensorlake/storage/lake_lock.h"
@@ -18,10 +21,89 @@ TEST(LakeTest, OpensPlainPathsAndFileUris) {
   EXPECT_EQ((*b)->uri(), (*a)->uri());
 }
 
-TEST(LakeTest, RefusesUnknownSchemesAndSaysS3IsNotBuilt) {
+TEST(LakeTest, RefusesUnknownSchemes) {
   EXPECT_EQ(Lake::Open("").status().code(), StatusCode::kInvalid);
   EXPECT_EQ(Lake::Open("gs://bucket/x").status().code(), StatusCode::kInvalid);
-  EXPECT_EQ(Lake::Open("s3://bucket/x").status().code(), StatusCode::kNotImplemented);
+}
+
+// Sets (or clears, with nullptr) an environment variable for one scope.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const char* value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    if (value)
+      setenv(name, value, 1);
+    else
+      unsetenv(name);
+  }
+  ~ScopedEnv() {
+    if (old_)
+      setenv(name_, old_->c_str(), 1);
+    else
+      unsetenv(name_);
+  }
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
+
+TEST(S3LakeUriTest, BucketPrefixAndQuery) {
+  ScopedEnv e1("AWS_ENDPOINT_URL_S3", nullptr), e2("AWS_ENDPOINT_URL", nullptr);
+  ScopedEnv r1("AWS_REGION", nullptr), r2("AWS_DEFAULT_REGION", nullptr);
+  auto c = ParseS3LakeUri("s3://bkt/some/lake/?endpoint_override=127.0.0.1:9000&scheme=http");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->bucket, "bkt");
+  EXPECT_EQ(c->prefix, "some/lake");
+  EXPECT_EQ(c->endpoint, "127.0.0.1:9000");
+  EXPECT_EQ(c->scheme, "http");
+  EXPECT_EQ(c->region, "us-east-1");  // an endpoint needs some region to sign with
+  EXPECT_EQ(c->fs_root, "bkt/some/lake");
+  EXPECT_EQ(c->display_uri, "s3://bkt/some/lake");
+
+  auto aws = ParseS3LakeUri("s3://bkt");
+  ASSERT_TRUE(aws.ok());
+  EXPECT_EQ(aws->prefix, "");
+  EXPECT_EQ(aws->fs_root, "bkt");
+  EXPECT_EQ(aws->endpoint, "");
+  EXPECT_EQ(aws->scheme, "https");
+  EXPECT_EQ(aws->region, "");  // resolved from the bucket when the lake opens
+  EXPECT_EQ(ParseS3LakeUri("s3://bkt/x?region=eu-west-1")->region, "eu-west-1");
+}
+
+TEST(S3LakeUriTest, EndpointAndRegionFromTheEnvironment) {
+  ScopedEnv e1("AWS_ENDPOINT_URL_S3", nullptr), e2("AWS_ENDPOINT_URL", "http://minio:9000/");
+  ScopedEnv r1("AWS_REGION", "eu-central-1"), r2("AWS_DEFAULT_REGION", nullptr);
+  auto c = ParseS3LakeUri("s3://bkt/lake");
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->endpoint, "minio:9000");
+  EXPECT_EQ(c->scheme, "http");
+  EXPECT_EQ(c->region, "eu-central-1");
+  {
+    ScopedEnv s3_only("AWS_ENDPOINT_URL_S3", "https://s3.example.net");
+    auto d = ParseS3LakeUri("s3://bkt/lake");
+    EXPECT_EQ(d->endpoint, "s3.example.net");
+    EXPECT_EQ(d->scheme, "https");
+  }
+  // The query wins over the environment.
+  EXPECT_EQ(ParseS3LakeUri("s3://bkt/lake?endpoint_override=h:1")->endpoint, "h:1");
+}
+
+TEST(S3LakeUriTest, RefusesWhatItCannotHonour) {
+  EXPECT_EQ(ParseS3LakeUri("s3:///prefix").status().code(), StatusCode::kInvalid);
+  EXPECT_EQ(ParseS3LakeUri("s3://ak:sk@bkt/x").status().code(), StatusCode::kInvalid);
+  EXPECT_EQ(ParseS3LakeUri("s3://bkt/x?colour=red").status().code(), StatusCode::kInvalid);
+  EXPECT_EQ(ParseS3LakeUri("s3://bkt/x?scheme=ftp").status().code(), StatusCode::kInvalid);
+  EXPECT_EQ(ParseS3LakeUri("s3://bkt/a//b").status().code(), StatusCode::kInvalid);
+}
+
+TEST(LakeTest, WriteIfAbsentCreatesOnce) {
+  testing::TempDir dir;
+  auto lake = std::move(Lake::Open(dir.str())).ValueOrDie();
+  EXPECT_TRUE(*lake->WriteIfAbsent("_locks/x.lock", "one"));
+  EXPECT_FALSE(*lake->WriteIfAbsent("_locks/x.lock", "two"));
+  EXPECT_EQ(*lake->ReadText("_locks/x.lock"), "one");
+  EXPECT_EQ(lake->DisplayPath("a/b"), dir.str() + "/a/b");
 }
 
 TEST(LakeTest, WriteAtomicReadListMove) {

@@ -68,7 +68,7 @@ Result<std::optional<std::string>> VersionedZone::CurrentVersion() const {
   SL_ASSIGN_OR_RETURN(std::string text, lake_.ReadText(pointer));
   auto j = nlohmann::json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.contains("version") || !j["version"].is_string()) {
-    return Status::Corrupt("{} is not a valid version pointer", lake_.FsPath(pointer));
+    return Status::Corrupt("{} is not a valid version pointer", lake_.DisplayPath(pointer));
   }
   return std::optional<std::string>(j["version"].get<std::string>());
 }

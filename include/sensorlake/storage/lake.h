@@ -1,5 +1,5 @@
-// The lake: a root URI (file:// or a plain path now; s3:// with the S3 issue) and every
-// read and write a stage makes, through Arrow's filesystem layer. Stages speak in paths
+// The lake: a root URI (file://, a plain path, or s3://bucket/prefix) and every read and
+// write a stage makes, through Arrow's filesystem layer (docs/storage.md). Stages speak in paths
 // relative to the lake root ("raw/wisdm/v1/_manifest.json") and never learn which
 // filesystem is behind them.
 #pragma once
@@ -32,15 +32,20 @@ struct FileEntry {
 
 class Lake {
  public:
-  // "file:///abs/path", "/abs/path" or "relative/path" (made absolute). The root folder is
-  // created when missing. "s3://bucket/prefix" is refused with NotImplemented for now.
+  // "file:///abs/path", "/abs/path" or "relative/path" (made absolute; the root folder is
+  // created when missing), or "s3://bucket/prefix[?endpoint_override=host:port&scheme=http
+  // &region=...]" (the bucket must exist; credentials and region from the default AWS
+  // chain; endpoint from the query or AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL).
   static Result<std::unique_ptr<Lake>> Open(std::string_view uri);
   ~Lake();
 
+  // "file:///abs/path" or "s3://bucket/prefix" (no query: no endpoint, no credentials).
   const std::string& uri() const { return uri_; }
   bool is_local() const { return is_local_; }
   // Absolute local path of a lake path; only meaningful when is_local().
   std::string LocalPath(std::string_view rel) const;
+  // What to show a person: the local path, or the s3:// URI of the object or prefix.
+  std::string DisplayPath(std::string_view rel) const;
   arrow::fs::FileSystem& fs() const { return *fs_; }
   std::string FsPath(std::string_view rel) const;  // path as the filesystem names it
 
@@ -64,8 +69,14 @@ class Lake {
   Status CreateDir(std::string_view rel) const;
   Status DeleteDir(std::string_view rel) const;  // missing is fine
   Status DeleteFile(std::string_view rel) const;
-  // Renames a file or directory; atomic for directories on a local lake.
+  // Renames a file or directory; atomic for directories on a local lake. On S3 (no
+  // renames) a directory is copied object by object, every `_manifest.json` last, then
+  // the source is deleted: a reader that finds a manifest finds everything beside it.
   Status Move(std::string_view from_rel, std::string_view to_rel) const;
+  // Creates the file with `content` only if nothing is there: true when this call created
+  // it, false when it existed. Locally O_CREAT|O_EXCL; on S3 a PUT with If-None-Match: *
+  // (after a HEAD, and read back: see docs/storage.md for servers that ignore the header).
+  Result<bool> WriteIfAbsent(std::string_view rel, std::string_view content) const;
 
  private:
   Lake() = default;
@@ -73,6 +84,34 @@ class Lake {
   std::string root_;  // filesystem path of the lake root, no trailing '/'
   bool is_local_ = true;
   std::shared_ptr<arrow::fs::FileSystem> fs_;  // Arrow's API hands out shared_ptr
+
+  Status DeleteTree(const std::string& fs_path) const;
+  Status MoveS3Directory(const std::string& from, const std::string& to) const;
+  Result<bool> PutIfNoneMatch(std::string_view rel, std::string_view content) const;
+};
+
+// What an s3:// lake URI resolves to, without touching the network (unit-testable).
+struct S3LakeConfig {
+  std::string bucket;
+  std::string prefix;       // no leading or trailing '/'
+  std::string endpoint;     // "host:port" or empty for AWS
+  std::string scheme;       // "https" or "http"
+  std::string region;       // empty: the AWS SDK's chain decides
+  std::string display_uri;  // "s3://bucket/prefix"
+  std::string fs_root;      // "bucket/prefix" (Arrow's path of the lake root)
+};
+// Parses the URI (query: endpoint_override, scheme, region; and the AWS_ENDPOINT_URL_S3 /
+// AWS_ENDPOINT_URL / AWS_REGION / AWS_DEFAULT_REGION environment when the query is silent).
+Result<S3LakeConfig> ParseS3LakeUri(std::string_view uri);
+
+// Shuts Arrow's S3 support down if a lake initialized it (idempotent). Call before exit;
+// ObjectStoreShutdown does it from a destructor at the end of main.
+void FinalizeObjectStores();
+struct ObjectStoreShutdown {
+  ObjectStoreShutdown() = default;
+  ~ObjectStoreShutdown() { FinalizeObjectStores(); }
+  ObjectStoreShutdown(const ObjectStoreShutdown&) = delete;
+  ObjectStoreShutdown& operator=(const ObjectStoreShutdown&) = delete;
 };
 
 // Joins lake path segments with single '/' separators.

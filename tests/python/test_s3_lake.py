@@ -1,0 +1,213 @@
+"""s3:// lakes against a real S3-compatible server on loopback (versitygw, posix backend,
+built by scripts/setup-s3-server.sh into .tools/): ingest -> transform -> check (and run)
+on an S3 lake give what the same commands give on a local lake."""
+import json
+import os
+import pathlib
+import socket
+import subprocess
+import time
+
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.fs as pafs
+import pytest
+
+from conftest import REAL_SAMPLE, REPO, run_cli
+
+ACCESS, SECRET = "sensorlake-test", "sensorlake-test-secret"
+BUCKET = "lake-bucket"
+
+
+def versitygw_bin():
+    if os.environ.get("VERSITYGW_BIN"):
+        return os.environ["VERSITYGW_BIN"]
+    found = sorted((REPO / ".tools").glob("versitygw-*/versitygw"))
+    return str(found[-1]) if found else None
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def s3(tmp_path_factory):
+    """A versitygw on 127.0.0.1:<free port> serving a temp folder, with one bucket; the
+    AWS environment points the CLI at it. Yields (endpoint, pyarrow S3FileSystem)."""
+    binary = versitygw_bin()
+    if not binary:
+        pytest.skip("no versitygw: run scripts/setup-s3-server.sh")
+    root = tmp_path_factory.mktemp("s3-root")
+    port = free_port()
+    endpoint = f"127.0.0.1:{port}"
+    log = open(root.parent / f"versitygw-{port}.log", "w")
+    proc = subprocess.Popen([binary, "--access", ACCESS, "--secret", SECRET, "--port", endpoint,
+                             "--quiet", "posix", str(root)], stdout=log, stderr=log)
+    env = {"AWS_ACCESS_KEY_ID": ACCESS, "AWS_SECRET_ACCESS_KEY": SECRET,
+           "AWS_EC2_METADATA_DISABLED": "true", "AWS_REGION": "us-east-1"}
+    saved = {k: os.environ.get(k) for k in [*env, "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3",
+                                            "AWS_PROFILE", "AWS_SESSION_TOKEN"]}
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"versitygw did not start: {open(log.name).read()}")
+                time.sleep(0.1)
+        for k in saved:
+            os.environ.pop(k, None)
+        os.environ.update(env)
+        fs = pafs.S3FileSystem(access_key=ACCESS, secret_key=SECRET, endpoint_override=endpoint,
+                               scheme="http", region="us-east-1", allow_bucket_creation=True)
+        fs.create_dir(BUCKET)  # CreateBucket through the S3 API
+        yield endpoint, fs
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def s3_uri(endpoint, name):
+    return f"s3://{BUCKET}/{name}?endpoint_override={endpoint}&scheme=http"
+
+
+def pipeline(lake, source):
+    """ingest -> transform -> check; the three JSON summaries."""
+    _, ingest, _ = run_cli("ingest", "--source", source, "--lake", lake)
+    _, transform, _ = run_cli("transform", "--lake", lake)
+    _, check, _ = run_cli("check", "--lake", lake)
+    return ingest, transform, check
+
+
+def local_files(folder: pathlib.Path):
+    return {str(p.relative_to(folder)): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file() and not p.is_symlink()}
+
+
+def s3_files(fs, folder):
+    infos = fs.get_file_info(pafs.FileSelector(folder, recursive=True))
+    out = {}
+    for i in infos:
+        if i.type == pafs.FileType.File:
+            with fs.open_input_stream(i.path) as f:
+                out[i.path[len(folder) + 1:]] = f.read()
+    return out
+
+
+def sorted_rows(dataset):
+    t = dataset.to_table()
+    t = t.select(sorted(t.column_names))
+    t = pa.table({c: (t[c].cast(pa.string()) if pa.types.is_dictionary(t[c].type) else t[c])
+                  for c in t.column_names})
+    return t.sort_by([(c, "ascending") for c in t.column_names])
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    out = tmp_path_factory.mktemp("generated") / "wisdm"
+    run_cli("generate", "--out", out, "--scale", "0.02", "--seed", "1")
+    return out
+
+
+@pytest.mark.parametrize("which", ["real-sample", "generated"])
+def test_s3_lake_equals_local_lake(s3, tmp_path, which, request):
+    endpoint, fs = s3
+    source = REAL_SAMPLE if which == "real-sample" else request.getfixturevalue("generated")
+    local = tmp_path / "lake"
+    li, lt, lc = pipeline(local, source)
+    si, st, sc = pipeline(s3_uri(endpoint, which), source)
+
+    # The same versions, counts and verdicts.
+    assert si["lake"] == f"s3://{BUCKET}/{which}"
+    for key in ["version", "files", "bytes", "lines", "folder_lines", "content_sha256"]:
+        assert si[key] == li[key], key
+    for key in ["raw_version", "curated_version", "totals", "folders"]:
+        assert _without_timings(st[key]) == _without_timings(lt[key]), key
+    assert sc["curated_version"] == lc["curated_version"] == lt["curated_version"]
+    assert sc["success"] == lc["success"] and sc["counts"] == lc["counts"]
+
+    root = f"{BUCKET}/{which}"
+    cid, rid = st["curated_version"], si["version"]
+    # Pointers and completeness markers.
+    assert json.loads(fs.open_input_stream(f"{root}/curated/_current.json").read()) == \
+        {"version": cid, "path": f"_versions/{cid}"}
+    assert json.loads(fs.open_input_stream(f"{root}/raw/wisdm/_latest.json").read())["version"] \
+        == rid
+    for manifest in [f"curated/_versions/{cid}/_manifest.json",
+                     f"raw/wisdm/{rid}/_manifest.json", sc["result"]]:
+        assert fs.get_file_info(f"{root}/{manifest}").type == pafs.FileType.File, manifest
+    # Nothing left behind: no staging folders, no held locks.
+    everything = [i.path for i in fs.get_file_info(pafs.FileSelector(root, recursive=True))]
+    assert not [p for p in everything if "staging" in p]
+    assert not [p for p in everything if "/_locks/" in p and p.endswith(".lock")]
+
+    # The same objects as the local files; data files byte for byte (manifests hold timings).
+    for zone in [f"curated/_versions/{cid}", f"raw/wisdm/{rid}"]:
+        want, got = local_files(local / zone), s3_files(fs, f"{root}/{zone}")
+        assert sorted(got) == sorted(want), zone
+        for name in want:
+            if not name.endswith("_manifest.json"):
+                assert got[name] == want[name], f"{zone}/{name}"
+
+    # And the same rows, read by pyarrow from S3 and from the local lake.
+    part = f"curated/_versions/{cid}/sensor_readings"
+    from_s3 = ds.dataset(f"{root}/{part}", filesystem=fs, format="parquet", partitioning="hive")
+    from_local = ds.dataset(local / part, format="parquet", partitioning="hive")
+    a, b = sorted_rows(from_s3), sorted_rows(from_local)
+    assert a.num_rows == lt["totals"]["rows"] > 0
+    assert a.equals(b)
+
+
+def _without_timings(v):
+    if isinstance(v, dict):
+        return {k: _without_timings(x) for k, x in v.items() if k != "seconds"}
+    if isinstance(v, list):
+        return [_without_timings(x) for x in v]
+    return v
+
+
+def test_run_on_s3_publishes_the_same_version(s3, tmp_path, generated):
+    endpoint, fs = s3
+    _, local, _ = run_cli("run", "--source", generated, "--lake", tmp_path / "lake")
+    _, remote, _ = run_cli("run", "--source", generated, "--lake", s3_uri(endpoint, "run"))
+    assert local["outcome"] == remote["outcome"] == "succeeded"
+    assert remote["record"].startswith(f"s3://{BUCKET}/run/_runs/")
+    published = json.loads(fs.open_input_stream(f"{BUCKET}/run/curated/_published.json").read())
+    assert published["version"] == json.loads(
+        (tmp_path / "lake" / "curated" / "_published.json").read_text())["version"]
+
+
+def test_a_held_lock_refuses_a_second_writer(s3, generated):
+    endpoint, fs = s3
+    lake = s3_uri(endpoint, "locked")
+    run_cli("ingest", "--source", generated, "--lake", lake)
+    holder = {"host": "another-host", "pid": 1, "purpose": "transform", "token": "x"}
+    with fs.open_output_stream(f"{BUCKET}/locked/_locks/curated.lock") as f:
+        f.write(json.dumps(holder).encode())
+    code, _, err = run_cli("transform", "--lake", lake, check=False)
+    assert code == 8, err  # busy
+    assert "another-host" in err
+    fs.delete_file(f"{BUCKET}/locked/_locks/curated.lock")
+    run_cli("transform", "--lake", lake)
+
+
+def test_missing_bucket_and_bad_uri_are_clear_errors(s3):
+    endpoint, _ = s3
+    code, _, err = run_cli("transform", "--lake", f"s3://no-such-bucket/x?endpoint_override="
+                           f"{endpoint}&scheme=http", check=False)
+    assert code == 4, err  # not found
+    code, _, err = run_cli("transform", "--lake", "s3://b/x?colour=red", check=False)
+    assert code == 3, err  # invalid
