@@ -36,6 +36,7 @@ struct TrainArgs {
   std::string lake;
   std::string features_version;
   std::string model = "rf";
+  std::string attributes = "all";
   int32_t trees = 200;
   int32_t folds = 5;
   int64_t seed = 1;
@@ -149,6 +150,8 @@ Status RunTrainCommand(const TrainArgs& args, CommandOutput* out) {
                                    args.lake,
                                    "--model",
                                    args.model,
+                                   "--attributes",
+                                   args.attributes,
                                    "--trees",
                                    std::to_string(args.trees),
                                    "--folds",
@@ -240,6 +243,11 @@ void AddTrainCommand(CLI::App& app, const GlobalOptions& global, CommandRun* run
   sub->add_option("--model", args->model,
                   "rf RandomForest, et ExtraTrees, hgb HistGradientBoosting (slow)")
       ->check(CLI::IsMember({"rf", "et", "hgb"}))
+      ->capture_default_str();
+  sub->add_option("--attributes", args->attributes,
+                  "all 91 numeric attributes, or 'published': the 46 the WISDM papers used "
+                  "(no MFCC, cosine, correlation)")
+      ->check(CLI::IsMember({"all", "published"}))
       ->capture_default_str();
   sub->add_option("--trees", args->trees, "Trees (rf, et) or boosting iterations (hgb)")
       ->check(CLI::Range(1, 100000))
