@@ -410,7 +410,22 @@ with DAG(
                 "unchanged": out.get("unchanged"),
             }
 
-        features(quality_gate(transform(ingest())))
+        # Runs when the gate passed, whether features ran or were skipped (an engine without
+        # them): names the gated versions as the ones consumers read.
+        @task(task_id="publish", execution_timeout=timedelta(minutes=10), trigger_rule="none_failed_min_one_success")
+        def publish(gate: dict[str, Any], computed: dict[str, Any] | None, params: dict[str, Any] | None = None) -> dict[str, Any]:
+            """Point curated/published (and features/published) at the versions that passed the gate."""
+            p = resolve_params(params)
+            args = ["publish", "--lake", p["lake_uri"], "--curated-version", gate["curated_version"],
+                    "--quality-run", gate["run_id"], "--run-id", p["run_key"]]
+            if computed and computed.get("features_version"):
+                args += ["--features-version", computed["features_version"]]
+            _, out = run_engine(args)
+            log.info("published curated version %s (quality run %s)", out.get("curated_version"), out.get("quality_run"))
+            return out
+
+        gate = quality_gate(transform(ingest()))
+        publish(gate, features(gate))
 
     with TaskGroup("emr", tooltip="A transient EMR cluster runs the engine as a Spark step") as emr:
 

@@ -34,6 +34,7 @@ void AddIngestCommand(CLI::App& app, const GlobalOptions& global, CommandRun* ru
 void AddTransformCommand(CLI::App& app, const GlobalOptions& global, CommandRun* run);
 void AddCheckCommand(CLI::App& app, const GlobalOptions& global, CommandRun* run);
 void AddRunCommand(CLI::App& app, const GlobalOptions& global, CommandRun* run);
+void AddPublishCommand(CLI::App& app, const GlobalOptions& global, CommandRun* run);
 void AddFeaturesCommand(CLI::App& app, const GlobalOptions& global, CommandRun* run);
 void AddTrainCommand(CLI::App& app, const GlobalOptions& global, CommandRun* run);
 

@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
   sensorlake::cli::AddTransformCommand(app, global, &run);
   sensorlake::cli::AddCheckCommand(app, global, &run);
   sensorlake::cli::AddRunCommand(app, global, &run);
+  sensorlake::cli::AddPublishCommand(app, global, &run);
   sensorlake::cli::AddFeaturesCommand(app, global, &run);
   sensorlake::cli::AddTrainCommand(app, global, &run);
 

@@ -12,6 +12,7 @@
 #include "sensorlake/features/features.h"
 #include "sensorlake/generate/generator.h"
 #include "sensorlake/ingest/ingest.h"
+#include "sensorlake/pipeline/publish.h"
 #include "sensorlake/quality/quality.h"
 #include "sensorlake/storage/lake_lock.h"
 #include "sensorlake/storage/versioned_zone.h"
@@ -392,25 +393,13 @@ class Runner {
 
   // Names the versions that passed the gate: curated/published and _published.json.
   Status PublishStage(StageRecord* s) {
-    const std::string curated = rec_.versions.value("curated", "");
-    storage::VersionedZone zone(lake_, "curated");
-    SL_RETURN_NOT_OK(zone.SetAlias("published", curated));
-    const std::string features = rec_.versions.value("features", "");
-    if (!features.empty()) {
-      SL_RETURN_NOT_OK(storage::VersionedZone(lake_, "features").SetAlias("published", features));
-    }
-    nlohmann::json published = {
-        {"run_id", rec_.run_id},
-        {"raw_version", rec_.versions.value("raw", "")},
-        {"curated_version", curated},
-        {"quality_run", rec_.versions.value("quality_run", "")},
-        {"features_version", features},
-        {"curated_path", "curated/published/sensor_readings"},
-        {"features_path", features.empty() ? "" : "features/published/windows"},
-        {"published_at", UtcTimestamp()}};
-    SL_RETURN_NOT_OK(lake_.WriteAtomic("_published.json", published.dump(2) + "\n"));
-    s->summary = published;
-    s->message = fmt::format("curated version {} is the published one", curated);
+    PublishRequest req;
+    req.curated_version = rec_.versions.value("curated", "");
+    req.quality_run = rec_.versions.value("quality_run", "");
+    req.features_version = rec_.versions.value("features", "");
+    req.run_id = rec_.run_id;
+    SL_ASSIGN_OR_RETURN(s->summary, Publish(lake_, req));
+    s->message = fmt::format("curated version {} is the published one", req.curated_version);
     return Status::OK();
   }
 

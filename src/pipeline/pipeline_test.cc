@@ -1,4 +1,5 @@
 #include "sensorlake/pipeline/pipeline.h"
+#include "sensorlake/pipeline/publish.h"
 
 #include <cmath>
 #include <filesystem>
@@ -157,6 +158,35 @@ TEST_F(PipelineTest, TwoRunsOnOneLakeAtOnceAreRefused) {
   auto held = storage::LakeLock::Acquire(*lake_, "pipeline", "test");
   ASSERT_TRUE(held.ok());
   EXPECT_EQ(RunPipeline(*lake_, Options("good")).status().code(), StatusCode::kBusy);
+}
+
+}  // namespace
+}  // namespace sensorlake::pipeline
+
+namespace sensorlake::pipeline {
+namespace {
+
+TEST_F(PipelineTest, PublishIsRefusedUnlessTheGatePassedForThatVersion) {
+  EXPECT_EQ(Publish(*lake_, {}).status().code(), StatusCode::kNotFound);  // nothing curated
+  auto failed = RunPipeline(*lake_, Options("in-g"));
+  ASSERT_TRUE(failed.ok());
+  auto refused = Publish(*lake_, {});
+  EXPECT_EQ(refused.status().code(), StatusCode::kRefused);
+  EXPECT_NE(refused.status().message().find("failed the gate"), std::string::npos);
+
+  auto good = RunPipeline(*lake_, Options("good"));
+  ASSERT_TRUE(good.ok());
+  ASSERT_EQ(good->outcome, "succeeded") << good->error;
+  // The good run's quality run did not check the in-g data's curated version.
+  PublishRequest other;
+  other.curated_version = failed->versions["curated"];
+  other.quality_run = good->versions["quality_run"];
+  EXPECT_EQ(Publish(*lake_, other).status().code(), StatusCode::kRefused);
+
+  auto published = Publish(*lake_, {});  // current curated version, latest quality run
+  ASSERT_TRUE(published.ok()) << published.status().ToString();
+  EXPECT_EQ((*published)["curated_version"], good->versions["curated"]);
+  EXPECT_EQ((*published)["features_version"], good->versions["features"]);
 }
 
 }  // namespace

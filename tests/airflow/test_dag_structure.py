@@ -12,7 +12,7 @@ import pytest
 
 from conftest import DAGS
 
-LOCAL = ["local.ingest", "local.transform", "local.quality_gate", "local.features"]
+LOCAL = ["local.ingest", "local.transform", "local.quality_gate", "local.features", "local.publish"]
 EMR = ["emr.create_cluster", "emr.add_spark_step", "emr.wait_for_spark_step", "emr.terminate_cluster"]
 
 
@@ -41,8 +41,11 @@ def test_params(dag):
 def test_task_order(dag):
     assert set(dag.task_ids) == {"choose_backend", *LOCAL, *EMR}
     assert dag.get_task("choose_backend").downstream_task_ids == {LOCAL[0], EMR[0]}
-    for upstream, downstream in zip(LOCAL, LOCAL[1:]):
+    for upstream, downstream in zip(LOCAL[:-1], LOCAL[1:-1]):
         assert dag.get_task(downstream).upstream_task_ids == {upstream}
+    # publish needs the gate's verdict and runs after features (which may be skipped).
+    assert dag.get_task("local.publish").upstream_task_ids == {"local.quality_gate", "local.features"}
+    assert dag.get_task("local.publish").trigger_rule == "none_failed_min_one_success"
     assert dag.get_task("emr.add_spark_step").upstream_task_ids == {"emr.create_cluster"}
     assert dag.get_task("emr.wait_for_spark_step").upstream_task_ids == {"emr.create_cluster", "emr.add_spark_step"}
     assert dag.get_task("emr.terminate_cluster").upstream_task_ids == {"emr.create_cluster", "emr.wait_for_spark_step"}

@@ -139,6 +139,7 @@ def test_emr_backend_creates_spot_cluster_runs_step_and_terminates(dag, aws):
         "local.transform": "skipped",
         "local.quality_gate": "skipped",
         "local.features": "skipped",
+        "local.publish": "skipped",
     }
     cluster = only_cluster(aws)
     step = assert_spot_cluster_with_step(aws, cluster)

@@ -40,6 +40,7 @@ def test_local_backend_end_to_end(dag, engine, wisdm_source, use_engine, tmp_pat
     for t in ("ingest", "transform", "quality_gate"):
         assert states[f"local.{t}"] == "success", states
     assert states["local.features"] == ("success" if engine_has_features(engine) else "skipped")
+    assert states["local.publish"] == "success"
     for t in ("create_cluster", "add_spark_step", "wait_for_spark_step", "terminate_cluster"):
         assert states[f"emr.{t}"] == "skipped", states
 
@@ -59,6 +60,11 @@ def test_local_backend_end_to_end(dag, engine, wisdm_source, use_engine, tmp_pat
     assert json.dumps(latest).find(gate["run_id"]) >= 0, latest
     assert (lake / "quality" / "runs" / gate["run_id"] / "report.html").is_file()
     assert (lake / gate["report"]).is_file()
+    # Published: the gated curated version is the one consumers read.
+    published = json.loads((lake / "_published.json").read_text())
+    assert published["curated_version"] == curated["curated_version"]
+    assert published["quality_run"] == gate["run_id"]
+    assert (lake / "curated" / "published" / "sensor_readings").is_dir()
 
     # A second run with the same parameters changes nothing (the engine's idempotence,
     # surfaced in the tasks' XComs).
@@ -88,6 +94,7 @@ def test_features_skipped_with_a_reason_when_the_engine_lacks_it(
     assert dr.state == "success", states
     assert states["local.quality_gate"] == "success"
     assert states["local.features"] == "skipped"
+    assert states["local.publish"] == "success"  # the gate passed; features are optional
     assert not (lake / "features").exists()
     assert (lake / "quality" / "_latest.json").is_file()
     assert "has no 'features' subcommand" in caplog.text
@@ -113,6 +120,8 @@ def test_failed_quality_gate_fails_the_run_and_alerts(dag, engine, wisdm_source,
     assert states["local.transform"] == "success"
     assert states["local.quality_gate"] == "failed"
     assert states["local.features"] == "upstream_failed"
+    assert states["local.publish"] == "upstream_failed"
+    assert not (tmp_path / "lake" / "_published.json").exists()
     # Failed once, without retries: a failed gate is not transient.
     assert dr.get_task_instance("local.quality_gate").try_number == 1
     assert "quality gate failed" in caplog.text and "value_range: 42 readings out of range" in caplog.text

@@ -1,0 +1,27 @@
+// Publishing: naming the versions that passed the quality gate as the ones consumers
+// read (curated/published, features/published, _published.json). Used by the pipeline's
+// publish stage and by `sensorlake publish` (the Airflow DAG's last task).
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "sensorlake/common/result.h"
+#include "sensorlake/storage/lake.h"
+
+namespace sensorlake::pipeline {
+
+struct PublishRequest {
+  std::string curated_version;   // empty: the current curated version
+  std::string quality_run;       // empty: the latest quality run
+  std::string features_version;  // empty: the current features version, if it was made
+                                 // from this curated version
+  std::string run_id;            // the pipeline run publishing, if any
+};
+
+// Refused unless the quality run checked this curated version and its gate passed.
+// Returns what _published.json now holds.
+Result<nlohmann::json> Publish(const storage::Lake& lake, const PublishRequest& request);
+
+}  // namespace sensorlake::pipeline
