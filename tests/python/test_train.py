@@ -120,6 +120,12 @@ def test_real_sample_figures(real_sample_lake):
         print(f"real sample {combo}: {m['windows']} windows, activities "
               f"{''.join(m['activities'])}: accuracy {m['accuracy']:.3f}, macro F1 "
               f"{m['macro_f1']:.3f}")
+    # The attribute set of the WISDM papers: no MFCC, cosine or correlation.
+    _, published, _ = run_cli("train", "--lake", lake, "--attributes", "published", *FAST)
+    assert published["model_id"] != summary["model_id"]
+    card = json.loads((model_dir(lake, published) / "card.json").read_text())
+    names = card["combinations"]["phone/accel"]["features"]
+    assert len(names) == 46 and not [n for n in names if "MFCC" in n or "CO" in n[2:]]
 
 
 def test_no_features_is_a_clear_error(tmp_path):
@@ -131,6 +137,13 @@ def test_no_features_is_a_clear_error(tmp_path):
     assert "sensorlake features" in summary["error"]["message"]
     code, summary, _ = run_cli("train", "--lake", tmp_path / "missing", check=False)
     assert code == 4 and "no lake" in summary["error"]["message"]
+
+
+def test_unknown_features_version_is_not_found(generated_lake):
+    lake, _ = generated_lake
+    code, summary, _ = run_cli("train", "--lake", lake, "--features-version", "f-0000",
+                               check=False)
+    assert code == 4 and "f-0000" in summary["error"]["message"]
 
 
 def test_missing_interpreter_is_not_implemented(tmp_path):
