@@ -277,6 +277,9 @@ def train(args) -> dict:
         write_latest(models, model_id, version)
         return summary
 
+    if args.jobs > 0:  # also bounds the OpenMP threads of hgb and BLAS
+        from threadpoolctl import threadpool_limits
+        threadpool_limits(args.jobs)
     results, fitted, skipped = {}, {}, {}
     started = time.time()
     for device, sensor in COMBINATIONS:
