@@ -12,7 +12,6 @@
 
 #include <arrow/api.h>
 #include <fmt/format.h>
-#include <parquet/arrow/reader.h>
 #include <parquet/arrow/writer.h>
 
 #include "sensorlake/common/progress.h"
@@ -99,12 +98,8 @@ SubjectWindows ComputeSubject(int32_t folder, int32_t subject, const Stream& s, 
 
 // Reads one row group (one subject per row group in the curated layout, but any mix works
 // as long as no subject spans row groups, which the caller verifies).
-Status ProcessRowGroup(parquet::arrow::FileReader& reader, const transform::CuratedPart& part,
-                       int rg, const std::vector<int>& columns, FeatureMode mode,
-                       std::vector<SubjectWindows>* out) {
-  SL_ASSIGN_OR_RETURN_ARROW(auto table, reader.ReadRowGroup(rg, columns));
-  SL_ASSIGN_OR_RETURN_ARROW(auto combined, table->CombineChunksToBatch());
-  const arrow::RecordBatch& b = *combined;
+Status ProcessRowGroup(const arrow::RecordBatch& b, const transform::CuratedPart& part,
+                       FeatureMode mode, std::vector<SubjectWindows>* out) {
   const std::string& file = part.lake_path;
   SL_ASSIGN_OR_RETURN(auto subject,
                       transform::CuratedColumn<arrow::Int16Array>(b, "subject", file));
@@ -127,22 +122,9 @@ Status ProcessRowGroup(parquet::arrow::FileReader& reader, const transform::Cura
 
 Status ProcessPart(const storage::Lake& lake, const transform::CuratedPart& part, FeatureMode mode,
                    std::vector<SubjectWindows>* out) {
-  SL_ASSIGN_OR_RETURN(auto input, lake.OpenInputFile(part.lake_path));
-  SL_ASSIGN_OR_RETURN_ARROW(auto reader,
-                            parquet::arrow::OpenFile(input, arrow::default_memory_pool()));
-  std::shared_ptr<arrow::Schema> schema;
-  SL_RETURN_NOT_OK_ARROW(reader->GetSchema(&schema));
-  std::vector<int> columns;
-  for (const char* name :
-       {"subject", "activity", "timestamp_ns", "x", "y", "z", "block", "sample"}) {
-    int i = schema->GetFieldIndex(name);
-    if (i < 0) return Status::Corrupt("{}: no column '{}'", part.lake_path, name);
-    columns.push_back(i);
-  }
-  for (int rg = 0; rg < reader->num_row_groups(); ++rg) {
-    SL_RETURN_NOT_OK(ProcessRowGroup(*reader, part, rg, columns, mode, out));
-  }
-  return Status::OK();
+  return transform::ForEachCuratedRowGroup(
+      lake, part, {"subject", "activity", "timestamp_ns", "x", "y", "z", "block", "sample"},
+      [&](const arrow::RecordBatch& b) { return ProcessRowGroup(b, part, mode, out); });
 }
 
 // ---- Parquet output ----------------------------------------------------------------------

@@ -9,7 +9,6 @@
 
 #include <arrow/api.h>
 #include <fmt/format.h>
-#include <parquet/arrow/reader.h>
 
 #include "sensorlake/common/progress.h"
 #include "sensorlake/storage/versioned_zone.h"
@@ -178,51 +177,39 @@ DatasetProfile::MagnitudeFromBaselineJson(const nlohmann::json& j, std::string_v
 
 namespace {
 
-// Profiles one Parquet file row group by row group. Rows are sorted by subject, activity,
-// timestamp, so each block's readings arrive in timestamp order.
+Status ProfileRowGroup(const arrow::RecordBatch& b, const transform::CuratedPart& part,
+                       std::map<BlockKey, BlockProfiler>* open) {
+  const std::string& file = part.lake_path;
+  SL_ASSIGN_OR_RETURN(auto subject,
+                      transform::CuratedColumn<arrow::Int16Array>(b, "subject", file));
+  SL_ASSIGN_OR_RETURN(auto ts,
+                      transform::CuratedColumn<arrow::Int64Array>(b, "timestamp_ns", file));
+  SL_ASSIGN_OR_RETURN(auto x, transform::CuratedColumn<arrow::FloatArray>(b, "x", file));
+  SL_ASSIGN_OR_RETURN(auto y, transform::CuratedColumn<arrow::FloatArray>(b, "y", file));
+  SL_ASSIGN_OR_RETURN(auto z, transform::CuratedColumn<arrow::FloatArray>(b, "z", file));
+  SL_ASSIGN_OR_RETURN(auto block, transform::CuratedColumn<arrow::Int32Array>(b, "block", file));
+  SL_ASSIGN_OR_RETURN(auto activity, transform::CuratedActivityIndices(b, file));
+  BlockKey current{-1, 0, 0, 0};
+  BlockProfiler* profiler = nullptr;
+  for (int64_t i = 0; i < b.num_rows(); ++i) {
+    BlockKey key{part.folder, subject->Value(i), activity[static_cast<size_t>(i)], block->Value(i)};
+    if (profiler == nullptr || key != current) {
+      current = key;
+      profiler = &open->try_emplace(key, key).first->second;
+    }
+    profiler->Add(ts->Value(i), x->Value(i), y->Value(i), z->Value(i));
+  }
+  return Status::OK();
+}
+
+// Profiles one Parquet file. Rows are sorted by subject, activity, timestamp, so each
+// block's readings arrive in timestamp order.
 Status ProfilePart(const storage::Lake& lake, const transform::CuratedPart& part,
                    std::vector<BlockProfile>* out) {
-  SL_ASSIGN_OR_RETURN(auto input, lake.OpenInputFile(part.lake_path));
-  SL_ASSIGN_OR_RETURN_ARROW(auto reader,
-                            parquet::arrow::OpenFile(input, arrow::default_memory_pool()));
-  std::shared_ptr<arrow::Schema> schema;
-  SL_RETURN_NOT_OK_ARROW(reader->GetSchema(&schema));
-  std::vector<int> columns;
-  for (const char* name : {"subject", "activity", "timestamp_ns", "x", "y", "z", "block"}) {
-    int i = schema->GetFieldIndex(name);
-    if (i < 0) return Status::Corrupt("{}: no column '{}'", part.lake_path, name);
-    columns.push_back(i);
-  }
   std::map<BlockKey, BlockProfiler> open;
-  for (int rg = 0; rg < reader->num_row_groups(); ++rg) {
-    SL_ASSIGN_OR_RETURN_ARROW(auto table, reader->ReadRowGroup(rg, columns));
-    SL_ASSIGN_OR_RETURN_ARROW(auto combined, table->CombineChunksToBatch());
-    const arrow::RecordBatch& b = *combined;
-    SL_ASSIGN_OR_RETURN(auto subject,
-                        transform::CuratedColumn<arrow::Int16Array>(b, "subject", part.lake_path));
-    SL_ASSIGN_OR_RETURN(
-        auto ts, transform::CuratedColumn<arrow::Int64Array>(b, "timestamp_ns", part.lake_path));
-    SL_ASSIGN_OR_RETURN(auto x,
-                        transform::CuratedColumn<arrow::FloatArray>(b, "x", part.lake_path));
-    SL_ASSIGN_OR_RETURN(auto y,
-                        transform::CuratedColumn<arrow::FloatArray>(b, "y", part.lake_path));
-    SL_ASSIGN_OR_RETURN(auto z,
-                        transform::CuratedColumn<arrow::FloatArray>(b, "z", part.lake_path));
-    SL_ASSIGN_OR_RETURN(auto block,
-                        transform::CuratedColumn<arrow::Int32Array>(b, "block", part.lake_path));
-    SL_ASSIGN_OR_RETURN(auto activity, transform::CuratedActivityIndices(b, part.lake_path));
-    BlockKey current{-1, 0, 0, 0};
-    BlockProfiler* profiler = nullptr;
-    for (int64_t i = 0; i < b.num_rows(); ++i) {
-      BlockKey key{part.folder, subject->Value(i), activity[static_cast<size_t>(i)],
-                   block->Value(i)};
-      if (profiler == nullptr || key != current) {
-        current = key;
-        profiler = &open.try_emplace(key, key).first->second;
-      }
-      profiler->Add(ts->Value(i), x->Value(i), y->Value(i), z->Value(i));
-    }
-  }
+  SL_RETURN_NOT_OK(transform::ForEachCuratedRowGroup(
+      lake, part, {"subject", "activity", "timestamp_ns", "x", "y", "z", "block"},
+      [&](const arrow::RecordBatch& b) { return ProfileRowGroup(b, part, &open); }));
   for (auto& [key, profiler] : open) out->push_back(profiler.Finish());
   return Status::OK();
 }

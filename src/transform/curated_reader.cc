@@ -1,6 +1,7 @@
 #include "sensorlake/transform/curated_reader.h"
 
 #include <fmt/format.h>
+#include <parquet/arrow/reader.h>
 
 #include "sensorlake/wisdm/schema.h"
 
@@ -37,6 +38,28 @@ Result<std::vector<CuratedPart>> ListCuratedParts(const storage::Lake& lake,
     parts.push_back({storage::JoinPath(data_dir, e.path), folder, e.size});
   }
   return parts;
+}
+
+Status ForEachCuratedRowGroup(const storage::Lake& lake, const CuratedPart& part,
+                              const std::vector<std::string>& columns,
+                              const std::function<Status(const arrow::RecordBatch&)>& fn) {
+  SL_ASSIGN_OR_RETURN(auto input, lake.OpenInputFile(part.lake_path));
+  SL_ASSIGN_OR_RETURN_ARROW(auto reader,
+                            parquet::arrow::OpenFile(input, arrow::default_memory_pool()));
+  std::shared_ptr<arrow::Schema> schema;
+  SL_RETURN_NOT_OK_ARROW(reader->GetSchema(&schema));
+  std::vector<int> indices;
+  for (const auto& name : columns) {
+    int i = schema->GetFieldIndex(name);
+    if (i < 0) return Status::Corrupt("{}: no column '{}'", part.lake_path, name);
+    indices.push_back(i);
+  }
+  for (int rg = 0; rg < reader->num_row_groups(); ++rg) {
+    SL_ASSIGN_OR_RETURN_ARROW(auto table, reader->ReadRowGroup(rg, indices));
+    SL_ASSIGN_OR_RETURN_ARROW(auto batch, table->CombineChunksToBatch());
+    SL_RETURN_NOT_OK(fn(*batch));
+  }
+  return Status::OK();
 }
 
 Result<std::vector<int8_t>> CuratedActivityIndices(const arrow::RecordBatch& batch,

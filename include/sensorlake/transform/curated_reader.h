@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,12 @@ struct CuratedPart {
 // The Parquet parts of `<version_dir>/sensor_readings`, sorted by path.
 Result<std::vector<CuratedPart>> ListCuratedParts(const storage::Lake& lake,
                                                   const std::string& version_dir);
+
+// Reads the part row group by row group (one subject each in the curated layout) and calls
+// `fn` with the named columns of each as one batch; stops at the first error.
+Status ForEachCuratedRowGroup(const storage::Lake& lake, const CuratedPart& part,
+                              const std::vector<std::string>& columns,
+                              const std::function<Status(const arrow::RecordBatch&)>& fn);
 
 // A column of `batch` as the array type the curated schema gives it.
 template <typename T>
