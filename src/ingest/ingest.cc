@@ -20,6 +20,7 @@
 #include "ingest/landing.h"
 #include "ingest/zip_source.h"
 #include "sensorlake/common/clock.h"
+#include "sensorlake/common/crash_point.h"
 #include "sensorlake/common/progress.h"
 #include "sensorlake/common/sha256.h"
 #include "sensorlake/storage/lake_lock.h"
@@ -296,13 +297,16 @@ Status Publish(const storage::Lake& lake, StagingGuard* staging, const RawManife
   std::string dir = RawVersionDir(m.version);
   // A folder without a manifest is what a run that died before its manifest left behind.
   SL_RETURN_NOT_OK(lake.DeleteDir(dir));
+  CrashPoint("ingest.publish.before_move");
   SL_RETURN_NOT_OK(lake.Move(staging->path(), dir));
   staging->Disarm();
+  CrashPoint("ingest.publish.before_manifest");
   Status st = lake.WriteAtomic(RawManifestPath(m.version), m.ToJson().dump(2) + "\n");
   if (!st.ok()) {
     (void)lake.DeleteDir(dir);
     return st;
   }
+  CrashPoint("ingest.publish.before_latest");
   return WriteLatest(lake, m.version);
 }
 

@@ -4,6 +4,7 @@
 #include <arrow/result.h>
 #include <arrow/status.h>
 
+#include "sensorlake/common/crash_point.h"
 #include "sensorlake/common/progress.h"
 #include "sensorlake/common/sha256.h"
 #include "sensorlake/common/xxh3.h"
@@ -64,6 +65,7 @@ Result<RawFileEntry> LandOne(const storage::Lake& lake, const std::string& stagi
                              Progress* progress) {
   SL_ASSIGN_OR_RETURN(auto out, lake.OpenOutputStream(storage::JoinPath(staging, entry.path)));
   auto digest = DigestEntry(source, entry, out.get(), buf, progress);
+  CrashPoint("ingest.land_file.before_close");
   Status closed = Status::FromArrow(out->Close());
   if (!digest.ok()) return digest.status();
   SL_RETURN_NOT_OK(closed.WithContext(entry.path));

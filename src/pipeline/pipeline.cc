@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "sensorlake/common/clock.h"
+#include "sensorlake/common/crash_point.h"
 #include "sensorlake/common/sha256.h"
 #include "sensorlake/features/features.h"
 #include "sensorlake/generate/generator.h"
@@ -266,6 +267,7 @@ class Runner {
     if (static_cast<int32_t>(stage) < start_) return Status::OK();
     s.status = "running";
     SL_RETURN_NOT_OK(Save());
+    CrashPoint("pipeline.stage.start");
     Log(fmt::format("run: stage {}", StageName(stage)));
     auto t0 = std::chrono::steady_clock::now();
     Status st;
@@ -292,6 +294,7 @@ class Runner {
           st.ToString());
       rec_.failure = st;
     }
+    CrashPoint("pipeline.stage.before_record");
     return Save();
   }
 

@@ -21,6 +21,8 @@
 #include <arrow/result.h>
 #include <arrow/util/uri.h>
 
+#include "sensorlake/common/crash_point.h"
+
 namespace sensorlake::storage {
 
 namespace fs = arrow::fs;
@@ -254,6 +256,7 @@ Status Lake::WriteAtomic(std::string_view rel, std::string_view content) const {
       return st.WithContext(fmt::format("writing {}", target));
     }
   }
+  CrashPoint("lake.write_atomic.before_rename");
   SL_RETURN_NOT_OK_ARROW(fs_->Move(tmp, target));
   return Status::OK();
 }

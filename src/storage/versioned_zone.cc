@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sensorlake/common/crash_point.h"
+
 namespace sensorlake::storage {
 namespace {
 
@@ -75,6 +77,7 @@ Result<std::optional<std::string>> VersionedZone::CurrentVersion() const {
 
 Status VersionedZone::Commit(const std::string& staging, std::string_view id,
                              std::string_view manifest_json) const {
+  CrashPoint("zone.commit.before_manifest");
   SL_RETURN_NOT_OK(lake_.WriteAtomic(JoinPath(staging, "_manifest.json"), manifest_json));
   SL_ASSIGN_OR_RETURN(bool exists, lake_.Exists(VersionDir(id)));
   if (exists) {
@@ -83,10 +86,12 @@ Status VersionedZone::Commit(const std::string& staging, std::string_view id,
     if (complete) return Status::AlreadyExists("version {} is already complete", id);
     SL_RETURN_NOT_OK(lake_.DeleteDir(VersionDir(id)));
   }
+  CrashPoint("zone.commit.before_rename");
   return lake_.Move(staging, VersionDir(id));
 }
 
 Status VersionedZone::Publish(std::string_view id, const std::vector<std::string>& datasets) const {
+  CrashPoint("zone.publish.begin");
   if (lake_.is_local()) {
     SL_RETURN_NOT_OK(
         SwapSymlink(lake_.LocalPath(JoinPath(zone_, "current")), fmt::format("_versions/{}", id)));
@@ -108,7 +113,9 @@ Status VersionedZone::Publish(std::string_view id, const std::vector<std::string
     if (parsed.is_array()) history = parsed;
   }
   if (history.empty() || history.back() != std::string(id)) history.push_back(std::string(id));
+  CrashPoint("zone.publish.before_history");
   SL_RETURN_NOT_OK(lake_.WriteAtomic(history_path, history.dump()));
+  CrashPoint("zone.publish.before_pointer");
   nlohmann::json pointer = {{"version", std::string(id)},
                             {"path", fmt::format("_versions/{}", id)}};
   return lake_.WriteAtomic(JoinPath(zone_, "_current.json"), pointer.dump());
@@ -117,6 +124,7 @@ Status VersionedZone::Publish(std::string_view id, const std::vector<std::string
 Status VersionedZone::SetAlias(std::string_view alias, std::string_view id) const {
   SL_ASSIGN_OR_RETURN(bool complete, HasVersion(id));
   if (!complete) return Status::NotFound("{}: no complete version {} to call {}", zone_, id, alias);
+  CrashPoint("zone.alias.begin");
   if (lake_.is_local()) {
     SL_RETURN_NOT_OK(
         SwapSymlink(lake_.LocalPath(JoinPath(zone_, alias)), fmt::format("_versions/{}", id)));

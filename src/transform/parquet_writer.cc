@@ -5,6 +5,8 @@
 #include <parquet/arrow/writer.h>
 #include <parquet/properties.h>
 
+#include "sensorlake/common/crash_point.h"
+
 namespace sensorlake::transform {
 namespace {
 
@@ -130,6 +132,7 @@ Status CuratedPartitionWriter::OpenNextPart() {
 
 Status CuratedPartitionWriter::ClosePart() {
   if (!impl_->writer) return Status::OK();
+  CrashPoint("parquet.curated.before_close");
   SL_RETURN_NOT_OK_ARROW(impl_->writer->Close());
   SL_ASSIGN_OR_RETURN_ARROW(impl_->current.bytes, impl_->sink->Tell());
   SL_RETURN_NOT_OK_ARROW(impl_->sink->Close());
@@ -154,6 +157,7 @@ Status CuratedPartitionWriter::Append(const CleanedFile& file) {
        MakeArray<arrow::Int32Type>(r.block), MakeArray<arrow::Int32Type>(r.sample)},
       n);
   SL_RETURN_NOT_OK_ARROW(impl_->writer->WriteTable(*table, n));
+  CrashPoint("parquet.curated.row_group_written");
   impl_->current.rows += n;
   impl_->current.row_groups += 1;
   SL_ASSIGN_OR_RETURN_ARROW(int64_t pos, impl_->sink->Tell());
