@@ -1,6 +1,7 @@
 // The `sensorlake` program: parses the command line, runs one subcommand, prints its
 // summary (text or --json) and turns its Status into the documented exit code.
 #include <cstdio>
+#include <exception>
 
 #include <fmt/format.h>
 
@@ -18,7 +19,8 @@ constexpr const char* kExitCodes = R"(Exit codes:
 
 }  // namespace
 
-int main(int argc, char** argv) {
+// The program proper; main() only adds the last line of defence around it.
+int RunSensorlake(int argc, char** argv) {
   using sensorlake::cli::CommandOutput;
   using sensorlake::cli::CommandRun;
   // Declared first, destroyed last: S3 is finalized after every lake is gone.
@@ -76,4 +78,17 @@ int main(int argc, char** argv) {
     fmt::print("{}", out.text);
   }
   return out.exit_code;
+}
+
+int main(int argc, char** argv) {
+  // Errors are Status values throughout; an exception reaching here (a bug, or memory
+  // exhausted) still ends with a message and the documented internal-error code.
+  try {
+    return RunSensorlake(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "sensorlake: internal error: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "sensorlake: internal error: unknown exception\n");
+  }
+  return 70;
 }

@@ -40,6 +40,8 @@ Status Status::FromArrow(const arrow::Status& st) {
     code = StatusCode::kCancelled;
   else if (st.IsOutOfMemory() || st.IsCapacityError())
     code = StatusCode::kIOError;
+  // The detail carries the cause a person needs ("[errno 28] No space left on device").
+  if (st.detail() != nullptr) return Status(code, st.message() + ": " + st.detail()->ToString());
   return Status(code, st.message());
 }
 

@@ -11,6 +11,9 @@
 #include <fmt/format.h>
 
 namespace sensorlake::ingest {
+
+// Far above any real dataset archive, far below what would exhaust memory listing it.
+constexpr zip_int64_t kMaxZipEntries = 100'000;
 namespace {
 
 namespace fs = std::filesystem;
@@ -106,6 +109,12 @@ class ZipSource : public Source {
   // Reads the central directory: every entry is checked, folders are skipped.
   Status Scan() {
     zip_int64_t n = zip_get_num_entries(za_, 0);
+    if (n > kMaxZipEntries) {
+      return Status::Refused(
+          "{} is refused: its directory lists {} entries, more than the {} accepted (the "
+          "WISDM archive has about 420)",
+          path_, n, kMaxZipEntries);
+    }
     for (zip_int64_t i = 0; i < n; ++i) SL_RETURN_NOT_OK(Add(static_cast<zip_uint64_t>(i)));
     std::sort(entries_.begin(), entries_.end(),
               [](const auto& a, const auto& b) { return a.path < b.path; });

@@ -156,7 +156,18 @@ class Runner {
     if (log_) log_(msg);
   }
 
-  Status Save() const { return lake_.WriteAtomic(rec_.Path(), rec_.ToJson().dump(2) + "\n"); }
+  // The record is small and written often: a transient store error (a dropped connection,
+  // a 503 the SDK gave up on) is retried here rather than failing a run whose data is fine.
+  Status Save() const {
+    std::string json = rec_.ToJson().dump(2) + "\n";
+    Status st;
+    double backoff = 0.25;
+    for (int32_t attempt = 1;; ++attempt, backoff *= 2) {
+      st = lake_.WriteAtomic(rec_.Path(), json);
+      if (st.ok() || !IsTransient(st.code()) || attempt >= o_.max_attempts + 2) return st;
+      std::this_thread::sleep_for(std::chrono::duration<double>(backoff));
+    }
+  }
 
   // The input's identity: the source (or the generator's arguments) and the transform
   // config, what decides the data. The quality rules are not part of it, so a run stopped

@@ -62,7 +62,10 @@ Rule DefaultRule(CheckKind kind) {
 
 void Replace(DatasetProfile* p, BlockProfile b) {
   for (auto& x : p->blocks) {
-    if (x.key == b.key) x = std::move(b);
+    if (x.key == b.key) {
+      x = std::move(b);
+      return;
+    }
   }
 }
 

@@ -31,9 +31,9 @@ namespace {
 
 constexpr std::string_view kManifestName = "_manifest.json";
 
-std::string EnvOr(const char* name, std::string fallback = "") {
+std::string EnvOr(const char* name, std::string_view fallback = "") {
   const char* v = std::getenv(name);
-  return v && *v ? std::string(v) : fallback;
+  return v && *v ? std::string(v) : std::string(fallback);
 }
 
 std::string Trim(std::string_view s, char c) {

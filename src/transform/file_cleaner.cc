@@ -1,6 +1,7 @@
 #include "sensorlake/transform/file_cleaner.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <numeric>
@@ -153,8 +154,9 @@ std::vector<uint32_t> Cleaner::SortedOrder() const {
 
 bool SameValues(const Staged& s, uint32_t a, uint32_t b) {
   // Bitwise, so -0.0 and 0.0 differ as their raw texts do.
-  return std::memcmp(&s.x[a], &s.x[b], 4) == 0 && std::memcmp(&s.y[a], &s.y[b], 4) == 0 &&
-         std::memcmp(&s.z[a], &s.z[b], 4) == 0;
+  auto bits = [](float v) { return std::bit_cast<uint32_t>(v); };
+  return bits(s.x[a]) == bits(s.x[b]) && bits(s.y[a]) == bits(s.y[b]) &&
+         bits(s.z[a]) == bits(s.z[b]);
 }
 
 std::array<uint32_t, 3> ValueKey(const Staged& s, uint32_t i) {

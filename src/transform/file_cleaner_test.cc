@@ -7,7 +7,7 @@ namespace {
 
 const wisdm::RawFileName kFile{1600, {wisdm::Device::kPhone, wisdm::Sensor::kAccel}};
 
-CleanedFile Clean(std::string_view content, TransformConfig config = {}) {
+CleanedFile Clean(std::string_view content, const TransformConfig& config = {}) {
   return CleanRawFile(content, kFile, kFile.RelativePath(), config);
 }
 

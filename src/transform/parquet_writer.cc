@@ -2,6 +2,7 @@
 
 #include <arrow/api.h>
 #include <arrow/io/interfaces.h>
+#include <arrow/util/utf8.h>
 #include <parquet/arrow/writer.h>
 #include <parquet/properties.h>
 
@@ -94,8 +95,8 @@ std::shared_ptr<arrow::Schema> QuarantineSchema() {
       {arrow::field("subject", arrow::int16(), false), arrow::field("file", arrow::utf8(), false),
        arrow::field("line", arrow::int64(), false),
        arrow::field("reason", arrow::dictionary(arrow::int8(), arrow::utf8()), false),
-       arrow::field("detail", arrow::utf8(), false),
-       arrow::field("raw_text", arrow::utf8(), false)});
+       arrow::field("detail", arrow::utf8(), false), arrow::field("raw_text", arrow::utf8(), false),
+       arrow::field("raw_bytes", arrow::binary(), true)});
 }
 
 // ---- curated -------------------------------------------------------------------------
@@ -169,6 +170,35 @@ Status CuratedPartitionWriter::Close() { return ClosePart(); }
 
 // ---- quarantine ----------------------------------------------------------------------
 
+namespace {
+
+// Parquet strings must be UTF-8, raw lines need not be. A line that is not valid UTF-8
+// keeps its exact bytes in raw_bytes, and raw_text shows it readably with every byte
+// outside printable ASCII as \xNN; valid lines have raw_bytes null.
+std::string EscapeBytes(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (unsigned char c : text) {
+    if (c >= 0x20 && c < 0x7f)
+      out += static_cast<char>(c);
+    else
+      out += fmt::format("\\x{:02X}", c);
+  }
+  return out;
+}
+
+bool IsUtf8(std::string_view text) {
+  static const bool initialized = [] {
+    arrow::util::InitializeUTF8();  // Arrow's lookup tables, once
+    return true;
+  }();
+  (void)initialized;
+  return arrow::util::ValidateUTF8(reinterpret_cast<const uint8_t*>(text.data()),
+                                   static_cast<int64_t>(text.size()));
+}
+
+}  // namespace
+
 // Buffers at most kQuarantineRowGroup rows, so a file that is all garbage streams to
 // disk instead of growing in memory.
 constexpr int64_t kQuarantineRowGroup = 65536;
@@ -181,6 +211,7 @@ struct QuarantineWriter::Impl {
   std::unique_ptr<parquet::arrow::FileWriter> writer;
   arrow::Int16Builder subject;
   arrow::StringBuilder file, detail, raw_text;
+  arrow::BinaryBuilder raw_bytes;
   arrow::Int64Builder line;
   std::vector<int8_t> reason;
 };
@@ -198,8 +229,15 @@ Status QuarantineWriter::Append(const CleanedFile& f) {
     SL_RETURN_NOT_OK_ARROW(impl_->subject.Append(static_cast<int16_t>(f.name.subject)));
     SL_RETURN_NOT_OK_ARROW(impl_->file.Append(f.path));
     SL_RETURN_NOT_OK_ARROW(impl_->line.Append(q.line));
-    SL_RETURN_NOT_OK_ARROW(impl_->detail.Append(q.detail));
-    SL_RETURN_NOT_OK_ARROW(impl_->raw_text.Append(q.raw_text));
+    SL_RETURN_NOT_OK_ARROW(
+        impl_->detail.Append(IsUtf8(q.detail) ? q.detail : EscapeBytes(q.detail)));
+    if (IsUtf8(q.raw_text)) {
+      SL_RETURN_NOT_OK_ARROW(impl_->raw_text.Append(q.raw_text));
+      SL_RETURN_NOT_OK_ARROW(impl_->raw_bytes.AppendNull());
+    } else {
+      SL_RETURN_NOT_OK_ARROW(impl_->raw_text.Append(EscapeBytes(q.raw_text)));
+      SL_RETURN_NOT_OK_ARROW(impl_->raw_bytes.Append(q.raw_text));
+    }
     impl_->reason.push_back(static_cast<int8_t>(q.reason));
     if (impl_->subject.length() >= kQuarantineRowGroup) SL_RETURN_NOT_OK(Flush());
   }
@@ -221,19 +259,20 @@ Status QuarantineWriter::Flush() {
   for (int32_t i = 0; i < kNumReasons; ++i) {
     SL_RETURN_NOT_OK_ARROW(names.Append(std::string(ReasonName(static_cast<Reason>(i)))));
   }
-  std::shared_ptr<arrow::Array> subject, file, line, detail, raw, dict;
+  std::shared_ptr<arrow::Array> subject, file, line, detail, raw, raw_bytes, dict;
   SL_RETURN_NOT_OK_ARROW(impl_->subject.Finish(&subject));
   SL_RETURN_NOT_OK_ARROW(impl_->file.Finish(&file));
   SL_RETURN_NOT_OK_ARROW(impl_->line.Finish(&line));
   SL_RETURN_NOT_OK_ARROW(impl_->detail.Finish(&detail));
   SL_RETURN_NOT_OK_ARROW(impl_->raw_text.Finish(&raw));
+  SL_RETURN_NOT_OK_ARROW(impl_->raw_bytes.Finish(&raw_bytes));
   SL_RETURN_NOT_OK_ARROW(names.Finish(&dict));
   auto reason =
       std::make_shared<arrow::DictionaryArray>(arrow::dictionary(arrow::int8(), arrow::utf8()),
                                                MakeArray<arrow::Int8Type>(impl_->reason), dict);
   impl_->reason.clear();
-  auto table =
-      arrow::Table::Make(QuarantineSchema(), {subject, file, line, reason, detail, raw}, n);
+  auto table = arrow::Table::Make(QuarantineSchema(),
+                                  {subject, file, line, reason, detail, raw, raw_bytes}, n);
   SL_RETURN_NOT_OK_ARROW(impl_->writer->WriteTable(*table, n));
   file_.rows += n;
   file_.row_groups += 1;

@@ -1,5 +1,6 @@
 #include "sensorlake/wisdm/float_text.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -80,18 +81,18 @@ size_t WriteScientific(const Decimal& d, char* out) {
 
 size_t FormatJavaFloat(float v, char* out) {
   if (std::isnan(v)) {
-    std::memcpy(out, "NaN", 3);
+    std::copy_n("NaN", 3, out);
     return 3;
   }
   size_t sign = 0;
   if (std::signbit(v)) out[sign++] = '-';
   float a = std::fabs(v);
   if (std::isinf(a)) {
-    std::memcpy(out + sign, "Infinity", 8);
+    std::copy_n("Infinity", 8, out + sign);
     return sign + 8;
   }
   if (a == 0.0f) {
-    std::memcpy(out + sign, "0.0", 3);
+    std::copy_n("0.0", 3, out + sign);
     return sign + 3;
   }
   Decimal d = ShortestDecimal(a);

@@ -24,7 +24,11 @@ SORT_KEYS = [("device", "ascending"), ("sensor", "ascending"), ("subject", "asce
 
 def read_dataset(path):
     """Every row of a hive-partitioned dataset, in a canonical order."""
-    table = pq.read_table(path, partitioning="hive")
+    return canonical(pq.read_table(path, partitioning="hive"))
+
+
+def canonical(table):
+    """Dictionary columns decoded, rows sorted by the curated keys, then by every column."""
     for i, field in enumerate(table.schema):
         if pa.types.is_dictionary(field.type):
             table = table.set_column(i, field.name,

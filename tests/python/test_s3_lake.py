@@ -2,34 +2,17 @@
 built by scripts/setup-s3-server.sh into .tools/): ingest -> transform -> check (and run)
 on an S3 lake give what the same commands give on a local lake."""
 import json
-import os
 import pathlib
-import socket
-import subprocess
-import time
 
 import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.fs as pafs
 import pytest
 
-from conftest import REAL_SAMPLE, REPO, run_cli
+from conftest import REAL_SAMPLE, run_cli
+from s3_server import ACCESS, SECRET, Versitygw, aws_environment, versitygw_bin
 
-ACCESS, SECRET = "sensorlake-test", "sensorlake-test-secret"
 BUCKET = "lake-bucket"
-
-
-def versitygw_bin():
-    if os.environ.get("VERSITYGW_BIN"):
-        return os.environ["VERSITYGW_BIN"]
-    found = sorted((REPO / ".tools").glob("versitygw-*/versitygw"))
-    return str(found[-1]) if found else None
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -40,44 +23,17 @@ def s3(tmp_path_factory):
     if not binary:
         pytest.skip("no versitygw: run scripts/setup-s3-server.sh")
     root = tmp_path_factory.mktemp("s3-root")
-    port = free_port()
-    endpoint = f"127.0.0.1:{port}"
-    log = open(root.parent / f"versitygw-{port}.log", "w")
-    proc = subprocess.Popen([binary, "--access", ACCESS, "--secret", SECRET, "--port", endpoint,
-                             "--quiet", "posix", str(root)], stdout=log, stderr=log)
-    env = {"AWS_ACCESS_KEY_ID": ACCESS, "AWS_SECRET_ACCESS_KEY": SECRET,
-           "AWS_EC2_METADATA_DISABLED": "true", "AWS_REGION": "us-east-1"}
-    saved = {k: os.environ.get(k) for k in [*env, "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3",
-                                            "AWS_PROFILE", "AWS_SESSION_TOKEN"]}
+    server = Versitygw(binary, root, root.parent / "versitygw.log")
+    server.start()
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"versitygw did not start: {open(log.name).read()}")
-                time.sleep(0.1)
-        for k in saved:
-            os.environ.pop(k, None)
-        os.environ.update(env)
-        fs = pafs.S3FileSystem(access_key=ACCESS, secret_key=SECRET, endpoint_override=endpoint,
-                               scheme="http", region="us-east-1", allow_bucket_creation=True)
-        fs.create_dir(BUCKET)  # CreateBucket through the S3 API
-        yield endpoint, fs
+        with aws_environment():
+            fs = pafs.S3FileSystem(access_key=ACCESS, secret_key=SECRET,
+                                   endpoint_override=server.endpoint, scheme="http",
+                                   region="us-east-1", allow_bucket_creation=True)
+            fs.create_dir(BUCKET)  # CreateBucket through the S3 API
+            yield server.endpoint, fs
     finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+        server.stop()
 
 
 def s3_uri(endpoint, name):

@@ -32,6 +32,7 @@ struct BlockKey {
   int32_t subject = 0;
   int32_t activity = 0;  // index into wisdm::kActivityCodes
   int32_t block = 0;     // the block ordinal in the subject's raw file
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads defaulted <=>
   auto operator<=>(const BlockKey&) const = default;
   std::string ToString() const;  // "phone/accel subject 1600 activity A (walking) block 0"
 };

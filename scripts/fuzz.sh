@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (clang, ASan + UBSan; the `fuzz` CMake preset) and runs each
+# for FUZZ_SECONDS (default 30) from its seed corpus in fuzz/corpus/<target>/. The corpus in
+# the repo is only read; what the fuzzer learns goes to build/fuzz/corpus/<target>/. A crash,
+# a sanitizer report or a failed invariant stops the script with the reproducer saved in
+# build/fuzz/artifacts/. The executions per target go to build/fuzz/fuzz-summary.json.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds="${FUZZ_SECONDS:-30}"
+
+cmake --preset fuzz >/dev/null
+cmake --build --preset fuzz
+mkdir -p build/fuzz/artifacts
+summary="{"
+sep=""
+for target in line_parser zip_source config; do
+  work="build/fuzz/corpus/$target"
+  mkdir -p "$work"
+  log="build/fuzz/$target.log"
+  echo "fuzz: $target for ${seconds}s"
+  if ! build/fuzz/fuzz/fuzz_$target -max_total_time="$seconds" -print_final_stats=1 \
+      -timeout=10 -rss_limit_mb=2048 -artifact_prefix=build/fuzz/artifacts/"$target"- \
+      "$work" "fuzz/corpus/$target" >"$log" 2>&1; then
+    tail -40 "$log" >&2
+    echo "fuzz: $target FAILED; reproducer in build/fuzz/artifacts/ (log $log)" >&2
+    exit 1
+  fi
+  runs=$(grep -o 'number_of_executed_units: [0-9]*' "$log" | grep -o '[0-9]*$')
+  echo "fuzz: $target: $runs executions, no crash"
+  summary="$summary$sep\"$target\": $runs"
+  sep=", "
+done
+echo "$summary, \"seconds_per_target\": $seconds}" > build/fuzz/fuzz-summary.json
+cat build/fuzz/fuzz-summary.json

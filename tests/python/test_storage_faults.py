@@ -1,0 +1,171 @@
+"""Storage faults: the S3 server stopped and restarted mid-run; 503 SlowDown, 500, dropped
+connections and responses cut in half injected by a proxy on loopback; a full disk under a
+local lake. Each ends in success after retries, or in a clean failure that a rerun
+completes; the published data then equals an undisturbed file:// run's, row for row."""
+import json
+import shutil
+import subprocess
+import time
+
+import pyarrow.dataset as ds
+import pyarrow.fs as pafs
+import pytest
+
+from conftest import run_cli, sensorlake_bin
+from fault_proxy import FaultPlan, FaultProxy
+from s3_server import ACCESS, SECRET, Versitygw, aws_environment, versitygw_bin
+from test_crash_safety import assert_reader_view_consistent, canonical, read_dataset
+
+BUCKET = "faults"
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    out = tmp_path_factory.mktemp("faults") / "gen"
+    run_cli("generate", "--out", out, "--scale", "0.01", "--seed", "21")
+    return out
+
+
+@pytest.fixture(scope="module")
+def reference(generated, tmp_path_factory):
+    """The undisturbed run on a local lake: what every disturbed run must end up with."""
+    lake = tmp_path_factory.mktemp("faults-ref") / "lake"
+    run_cli("run", "--lake", lake, "--source", generated)
+    return published_rows_local(lake)
+
+
+def published_rows_local(lake):
+    version = json.loads((lake / "curated" / "_published.json").read_text())["version"]
+    return version, read_dataset(lake / "curated" / "_versions" / version / "sensor_readings")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    binary = versitygw_bin()
+    if not binary:
+        pytest.skip("no versitygw: run scripts/setup-s3-server.sh")
+    root = tmp_path_factory.mktemp("faults-s3")
+    gw = Versitygw(binary, root, root.parent / "versitygw-faults.log")
+    gw.start()
+    try:
+        with aws_environment():
+            fs = pafs.S3FileSystem(access_key=ACCESS, secret_key=SECRET,
+                                   endpoint_override=gw.endpoint, scheme="http",
+                                   region="us-east-1", allow_bucket_creation=True)
+            fs.create_dir(BUCKET)
+            yield gw, fs, root
+    finally:
+        gw.stop()
+
+
+def published_rows_s3(fs, name):
+    """The published version of an S3 lake and its rows, read through the S3 API."""
+    version = json.loads(fs.open_input_stream(f"{BUCKET}/{name}/curated/_published.json")
+                         .read())["version"]
+    dataset = ds.dataset(f"{BUCKET}/{name}/curated/_versions/{version}/sensor_readings",
+                         filesystem=fs, format="parquet", partitioning="hive")
+    return version, canonical(dataset.to_table())
+
+
+def run_until_done(args, attempts=4):
+    """Runs `sensorlake ARGS` until it succeeds; every failure must be a clean one (an exit
+    code and a message, no crash). Returns the number of runs it took and their errors."""
+    errors = []
+    for i in range(1, attempts + 1):
+        proc = subprocess.run([sensorlake_bin(), "-q", *map(str, args)], capture_output=True,
+                              text=True, timeout=600)
+        if proc.returncode == 0:
+            return i, errors
+        said = (proc.stdout + proc.stderr).strip()
+        assert proc.returncode > 0, f"crashed with signal {-proc.returncode}: {said}"
+        assert "error" in said.lower() or "failed" in said.lower(), said
+        errors.append(next(line for line in said.splitlines() if "fail" in line.lower()
+                           or "error" in line.lower()))
+    raise AssertionError(f"still failing after {attempts} runs: {errors}")
+
+
+def test_s3_errors_and_dropped_connections_are_retried(server, generated, reference):
+    gw, fs, _ = server
+    # About 5% of requests fail: far more than S3 ever does, within the AWS SDK's retry quota.
+    plan = FaultPlan([(197, "drop"), (131, "truncate"), (71, "internal"), (41, "slowdown")])
+    with FaultProxy(gw.port, plan) as proxy:
+        lake = f"s3://{BUCKET}/through-proxy?endpoint_override={proxy.endpoint}&scheme=http"
+        runs, errors = run_until_done(["run", "--lake", lake, "--source", generated])
+    print(f"\nS3 through the fault proxy: {plan.requests} requests, injected "
+          f"{dict(plan.injected)}; succeeded on run {runs}; clean failures before: {errors}")
+    assert set(plan.injected) == {"drop", "truncate", "internal", "slowdown"}
+    version, table = published_rows_s3(fs, "through-proxy")
+    assert version == reference[0]
+    assert table.equals(reference[1])
+
+
+def test_s3_server_stopped_and_restarted_mid_run(server, generated, reference):
+    gw, fs, root = server
+    lake = f"s3://{BUCKET}/restarted?endpoint_override={gw.endpoint}&scheme=http"
+    runs_dir = root / BUCKET / "restarted" / "_runs"
+    proc = subprocess.Popen([sensorlake_bin(), "-q", "run", "--lake", lake, "--source",
+                             str(generated)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    # Stop the server once the transform has started, keep it down, start it again.
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        records = sorted(runs_dir.glob("*.json")) if runs_dir.exists() else []
+        try:
+            if records and json.loads(records[-1].read_text())["stages"][1]["status"] != "pending":
+                break
+        except (ValueError, KeyError):
+            pass
+        time.sleep(0.01)
+    assert proc.poll() is None, "the run ended before the server could be stopped"
+    gw.stop()
+    time.sleep(2)
+    gw.start()
+    _, stderr = proc.communicate(timeout=600)
+    first = "succeeded" if proc.returncode == 0 else f"failed cleanly ({proc.returncode})"
+    assert proc.returncode >= 0, stderr
+    runs, errors = run_until_done(["run", "--lake", lake, "--source", generated])
+    print(f"\nS3 server stopped for 2 s mid-transform: the run {first}; the rerun took "
+          f"{runs} attempt(s)")
+    version, table = published_rows_s3(fs, "restarted")
+    assert version == reference[0]
+    assert table.equals(reference[1])
+
+
+@pytest.fixture
+def small_tmpfs(tmp_path):
+    """A 12 MB tmpfs: room for the raw zone of the generated data, not for the rest."""
+    mount = tmp_path / "tmpfs"
+    mount.mkdir()
+    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=12m", "tmpfs", str(mount)],
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here (needs root): {proc.stderr.strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_full_disk_fails_cleanly_and_the_rerun_completes(small_tmpfs, generated, reference):
+    lake = small_tmpfs / "lake"
+    proc = subprocess.run([sensorlake_bin(), "-q", "run", "--lake", str(lake), "--source",
+                           str(generated), "--attempts", "1"], capture_output=True, text=True,
+                          timeout=600)
+    said = proc.stdout + proc.stderr
+    assert proc.returncode > 0, "the run should not fit in 12 MB"
+    assert "No space left on device" in said, said
+    assert not (lake / "curated" / "_published.json").exists()
+    # Nothing half-written is visible: any pointer names a complete version.
+    assert_reader_view_consistent(lake)
+    # Free space (grow the tmpfs), rerun: it resumes and completes.
+    subprocess.run(["mount", "-o", "remount,size=256m", str(small_tmpfs)], check=True)
+    code, rec, err = run_cli("run", "--lake", lake, "--source", generated, check=False)
+    assert code == 0, err
+    assert rec["resumed_from"], "the rerun should resume the failed run"
+    version, table = published_rows_local(lake)
+    assert version == reference[0]
+    assert table.equals(reference[1])
+    reason = next(line for line in said.splitlines() if "No space" in line).strip()
+    print(f"\nfull disk: the first run failed cleanly ({reason}); the rerun resumed and "
+          "completed")
+    shutil.rmtree(lake)
