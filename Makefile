@@ -5,7 +5,7 @@ BIN := $(BUILD_DIR)/src/sensorlake
 LAKE ?= $(CURDIR)/lake
 SCALE ?= 1
 
-.PHONY: setup build run test unit pytest format format-check bench clean lint
+.PHONY: setup build run test unit pytest format format-check bench clean lint fuzz
 
 setup:
 	@bash scripts/setup.sh
@@ -32,10 +32,16 @@ format:
 format-check:
 	@find src include bench -name '*.h' -o -name '*.cc' | xargs clang-format --dry-run --Werror
 
-# Every static check: clang-format, then the infrastructure and workflows (tofu fmt, tflint,
-# checkov, actionlint: scripts/lint-infra.sh installs its pinned tools into .tools/ once).
-lint: format-check
+# Every static check: clang-format, clang-tidy and flake8 (scripts/lint-code.sh), then the
+# infrastructure and workflows (tofu fmt, tflint, checkov, actionlint: scripts/lint-infra.sh
+# installs its pinned tools into .tools/ once).
+lint: format-check build
+	@bash scripts/lint-code.sh
 	@bash scripts/lint-infra.sh
+
+# libFuzzer targets for FUZZ_SECONDS (default 30) each: scripts/fuzz.sh.
+fuzz: setup
+	@bash scripts/fuzz.sh
 
 clean:
 	rm -rf build
