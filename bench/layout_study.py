@@ -47,7 +47,8 @@ def write_variant(dataset, out, *, sort=True, compression="zstd", level=3, bss=T
         if bss:
             encoding.update({c: "BYTE_STREAM_SPLIT" for c in FLOATS})
         if delta:
-            encoding.update({"timestamp_ns": "DELTA_BINARY_PACKED", "sample": "DELTA_BINARY_PACKED"})
+            encoding.update({"timestamp_ns": "DELTA_BINARY_PACKED",
+                             "sample": "DELTA_BINARY_PACKED"})
         dest = out / rel
         dest.mkdir(parents=True, exist_ok=True)
         kwargs = dict(compression=compression, write_page_index=True)
@@ -89,8 +90,9 @@ def measure(root, subjects):
                 read += sum(rg.column(c).total_compressed_size for c in range(rg.num_columns))
         shares.append(read / total)
     with duckdb.connect() as con:
-        answer = con.execute(f"""SELECT count(*), round(sum(x), 3) FROM read_parquet('{root}/*/*/*.parquet')
-                                 WHERE subject = {subjects[0]} AND activity = 'B'""").fetchall()[0]
+        answer = con.execute(
+            f"""SELECT count(*), round(sum(x), 3) FROM read_parquet('{root}/*/*/*.parquet')
+                WHERE subject = {subjects[0]} AND activity = 'B'""").fetchall()[0]
     return total, sum(shares) / len(shares), answer
 
 

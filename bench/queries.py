@@ -61,8 +61,9 @@ def parameters(root, threads):
         "SELECT DISTINCT subject FROM r WHERE device = 'watch' ORDER BY 1").fetchall()] or \
         [s for (s,) in con.execute("SELECT DISTINCT subject FROM r ORDER BY 1").fetchall()]
     subject = subjects[len(subjects) // 2]
-    row = con.execute(f"""SELECT min(timestamp_ns) FROM r WHERE device = 'phone'
-                          AND sensor = 'accel' AND subject = {subject} AND activity = 'B'""").fetchone()
+    row = con.execute(
+        f"""SELECT min(timestamp_ns) FROM r WHERE device = 'phone'
+            AND sensor = 'accel' AND subject = {subject} AND activity = 'B'""").fetchone()
     t0 = (row[0] or 0) + 30 * 10**9
     return {"subject": subject, "t0": t0, "t1": t0 + 60 * 10**9}
 

@@ -23,8 +23,8 @@ def markdown(res):
                  f"{m['threads']} threads for every engine, {m['runs']} run(s) each, median shown. "
                  f"Machine: {m['cpu']}, {m['nproc']} cores, {m['mem_gib']:.0f} GiB.")
     lines.append("")
-    lines.append("| engine | wall s (median) | M lines/s | peak RSS MiB | output MB | time vs sensorlake "
-                 "| rows | rows = sensorlake | same values | contract |")
+    lines.append("| engine | wall s (median) | M lines/s | peak RSS MiB | output MB "
+                 "| time vs sensorlake | rows | rows = sensorlake | same values | contract |")
     lines.append("|---|---:|---:|---:|---:|---:|---:|:-:|:-:|:-:|")
     for name, e in res["engines"].items():
         if e.get("skipped"):
@@ -36,7 +36,8 @@ def markdown(res):
         ratio = e.get("ratio_to_sensorlake")
         lines.append(
             f"| {name} | {e['median_s']:.2f} | {(e.get('lines_per_s') or 0) / 1e6:.2f} "
-            f"| {e['max_rss_kb'] / 1024:.0f} | {_f(e.get('output_bytes') and e['output_bytes'] / 1e6, '{:.1f}')} "
+            f"| {e['max_rss_kb'] / 1024:.0f} "
+            f"| {_f(e.get('output_bytes') and e['output_bytes'] / 1e6, '{:.1f}')} "
             f"| {_f(ratio, '{:.2f}x')} | {_f(e.get('rows'), '{:,}')} "
             f"| {_yn(e.get('rows_match'))} | {_yn(e.get('values_match'))} "
             f"| {'ok' if not e.get('problems') else 'see notes'} |")
@@ -49,7 +50,8 @@ def markdown(res):
             f"({floor['lines'] / floor['median_s'] / 1e6:.1f} M lines/s), 1 thread "
             f"{_f(floor.get('median_s_1thread'))} s; lines {floor['lines']:,}, checksum "
             f"`{floor['checksum']}`. sensorlake transform = "
-            f"{_f(floor.get('transform_multiple'), '{:.2f}x')} the {floor['threads']}-thread floor.")
+            f"{_f(floor.get('transform_multiple'), '{:.2f}x')} "
+            f"the {floor['threads']}-thread floor.")
     problems = [(n, p) for n, e in res["engines"].items() for p in e.get("problems", [])]
     if problems:
         lines.append("")
@@ -65,13 +67,15 @@ def markdown(res):
         labels = q["labels"]
         lines += ["", f"#### Queries: DuckDB over each output (median of {q['runs']}, warm cache; "
                   "MB read = DuckDB profiler `io.total_bytes_read`)", ""]
-        head = "| query |" + "".join(f" {l}: ms | {l}: MB read | {l}: row groups |" for l in labels)
+        head = "| query |" + "".join(
+            f" {label}: ms | {label}: MB read | {label}: row groups |" for label in labels)
         lines += [head + " same answer |", "|---|" + "---:|---:|---:|" * len(labels) + ":-:|"]
         for name, by in q["results"].items():
             row = f"| {name} |"
-            for l in labels:
-                e = by[l]
-                row += (f" {e['median_s'] * 1000:.1f} | {_f(e['bytes_read'] and e['bytes_read'] / 1e6, '{:.2f}')} "
+            for label in labels:
+                e = by[label]
+                row += (f" {e['median_s'] * 1000:.1f} "
+                        f"| {_f(e['bytes_read'] and e['bytes_read'] / 1e6, '{:.2f}')} "
                         f"| {e['row_groups_scanned']}/{e['row_groups_total']} |")
             lines.append(row + f" {_yn(q['agree'][name])} |")
         lines.append("")
@@ -86,7 +90,8 @@ def markdown(res):
             row = f"| {p['scale']:g} | {p['raw_lines']:,} |"
             for e in engines:
                 v = p["engines"].get(e)
-                row += f" {v['median_s']:.2f} s / {v['max_rss_kb'] / 1024:.0f} |" if v and "median_s" in v else " n/a |"
+                row += (f" {v['median_s']:.2f} s / {v['max_rss_kb'] / 1024:.0f} |"
+                        if v and "median_s" in v else " n/a |")
             lines.append(row)
     c = res.get("cost")
     if c:
@@ -94,15 +99,19 @@ def markdown(res):
         lines += ["", f"#### Cost on EMR ({a['instance']} task nodes, {a['prices_as_of']}; "
                   f"on-demand ${a['ec2_on_demand_usd_h']}/h, spot ${a['ec2_spot_usd_h']}/h, "
                   f"EMR uplift ${a['emr_uplift_usd_h']}/h)", "",
-                  "| engine | vCPU-s for the dataset | 1x on-demand | 1x spot | 10x on-demand | 10x spot |",
+                  "| engine | vCPU-s for the dataset | 1x on-demand | 1x spot "
+                  "| 10x on-demand | 10x spot |",
                   "|---|---:|---:|---:|---:|---:|"]
         for r in c["rows"]:
-            lines.append(f"| {r['engine']} | {r['vcpu_s']:.0f} | ${r['on_demand_1x']:.5f} | ${r['spot_1x']:.5f} "
+            lines.append(f"| {r['engine']} | {r['vcpu_s']:.0f} "
+                         f"| ${r['on_demand_1x']:.5f} | ${r['spot_1x']:.5f} "
                          f"| ${r['on_demand_10x']:.4f} | ${r['spot_10x']:.4f} |")
         lines.append("")
-        lines.append(f"Compute only (per-second billing, linear scaling). A transient cluster's floor "
+        lines.append("Compute only (per-second billing, linear scaling). "
+                     "A transient cluster's floor "
                      f"(primary + 1 task node, {a['cluster_minutes']} min) costs "
-                     f"${a['fixed_overhead_usd']:.3f} and dominates at this size; see `bench/cost.py`.")
+                     f"${a['fixed_overhead_usd']:.3f} and dominates at this size; "
+                     "see `bench/cost.py`.")
     return "\n".join(lines) + "\n"
 
 
@@ -134,7 +143,8 @@ def chart(res, path):
         ax.set_title(title, fontsize=10)
         ax.tick_params(axis="x", labelsize=8)
 
-    bars(axes[0][0], [ok[n]["median_s"] for n in names], "transform wall time, s (log scale)", "{:.2f}")
+    bars(axes[0][0], [ok[n]["median_s"] for n in names],
+         "transform wall time, s (log scale)", "{:.2f}")
     axes[0][0].set_yscale("log")
     axes[0][0].yaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
     floor = res.get("parse_floor")
@@ -144,7 +154,8 @@ def chart(res, path):
                         ha="right", va="bottom")
     bars(axes[0][1], [ok[n]["max_rss_kb"] / 1024 for n in names], "peak RSS, MiB", "{:.0f}")
     axes[0][1].axhline(1024, color="red", ls="--", lw=1)
-    bars(axes[0][2], [(ok[n].get("output_bytes") or 0) / 1e6 for n in names], "output Parquet, MB", "{:.1f}")
+    bars(axes[0][2], [(ok[n].get("output_bytes") or 0) / 1e6 for n in names],
+         "output Parquet, MB", "{:.1f}")
 
     q = res.get("queries")
     if not q:
@@ -155,9 +166,12 @@ def chart(res, path):
         width = 0.8 / len(q["labels"])
         for i, label in enumerate(q["labels"]):
             xs = [j + i * width for j in range(len(qn))]
-            axes[1][0].bar(xs, [q["results"][n][label]["median_s"] * 1000 for n in qn], width, label=label)
-            axes[1][1].bar(xs, [(q["results"][n][label]["bytes_read"] or 0) / 1e6 for n in qn], width, label=label)
-        for ax, t in ((axes[1][0], "query time, ms (DuckDB)"), (axes[1][1], "query MB read (DuckDB profiler)")):
+            axes[1][0].bar(xs, [q["results"][n][label]["median_s"] * 1000 for n in qn],
+                           width, label=label)
+            axes[1][1].bar(xs, [(q["results"][n][label]["bytes_read"] or 0) / 1e6 for n in qn],
+                           width, label=label)
+        for ax, t in ((axes[1][0], "query time, ms (DuckDB)"),
+                      (axes[1][1], "query MB read (DuckDB profiler)")):
             ax.set_xticks([j + width * (len(q["labels"]) - 1) / 2 for j in range(len(qn))])
             ax.set_xticklabels([n.split("_")[0] for n in qn], fontsize=8)
             ax.set_title(t, fontsize=10)
@@ -170,7 +184,8 @@ def chart(res, path):
         ax2 = ax.twinx()
         engines = sorted({e for p in s for e in p["engines"]}, key=_engine_order)
         for e in engines:
-            pts = [(p["scale"], p["engines"][e]) for p in s if "median_s" in p["engines"].get(e, {})]
+            pts = [(p["scale"], p["engines"][e]) for p in s
+                   if "median_s" in p["engines"].get(e, {})]
             if not pts:
                 continue
             style = "-o" if e == "sensorlake" else "--."
@@ -193,8 +208,8 @@ def chart(res, path):
         h1, l1 = ax.get_legend_handles_labels()
         h2, l2 = ax2.get_legend_handles_labels()
         ax.legend(h1 + h2, l1 + l2, fontsize=7, loc="lower right")
-    fig.suptitle(f"sensorlake vs peers: scale {m['scale']:g} ({m['raw_lines']:,} lines), {m['threads']} threads, "
-                 f"{m['mode']}, {m['date']}", fontsize=11)
+    fig.suptitle(f"sensorlake vs peers: scale {m['scale']:g} ({m['raw_lines']:,} lines), "
+                 f"{m['threads']} threads, {m['mode']}, {m['date']}", fontsize=11)
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     plt.close(fig)

@@ -12,7 +12,8 @@ Environment:
   BENCH_THREADS=N      threads for every engine (default: nproc)
   BENCH_SCALE=S        the main comparison's scale (default 1; quick 0.1)
   BENCH_SCALES=a,b,..  scaling points (default 0.1,1,3; add 10 for the big one; quick 0.02,0.1)
-  BENCH_ENGINES=...    engines of the main comparison (default sensorlake,duckdb,polars,pyspark,pandas)
+  BENCH_ENGINES=...    engines of the main comparison
+                       (default sensorlake,duckdb,polars,pyspark,pandas)
   BENCH_SCALE_ENGINES  engines run at the other scaling points (default sensorlake,duckdb,polars)
   BENCH_TIMEOUT=S      per-run limit in seconds (default 3600; quick 600)
   BENCH_UPDATE_DOCS=1  also rewrite docs/benchmarks.md and docs/benchmarks.png in quick mode
@@ -111,7 +112,8 @@ def prepare(scale):
         shutil.rmtree(gen, ignore_errors=True)
         run_checked([BIN, "-q", "generate", "--out", gen, "--scale", f"{scale:g}", "--seed", SEED],
                     f"generate scale {scale:g}")
-    summary = run_checked([BIN, "--json", "-q", "ingest", "--source", gen, "--lake", f"file://{lake}"],
+    summary = run_checked([BIN, "--json", "-q", "ingest", "--source", gen,
+                           "--lake", f"file://{lake}"],
                           f"ingest scale {scale:g}")
     raw = find_raw(lake, summary)
     # Everything the ingest left at the lake's top level stays; the rest (curated/ and
@@ -175,7 +177,8 @@ def measure(cmd, tag):
 
 def engine_cmd(engine, ds, out):
     if engine == "sensorlake":
-        return [BIN, "--json", "-q", "transform", "--lake", f"file://{ds.lake}", "--threads", THREADS]
+        return [BIN, "--json", "-q", "transform", "--lake", f"file://{ds.lake}",
+                "--threads", THREADS]
     return [sys.executable, BENCH / "peers" / f"{engine}_peer.py", "--input", ds.raw,
             "--out", out, "--threads", THREADS]
 
@@ -252,7 +255,8 @@ def parse_floor(ds, runs):
     for threads in sorted({THREADS, 1}, reverse=True):
         walls, last = [], None
         for i in range(runs):
-            m = measure([exe, "--threads", threads, ds.raw], f"scale-{ds.scale:g}-floor{threads}-{i}")
+            m = measure([exe, "--threads", threads, ds.raw],
+                        f"scale-{ds.scale:g}-floor{threads}-{i}")
             if "error" in m:
                 return {"error": m["error"]}
             walls.append(m["wall_s"])
@@ -313,7 +317,8 @@ def targets(res, floor, scaling, main_scale):
     d = res.get("duckdb", {})
     if sl.get("output_bytes") and d.get("output_bytes"):
         out.append({"target": "output no larger than DuckDB's",
-                    "measured": f"{sl['output_bytes'] / 1e6:.2f} MB vs {d['output_bytes'] / 1e6:.2f} MB",
+                    "measured": (f"{sl['output_bytes'] / 1e6:.2f} MB "
+                                 f"vs {d['output_bytes'] / 1e6:.2f} MB"),
                     "met": sl["output_bytes"] <= d["output_bytes"]})
     else:
         out.append({"target": "output no larger than DuckDB's", "measured": "n/a", "met": None})
@@ -321,7 +326,8 @@ def targets(res, floor, scaling, main_scale):
     rss += [p["engines"]["sensorlake"]["max_rss_kb"] for p in scaling or []
             if "max_rss_kb" in p["engines"].get("sensorlake", {})]
     scales = sorted({main_scale} | {p["scale"] for p in scaling or []})
-    out.append({"target": f"sensorlake peak RSS < 1 GiB at every scale ({', '.join(f'{s:g}' for s in scales)})",
+    out.append({"target": ("sensorlake peak RSS < 1 GiB at every scale "
+                           f"({', '.join(f'{s:g}' for s in scales)})"),
                 "measured": "n/a" if not rss else f"max {max(rss) / 1024:.0f} MiB",
                 "met": None if not rss else max(rss) < GIB_KB})
     mult = floor.get("transform_multiple") if floor else None
@@ -389,7 +395,8 @@ def main():
         floor["transform_multiple"] = res["sensorlake"]["median_s"] / floor["median_s"]
 
     q = None
-    outputs = {e: output_dir(e, ds) for e in ("sensorlake", "duckdb") if "median_s" in res.get(e, {})}
+    outputs = {e: output_dir(e, ds) for e in ("sensorlake", "duckdb")
+               if "median_s" in res.get(e, {})}
     if outputs:
         log(f"queries over {list(outputs)}")
         params = queries.parameters(next(iter(outputs.values())), THREADS)
@@ -410,14 +417,16 @@ def main():
             sres = run_engines(sds, engines, RUNS)
             lines = count_lines(sds.raw)
             scaling.append({"scale": s, "raw_lines": lines,
-                            "engines": {e: {k: r[k] for k in ("median_s", "max_rss_kb", "skipped", "error")
+                            "engines": {e: {k: r[k] for k in ("median_s", "max_rss_kb",
+                                                              "skipped", "error")
                                             if k in r} for e, r in sres.items()}})
             for e in engines:  # peers' outputs at other scales are not kept
                 if e != "sensorlake":
                     shutil.rmtree(output_dir(e, sds), ignore_errors=True)
 
     cost_rows = cost.table({e: r.get("median_s") for e, r in res.items()}, THREADS)
-    cost_rows = [dict(r, **{k: v * (1 / SCALE) for k, v in r.items() if k != "engine"}) for r in cost_rows]
+    cost_rows = [dict(r, **{k: v * (1 / SCALE) for k, v in r.items() if k != "engine"})
+                 for r in cost_rows]
     cpu, mem = machine()
     results = {
         "meta": {"date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"), "mode": mode,

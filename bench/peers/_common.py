@@ -5,7 +5,8 @@ import argparse
 
 def parse_args(doc):
     ap = argparse.ArgumentParser(description=doc)
-    ap.add_argument("--input", required=True, help="raw root holding {phone,watch}/{accel,gyro}/*.txt")
+    ap.add_argument("--input", required=True,
+                    help="raw root holding {phone,watch}/{accel,gyro}/*.txt")
     ap.add_argument("--out", required=True, help="output folder (must not exist)")
     ap.add_argument("--threads", type=int, default=2)
     return ap.parse_args()

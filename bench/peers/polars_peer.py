@@ -19,6 +19,6 @@ parts = pl.col("path").str.extract_groups(r"/([^/]+)/([^/]+)/[^/]+$")
             "subject", "activity", "timestamp_ns", "x", "y",
             pl.col("z").str.strip_chars_end(";").cast(pl.Float32))
     .sort("device", "sensor", "subject", "activity", "timestamp_ns")
-    .sink_parquet(pl.PartitionBy(args.out, key=["device", "sensor"], include_key=False), compression="zstd",
-                  mkdir=True)
+    .sink_parquet(pl.PartitionBy(args.out, key=["device", "sensor"], include_key=False),
+                  compression="zstd", mkdir=True)
 )

@@ -13,7 +13,6 @@ Two comparisons follow:
 """
 import collections
 import math
-import shutil
 
 import numpy as np
 import pyarrow.dataset as ds
@@ -40,7 +39,7 @@ def published(sensor, subject):
     lines = (REAL_SAMPLE / "arff_files" / "phone" / sensor /
              f"data_{subject}_{sensor}_phone.arff").read_text().split("\n")
     at = lines.index("@data")
-    return lines[:at + 1], [l for l in lines[at + 1:] if l]
+    return lines[:at + 1], [line for line in lines[at + 1:] if line]
 
 
 def raw_blocks(path):
@@ -132,7 +131,8 @@ def test_compat_matches_every_published_row_the_sample_can_line_up(compat):
 def phase_of_block(lines, keys):
     """Offset (0..199) in the block at which the published windows start, from the
     published (XAVG, YAVG, ZAVG) alone; None when no window of the block is published."""
-    v = np.array([[float(t) for t in l.rstrip().rstrip(";").split(",")[3:6]] for l in lines])
+    v = np.array([[float(t) for t in line.rstrip().rstrip(";").split(",")[3:6]]
+                  for line in lines])
     if len(v) < N:
         return None
     c = np.vstack([np.zeros(3), np.cumsum(v, axis=0)])
@@ -219,7 +219,7 @@ def test_compat_matches_all_93_values_of_every_aligned_window(rephased):
                 reasons["block has no published window to align to"] += 1
             elif end == inside[0][1]:
                 reasons["last window of a block: its label is the next sample block's "
-                         "activity"] += 1
+                        "activity"] += 1
             elif off_by_last_digit(row, pub):
                 reasons["one value off by 1 in its 6th printed digit, on a rounding edge, "
                         "consistent with the sample's re-rendered tie digits (FACTS.md): "
@@ -245,11 +245,11 @@ def test_arff_export_has_the_published_layout(compat):
         mine = lines[:at + 1]
         assert len(mine) == len(header) == 97
         # Same lines except the ACTIVITY values, which list only the labels used.
-        assert [l for i, l in enumerate(mine) if i != 2] == [l for i, l in enumerate(header)
-                                                            if i != 2]
+        assert ([line for i, line in enumerate(mine) if i != 2]
+                == [line for i, line in enumerate(header) if i != 2])
         labels = "".join(dict.fromkeys(r[0] for r in rows[(sensor, 1602)]))
         assert mine[2] == '@attribute "ACTIVITY" { ' + ", ".join(labels) + " }"
-        assert [l for l in lines[at + 1:] if l] == rows[(sensor, 1602)]
+        assert [line for line in lines[at + 1:] if line] == rows[(sensor, 1602)]
         assert text.endswith("\n")
 
 

@@ -3,7 +3,6 @@ transform or a quality check, clean data passes, the real sample's quirks are na
 the HTML report renders in a real browser (headless Chromium)."""
 import collections
 import json
-import pathlib
 import shutil
 import struct
 import subprocess
@@ -57,13 +56,15 @@ def names(failure, fault):
 def test_every_injected_fault_is_accounted_for(faulty):
     gen, lake, code, result = faulty
     faults = [json.loads(line) for line in (gen / "faults.jsonl").read_text().splitlines()]
-    assert {f["expect"] for f in faults} >= {"quarantine", "drop_duplicate", "reorder", "accept", "flag"}
+    assert {f["expect"] for f in faults} >= {
+        "quarantine", "drop_duplicate", "reorder", "accept", "flag"}
     assert code == 1 and result["success"] is False  # scaled values and a copied stream: errors
 
     quarantine = ds.dataset(lake / "curated" / "quarantine", format="parquet",
                             partitioning="hive").to_table(columns=["file", "line", "reason"])
     quarantined = set(zip(*[quarantine[c].to_pylist() for c in ("file", "line", "reason")]))
-    manifest = json.loads(next((lake / "curated" / "_versions").glob("*/_manifest.json")).read_text())
+    manifest = json.loads(
+        next((lake / "curated" / "_versions").glob("*/_manifest.json")).read_text())
     per_file = {f["path"]: f for f in manifest["files"]}
     checks = checks_by_rule(result)
     expected = collections.Counter()

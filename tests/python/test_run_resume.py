@@ -21,7 +21,8 @@ def records(lake):
 def test_a_killed_run_is_resumed_at_the_stage_it_was_in(tmp_path):
     gen, lake = tmp_path / "gen", tmp_path / "lake"
     run_cli("generate", "--out", gen, "--scale", "0.3", "--seed", "5")
-    proc = subprocess.Popen([sensorlake_bin(), "-q", "run", "--lake", str(lake), "--source", str(gen)],
+    proc = subprocess.Popen([sensorlake_bin(), "-q", "run", "--lake", str(lake),
+                             "--source", str(gen)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 120
     killed_in = None

@@ -1,7 +1,4 @@
 """The curated layout on generated data: pruning, file sizes, and the CLI's contract."""
-import json
-import os
-
 import duckdb
 import pyarrow.parquet as pq
 import pytest
@@ -32,8 +29,9 @@ def test_one_subject_and_activity_reads_under_5_percent(lake):
                 read += sum(rg.column(c).total_compressed_size for c in range(rg.num_columns))
     assert 0 < read <= 0.05 * total
     with duckdb.connect() as con:
-        n = con.execute(f"""SELECT count(*) FROM read_parquet('{lake}/curated/sensor_readings/*/*/*.parquet')
-                            WHERE subject = 1625 AND activity = 'B'""").fetchall()[0][0]
+        n = con.execute(
+            f"""SELECT count(*) FROM read_parquet('{lake}/curated/sensor_readings/*/*/*.parquet')
+                WHERE subject = 1625 AND activity = 'B'""").fetchall()[0][0]
     assert n > 0
 
 

@@ -53,7 +53,8 @@ def test_every_value_equals_the_raw_text_as_float32(real_sample_lake):
     for device, sensor, subject, activity, ts, x, y, z in raw_lines():
         got = curated[(device, sensor, subject, activity, ts)]
         want = np.array([x, y, z], dtype=np.float32)
-        if not np.array_equal(np.array(got, dtype=np.float32).view(np.uint32), want.view(np.uint32)):
+        if not np.array_equal(np.array(got, dtype=np.float32).view(np.uint32),
+                              want.view(np.uint32)):
             mismatches += 1
         checked += 1
     assert checked > 300_000
