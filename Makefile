@@ -13,6 +13,7 @@ setup:
 build: setup
 	@cmake --preset $(PRESET) >/dev/null
 	@cmake --build --preset $(PRESET)
+	@bash scripts/build-web.sh
 
 run: build
 	@bash scripts/run-local.sh "$(BIN)" "$(LAKE)" "$(SCALE)"
