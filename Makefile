@@ -26,6 +26,7 @@ test: build
 bench: build
 	@bash bench/setup.sh
 	@.venv/bin/python bench/run_bench.py
+	@.venv/bin/python bench/serve_latency.py
 
 format:
 	@find src include bench -name '*.h' -o -name '*.cc' | xargs clang-format -i
