@@ -164,6 +164,14 @@ WebServer::WebServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 WebServer::~WebServer() { Stop(); }
 
 Result<std::unique_ptr<WebServer>> WebServer::Create(const ServeOptions& options) {
+  // Lake::Open creates a missing local root; a read-only server must not, so look first.
+  if (!options.lake_uri.starts_with("s3://")) {
+    std::string local =
+        options.lake_uri.starts_with("file://") ? options.lake_uri.substr(7) : options.lake_uri;
+    if (!std::filesystem::is_directory(local)) {
+      return Status::NotFound("no lake at {} (sensorlake run --lake ... fills one)", local);
+    }
+  }
   SL_ASSIGN_OR_RETURN(auto lake, storage::Lake::Open(options.lake_uri));
   auto impl = std::make_unique<Impl>();
   impl->options = options;

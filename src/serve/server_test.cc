@@ -225,6 +225,15 @@ TEST_F(ServeTest, AssetsAreServedWithTheirMimeTypes) {
   EXPECT_EQ(wasm->body.size(), 4u);
 }
 
+TEST(WebServer, RefusesAMissingLakeWithoutCreatingIt) {
+  testing::TempDir dir;
+  std::string missing = (dir.path() / "no-lake").string();
+  auto server = WebServer::Create(ServeOptions{missing, "127.0.0.1", 0, ""});
+  EXPECT_EQ(server.status().code(), StatusCode::kNotFound);
+  EXPECT_NE(server.status().message().find(missing), std::string::npos);
+  EXPECT_FALSE(fs::exists(missing));
+}
+
 TEST(DecimateMinMax, KeepsEveryExtremeInTimeOrder) {
   std::vector<int64_t> t;
   std::vector<float> v;

@@ -46,15 +46,41 @@ function timeline(stages: any[]): HTMLElement {
   return box;
 }
 
-// The numbers each stage reported in its summary, flattened one level for a table.
+// The numbers of a stage's summary, nested objects flattened ("generated.bytes"); arrays
+// and deeper maps are left to their own tables.
+function flatNumbers(o: any, prefix = "", depth = 0): string[] {
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(o ?? {})) {
+    if (typeof v === "number") out.push(`${prefix}${k}=${Number.isInteger(v) ? fmtNum(v) : +v.toFixed(3)}`);
+    else if (typeof v === "boolean") out.push(`${prefix}${k}=${v}`);
+    else if (v && typeof v === "object" && !Array.isArray(v) && depth < 1) out.push(...flatNumbers(v, `${prefix}${k}.`, depth + 1));
+  }
+  return out;
+}
+
 function metrics(stages: any[]): HTMLElement {
   const table = h("table", { class: "grid", id: "stage-metrics" },
-    h("tr", {}, ...["stage", "attempts", "seconds", "message", "metrics"].map((t) => h("th", {}, t))));
+    h("tr", {}, ...["stage", "status", "attempts", "seconds", "message", "metrics"].map((t) => h("th", {}, t))));
   for (const s of stages) {
-    const nums = Object.entries(s.summary ?? {}).filter(([, v]) => typeof v === "number" || typeof v === "boolean")
-      .map(([k, v]) => `${k}=${typeof v === "number" ? +v.toFixed(3) : v}`).join(", ");
-    table.append(h("tr", {}, h("td", {}, s.stage), h("td", { class: "num" }, String(s.attempts ?? 0)),
-      h("td", { class: "num" }, (s.seconds ?? 0).toFixed(3)), h("td", {}, s.message ?? ""), h("td", { class: "small" }, nums)));
+    table.append(h("tr", {}, h("td", {}, s.stage), h("td", {}, s.status), h("td", { class: "num" }, String(s.attempts ?? 0)),
+      h("td", { class: "num" }, (s.seconds ?? 0).toFixed(3)), h("td", {}, s.message ?? ""),
+      h("td", { class: "small" }, flatNumbers(s.summary).join(", "))));
+  }
+  return table;
+}
+
+// The transform's per-folder counts: lines in, rows out, quarantined, bytes, conservation.
+function transformFolders(stages: any[]): HTMLElement | null {
+  const folders: any[] = stages.find((s) => s.stage === "transform")?.summary?.folders ?? [];
+  if (!folders.length) return null;
+  const cols = ["folder", "files", "lines", "rows", "quarantined", "duplicates_dropped", "reordered", "bytes_in", "bytes_out", "seconds", "conserved"];
+  const table = h("table", { class: "grid", id: "transform-folders" }, h("tr", {}, ...cols.map((c) => h("th", {}, c.replace("_", " ")))));
+  for (const f of folders) {
+    table.append(h("tr", {}, ...cols.map((c) => {
+      const v = f[c];
+      const text = typeof v === "number" ? (Number.isInteger(v) ? fmtNum(v) : v.toFixed(3)) : String(v ?? "");
+      return h("td", { class: typeof v === "number" ? "num" : c === "conserved" ? (v ? "ok" : "bad") : "" }, text);
+    })));
   }
   return table;
 }
@@ -111,6 +137,8 @@ export async function renderRun(app: HTMLElement, id: string): Promise<void> {
       r.error ? ` · error: ${r.error}` : ""));
     app.append(h("h2", {}, "Stage timeline"), timeline(r.stages ?? []));
     app.append(h("h2", {}, "Metrics"), metrics(r.stages ?? []));
+    const folders = transformFolders(r.stages ?? []);
+    if (folders) app.append(h("h3", {}, "Transform per folder"), folders);
     app.append(h("h2", {}, "Lineage"), lineage(d.lineage));
     if (d.quality) {
       app.append(h("h2", {}, "Quality ", h("a", { href: `/api/quality/${encodeURIComponent(d.quality.run_id)}/report`, target: "_blank" }, "(full report)")),

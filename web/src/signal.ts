@@ -35,8 +35,9 @@ export function renderSignal(app: HTMLElement, params: URLSearchParams): void {
   }));
   const canvas = h("canvas", { id: "signal-canvas" });
   const info = h("p", { class: "facts", id: "signal-info" }, "loading…");
+  const flagsBox = h("div", { id: "signal-flags" });
   app.append(h("h1", {}, `Signal: ${device}/${sensor}, subject ${subject}, activity ${activity}`), form,
-    h("div", { class: "plot" }, canvas), info,
+    h("div", { class: "plot" }, canvas), info, flagsBox,
     h("p", { class: "small" }, "wheel: zoom at the cursor · drag: pan · x red, y green, z blue"));
 
   const base = `/api/signal?device=${device}&sensor=${sensor}&subject=${subject}&activity=${activity}`;
@@ -127,4 +128,19 @@ export function renderSignal(app: HTMLElement, params: URLSearchParams): void {
   });
   form.querySelector("#sig-reset")!.addEventListener("click", () => { view = null; load(); });
   load();
+  showCell(flagsBox, device, sensor, Number(subject), activity);
+}
+
+// The cell's row in the dataset index: activity name, readings, rate and quality flags.
+async function showCell(box: HTMLElement, device: string, sensor: string, subject: number, activity: string) {
+  try {
+    const d = await api("/api/dataset");
+    const f = d.folders.find((x: any) => x.device === device && x.sensor === sensor);
+    const si = d.subjects.indexOf(subject), ai = d.activities.findIndex((a: any) => a.code === activity);
+    if (!f || si < 0 || ai < 0) return;
+    const flags = d.flags.filter((x: any) => x.folder === f.folder && x.subject === subject && x.activity === activity);
+    box.replaceChildren(h("p", { class: "small" },
+      `${d.activities[ai].name}: ${fmtNum(f.rows[si][ai])} readings at ${f.rate_hz[si][ai]} Hz · quality run ${d.quality_run || "none"}: `,
+      flags.length ? h("span", { class: "warn" }, flags.map((x: any) => `${x.severity} ${x.check}: ${x.what}`).join("; ")) : h("span", { class: "ok" }, "no flags")));
+  } catch (e) { box.replaceChildren(errorBox(e)); }
 }

@@ -57,17 +57,41 @@ function toCsv(cols: string[], rows: unknown[][]): string {
   return [cols.map(q).join(","), ...rows.map((r) => r.map((v) => q(cellText(v))).join(","))].join("\n") + "\n";
 }
 
-// A bar chart of the first numeric column against the first column (labels).
+const isNum = (v: unknown) => typeof v === "number" || typeof v === "bigint";
+
+// A line chart when the first column is numeric (x) and another one too (y), else a bar
+// chart of the first numeric column labelled by the text columns before it.
 function quickChart(cols: string[], rows: unknown[][]): HTMLElement | null {
-  const numCol = cols.findIndex((_, i) => i > 0 && rows.every((r) => typeof r[i] === "number" || typeof r[i] === "bigint"));
-  if (numCol < 0 || rows.length === 0) return null;
-  const data = rows.slice(0, 50).map((r) => ({ label: cellText(r[0]), v: Number(r[numCol]) }));
-  const max = Math.max(...data.map((d) => d.v), 1e-12);
-  const box = h("div", { class: "chart", id: "sql-chart" }, h("div", { class: "small" }, `${cols[numCol]} by ${cols[0]}`));
+  if (rows.length === 0) return null;
+  const numeric = cols.map((_, i) => rows.every((r) => r[i] === null || isNum(r[i])));
+  const y = numeric.findIndex((n, i) => n && i > 0);
+  if (y < 0) return null;
+  if (numeric[0]) return lineChart(cols[0], cols[y], rows.map((r) => [Number(r[0]), Number(r[y])] as [number, number]));
+  const data = rows.slice(0, 50).map((r) => ({ label: r.slice(0, y).filter((v) => !isNum(v)).map(cellText).join(" "), v: Number(r[y]) }));
+  const max = Math.max(...data.map((d) => Math.abs(d.v)), 1e-12);
+  const box = h("div", { class: "chart", id: "sql-chart" }, h("div", { class: "small" }, `${cols[y]} by ${cols.slice(0, y).join(", ")}`));
   for (const d of data) {
     box.append(h("div", { class: "bar-row" }, h("span", { class: "bar-label" }, d.label),
-      h("span", { class: "bar", style: `width:${Math.max(0, (70 * d.v) / max)}%` }), h("span", { class: "bar-value" }, cellText(d.v))));
+      h("span", { class: "bar", style: `width:${Math.max(0, (70 * Math.abs(d.v)) / max)}%` }), h("span", { class: "bar-value" }, cellText(d.v))));
   }
+  return box;
+}
+
+function lineChart(xName: string, yName: string, pts: [number, number][]): HTMLElement {
+  pts = pts.filter(([x, y]) => isFinite(x) && isFinite(y)).sort((a, b) => a[0] - b[0]);
+  const W = 900, H = 260, P = 40;
+  const [x0, x1] = [pts[0]?.[0] ?? 0, pts[pts.length - 1]?.[0] ?? 1];
+  const ys = pts.map((p) => p[1]);
+  const [y0, y1] = [Math.min(...ys), Math.max(...ys)];
+  const X = (x: number) => P + ((x - x0) / (x1 - x0 || 1)) * (W - 2 * P);
+  const Y = (v: number) => H - P + (-(v - y0) / (y1 - y0 || 1)) * (H - 2 * P);
+  const d = pts.map(([x, v], i) => `${i ? "L" : "M"}${X(x).toFixed(1)},${Y(v).toFixed(1)}`).join("");
+  const box = h("div", { class: "chart", id: "sql-chart" }, h("div", { class: "small" }, `${yName} over ${xName} (${fmtNum(pts.length)} points)`));
+  box.insertAdjacentHTML("beforeend", `<svg width="${W}" height="${H}" class="line-chart">
+    <line x1="${P}" y1="${H - P}" x2="${W - P}" y2="${H - P}" stroke="#999"/><line x1="${P}" y1="${P}" x2="${P}" y2="${H - P}" stroke="#999"/>
+    <text x="${P}" y="${H - P + 16}" font-size="11">${cellText(x0)}</text><text x="${W - P}" y="${H - P + 16}" font-size="11" text-anchor="end">${cellText(x1)}</text>
+    <text x="4" y="${P}" font-size="11">${cellText(y1)}</text><text x="4" y="${H - P}" font-size="11">${cellText(y0)}</text>
+    <path d="${d}" fill="none" stroke="#4a7fc1" stroke-width="1.5"/></svg>`);
   return box;
 }
 
