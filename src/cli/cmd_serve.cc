@@ -16,7 +16,8 @@ namespace {
 // (make build puts it there).
 std::string DefaultAssets() { return std::string(SENSORLAKE_SOURCE_DIR) + "/web/dist"; }
 
-Status RunServe(const serve::ServeOptions& options, CommandOutput* out) {
+Status RunServe(const serve::ServeOptions& options, const GlobalOptions& global,
+                CommandOutput* out) {
   // SIGINT and SIGTERM are waited for by this thread; the server threads never see them.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
@@ -25,14 +26,16 @@ Status RunServe(const serve::ServeOptions& options, CommandOutput* out) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   SL_ASSIGN_OR_RETURN(auto server, serve::WebServer::Create(options));
   SL_ASSIGN_OR_RETURN(int32_t port, server->Bind());
-  std::fprintf(stderr, "indexing the curated dataset...\n");
+  if (!global.quiet) std::fprintf(stderr, "indexing the curated dataset...\n");
   Status warm = server->api().Warm();
   if (!warm.ok())
     std::fprintf(stderr, "warning: %s (the dataset pages will say so)\n", warm.ToString().c_str());
-  // The one line on stdout: tests and scripts read the address from it.
-  std::printf("serving %s on http://%s:%d/ (read-only; Ctrl-C stops)\n",
-              server->api().lake().uri().c_str(), options.bind.c_str(), port);
-  std::fflush(stdout);
+  // The address line: on stdout for people and scripts; on stderr with --json, whose stdout
+  // is the one JSON summary printed when the server stops.
+  std::fprintf(global.json ? stderr : stdout,
+               "serving %s on http://%s:%d/ (read-only; Ctrl-C stops)\n",
+               server->api().lake().uri().c_str(), options.bind.c_str(), port);
+  std::fflush(global.json ? stderr : stdout);
   Status listened;
   std::thread listener([&] { listened = server->Listen(); });
   int sig = 0;
@@ -59,8 +62,9 @@ void AddServeCommand(CLI::App& app, const GlobalOptions& global, CommandRun* run
   cmd->add_option("--bind", options->bind, "Address to listen on (default loopback only)");
   cmd->add_option("--assets", options->assets_dir,
                   "The front end's built files (default: web/dist of the source tree)");
-  cmd->callback(
-      [options, run] { *run = [options](CommandOutput* out) { return RunServe(*options, out); }; });
+  cmd->callback([options, &global, run] {
+    *run = [options, &global](CommandOutput* out) { return RunServe(*options, global, out); };
+  });
 }
 
 }  // namespace sensorlake::cli
