@@ -184,6 +184,12 @@ Result<std::unique_ptr<WebServer>> WebServer::Create(const ServeOptions& options
                               options.assets_dir);
     }
   }
+  // SO_REUSEADDR only: httplib's default SO_REUSEPORT would let a second server take the
+  // same port and share its connections, instead of failing to bind.
+  impl->http.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   // A read-only server: every other method is refused.
   auto refuse = [](const httplib::Request&, httplib::Response& res) {
     ErrorReply(res, 405, "read-only server: only GET and HEAD");
