@@ -96,6 +96,14 @@ await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
 for (let i = 0; i < 4; i++) await page.mouse.wheel(0, -200);
 await page.waitForFunction((n) => Number(document.getElementById("signal-info")?.dataset.rows) < n, rows);
 await shot("signal-zoomed");
+// Pan: drag to the left, the window moves later in time.
+await page.waitForFunction(() => document.getElementById("signal-info")?.dataset.from);
+const fromBefore = Number(await page.locator("#signal-info").getAttribute("data-from"));
+await page.mouse.move(box.x + box.width * 0.7, box.y + box.height / 2);
+await page.mouse.down();
+await page.mouse.move(box.x + box.width * 0.4, box.y + box.height / 2, { steps: 5 });
+await page.mouse.up();
+await page.waitForFunction((f) => Number(document.getElementById("signal-info")?.dataset.from) > f, fromBefore);
 step(`zoomed: ${await page.locator("#signal-info").innerText()}`);
 
 // SQL: DuckDB-Wasm over the curated Parquet via range requests.

@@ -1,6 +1,6 @@
 // Signal viewer: x, y, z over time for one subject, device, sensor and activity. The server
-// prunes row groups and decimates to the canvas width; zoom (wheel, or drag a range with
-// shift) and pan (drag) ask it again for the visible window only.
+// prunes row groups and decimates to the canvas width; zoom (wheel) and pan (drag) ask it
+// again for the visible window only.
 import { api, errorBox, fmtNum, h } from "./api";
 
 const COLORS = ["#d62728", "#2ca02c", "#1f77b4"];
@@ -62,6 +62,7 @@ export function renderSignal(app: HTMLElement, params: URLSearchParams): void {
         `${s.decimated ? " (min/max per pixel)" : ""} · row groups read ${s.row_groups_read} of ${s.row_groups_total}` +
         ` · ${(performance.now() - t0).toFixed(0)} ms`;
       info.dataset.rows = String(s.rows_in_window);
+      info.dataset.from = String(s.from_ns);
     } catch (e) { info.replaceChildren(errorBox(e)); }
   };
 
@@ -115,9 +116,10 @@ export function renderSignal(app: HTMLElement, params: URLSearchParams): void {
     draw(); reload();
   });
   let dragX: number | null = null;
-  canvas.addEventListener("mousedown", (ev) => { dragX = ev.clientX; });
-  window.addEventListener("mouseup", () => { if (dragX !== null) { dragX = null; reload(); } });
-  canvas.addEventListener("mousemove", (ev) => {
+  // Pointer capture keeps the drag on the canvas: no listener outlives the page.
+  canvas.addEventListener("pointerdown", (ev) => { dragX = ev.clientX; canvas.setPointerCapture(ev.pointerId); });
+  canvas.addEventListener("pointerup", () => { if (dragX !== null) { dragX = null; reload(); } });
+  canvas.addEventListener("pointermove", (ev) => {
     if (dragX === null || !data || !view) return;
     const full = data.last_ns - data.first_ns, span = view[1] - view[0];
     const dt = ((dragX - ev.clientX) / Math.max(1, canvas.clientWidth - 60)) * span;
