@@ -106,6 +106,10 @@ TEST_F(ServeTest, DatasetCountsAddUpToTheRunsRows) {
   // The default rules flag the generator's fast phone streams (sampling_rate, warn).
   ASSERT_FALSE(d["flags"].empty());
   EXPECT_EQ(d["flags"][0]["check"], "sampling_rate");
+  // result.json lists 200 of the check's failures: the page is told cells are missing.
+  ASSERT_EQ(d["flags_truncated"].size(), 1u);
+  EXPECT_EQ(d["flags_truncated"][0]["listed"].get<size_t>(), d["flags"].size());
+  EXPECT_GT(d["flags_truncated"][0]["failing"].get<int64_t>(), 200);
 }
 
 TEST_F(ServeTest, SignalReadsOneRowGroupAndDecimatesToTheWidth) {

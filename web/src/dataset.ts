@@ -11,6 +11,13 @@ function color(t: number): string {
   return `hsl(210, 70%, ${92 - 55 * c}%)`;
 }
 
+// Sampling rate: blue inside the quality band (15..25 Hz), orange below, red above.
+function rateColor(hz: number): string {
+  if (hz < 15) return "hsl(30, 90%, 60%)";
+  if (hz > 25) return `hsl(0, 75%, ${Math.max(35, 65 - (hz - 25))}%)`;
+  return color((hz - 15) / 10);
+}
+
 function heatmap(d: any): HTMLElement {
   const f = d.folders[folderChoice];
   const values: number[][] = f[metricChoice];
@@ -36,7 +43,7 @@ function heatmap(d: any): HTMLElement {
       const td = h("td", {
         class: `cell${fl.length ? " flag" : ""}${rows === 0 ? " empty" : ""}`, title,
         "data-subject": String(subject), "data-activity": a.code,
-        style: rows ? `background:${color((v - lo) / (hi - lo))}` : "",
+        style: rows ? `background:${metricChoice === "rate_hz" ? rateColor(v) : color((v - lo) / (hi - lo))}` : "",
       });
       if (rows) {
         td.addEventListener("click", () => {
@@ -47,10 +54,17 @@ function heatmap(d: any): HTMLElement {
     });
     table.append(tr);
   });
-  const legend = h("p", { class: "small" },
-    `${metricChoice === "rows" ? "readings" : "Hz"}: ${lo} `, h("span", { class: "swatch", style: `background:${color(0)}` }),
-    h("span", { class: "swatch", style: `background:${color(0.5)}` }), h("span", { class: "swatch", style: `background:${color(1)}` }),
-    ` ${fmtNum(hi)} · red outline: flagged by quality run ${d.quality_run || "(none)"} · ${flags.size} flagged cells · click a cell for its signal`);
+  const swatches = metricChoice === "rate_hz"
+    ? ["below 15 Hz ", h("span", { class: "swatch", style: `background:${rateColor(10)}` }), " 15 ",
+       h("span", { class: "swatch", style: `background:${color(0)}` }), h("span", { class: "swatch", style: `background:${color(1)}` }),
+       " 25 Hz ", h("span", { class: "swatch", style: `background:${rateColor(40)}` }), " above"]
+    : ["readings: 0 ", h("span", { class: "swatch", style: `background:${color(0)}` }),
+       h("span", { class: "swatch", style: `background:${color(0.5)}` }), h("span", { class: "swatch", style: `background:${color(1)}` }), ` ${fmtNum(hi)}`];
+  const legend = h("p", { class: "small" }, ...swatches,
+    ` · red outline: flagged by quality run ${d.quality_run || "(none)"} · ${flags.size} flagged cells here · click a cell for its signal`);
+  const truncated = (d.flags_truncated ?? []).map((t: any) =>
+    `${t.check} failed ${fmtNum(t.failing)} blocks but its result lists ${t.listed}: only those are outlined`);
+  if (truncated.length) legend.append(h("br"), h("span", { class: "warn", id: "flags-truncated" }, truncated.join("; ")));
   return h("div", {}, legend, h("div", { class: "scroll" }, table));
 }
 
