@@ -24,3 +24,9 @@ for _ in $(seq 100); do
 done
 [[ -n $url ]] || { echo "sensorlake serve did not start:"; cat "$tmp/serve.err"; exit 1; }
 (cd web && node e2e/e2e.mjs "$url" "$PWD/../build/test-artifacts/web")
+# SIGTERM stops the server with exit 0 (under PRESET=asan also: no sanitizer report).
+kill -TERM "$server_pid"
+rc=0; wait "$server_pid" || rc=$?
+server_pid=""
+if [[ $rc -ne 0 ]]; then echo "sensorlake serve exited $rc:"; cat "$tmp/serve.err"; exit 1; fi
+echo "sensorlake serve stopped cleanly"
