@@ -137,16 +137,29 @@ LakeApi::LakeApi(std::unique_ptr<storage::Lake> lake) : lake_(std::move(lake)) {
 
 Result<json> LakeApi::Runs() const {
   SL_ASSIGN_OR_RETURN(auto files, lake_->ListFiles("_runs", /*recursive=*/false));
-  json runs = json::array();
+  json runs = json::array(), unreadable = json::array();
   for (const auto& f : files) {
     if (!f.path.ends_with(".json")) continue;
-    SL_ASSIGN_OR_RETURN(json r, ReadJson(*lake_, storage::JoinPath("_runs", f.path)));
-    runs.push_back(RunSummary(r));
+    // One damaged record must not hide the others: it is listed apart, with the reason.
+    auto r = ReadJson(*lake_, storage::JoinPath("_runs", f.path));
+    if (r.ok() && r->is_object()) {
+      try {
+        runs.push_back(RunSummary(*r));
+        continue;
+      } catch (const json::exception& e) {
+        r = Status::Corrupt("{}: {}", lake_->DisplayPath(storage::JoinPath("_runs", f.path)),
+                            e.what());
+      }
+    }
+    if (r.ok())
+      r = Status::Corrupt("{}: not a JSON object",
+                          lake_->DisplayPath(storage::JoinPath("_runs", f.path)));
+    unreadable.push_back({{"file", f.path}, {"error", r.status().message()}});
   }
   // Run ids are UTC times: newest first is reverse order.
   std::sort(runs.begin(), runs.end(),
             [](const json& a, const json& b) { return a["run_id"] > b["run_id"]; });
-  return json{{"runs", runs}};
+  return json{{"runs", runs}, {"unreadable", unreadable}};
 }
 
 Result<json> LakeApi::Run(std::string_view run_id) const {

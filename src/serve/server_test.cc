@@ -219,6 +219,36 @@ TEST_F(ServeTest, ASymlinkLeavingTheLakeIsRefused) {
   EXPECT_TRUE(api.DataFile("device=phone/sensor=gyro/part-00000.parquet").ok());
 }
 
+TEST_F(ServeTest, AFailedRunAndADamagedRecordAreShownAsSuch) {
+  fs::path other = dir_->path() / "runs-lake";
+  fs::create_directories(other / "_runs");
+  testing::WriteFile(other / "_runs/r-20260101T000000000Z.json", R"({
+    "run_id": "r-20260101T000000000Z", "outcome": "failed", "failed_stage": "check",
+    "gate_failed": true, "error": "quality gate failed: scaled_values", "seconds": 2.5,
+    "versions": {"raw": "wisdm-1", "curated": "c-1", "quality_run": "q-1"},
+    "input": {"source": "/data/wisdm.zip"},
+    "stages": [{"stage": "transform", "status": "completed", "summary": {"folders": [{"rows": 7}, {"rows": 5}]}},
+               {"stage": "check", "status": "failed", "summary": {"success": false, "counts": {"error": 1}}}]})");
+  testing::WriteFile(other / "_runs/r-20260102T000000000Z.json", "{ not json");
+  LakeApi api(std::move(storage::Lake::Open(other.string())).ValueOrDie());
+  auto runs = api.Runs();
+  ASSERT_TRUE(runs.ok()) << runs.status().ToString();
+  ASSERT_EQ((*runs)["runs"].size(), 1u);
+  const json& r = (*runs)["runs"][0];
+  EXPECT_EQ(r["outcome"], "failed");
+  EXPECT_EQ(r["failed_stage"], "check");
+  EXPECT_EQ(r["rows"], 12);
+  EXPECT_FALSE(r["quality"]["success"].get<bool>());
+  ASSERT_EQ((*runs)["unreadable"].size(), 1u);
+  EXPECT_EQ((*runs)["unreadable"][0]["file"], "r-20260102T000000000Z.json");
+  auto detail = api.Run("r-20260101T000000000Z");
+  ASSERT_TRUE(detail.ok());
+  // Lineage stops where the run stopped: no features, nothing published.
+  EXPECT_EQ((*detail)["lineage"]["edges"].size(), 3u);
+  EXPECT_FALSE(detail->contains("quality"));                        // q-1 is not in this lake
+  EXPECT_EQ(api.Dataset().status().code(), StatusCode::kNotFound);  // nothing transformed here
+}
+
 TEST_F(ServeTest, AssetsAreServedWithTheirMimeTypes) {
   auto index = Get("/");
   EXPECT_EQ(index->status, 200);

@@ -13,7 +13,8 @@ function qualityCell(r: any): string {
 export async function renderRuns(app: HTMLElement): Promise<void> {
   app.append(h("h1", {}, "Runs"));
   try {
-    const { runs } = await api<{ runs: any[] }>("/api/runs");
+    const { runs, unreadable } = await api<{ runs: any[]; unreadable: { file: string; error: string }[] }>("/api/runs");
+    for (const u of unreadable ?? []) app.append(h("p", { class: "error" }, `unreadable run record ${u.file}: ${u.error}`));
     if (runs.length === 0) {
       app.append(h("p", {}, "No runs in this lake yet: sensorlake run --lake ... records them in _runs/."));
       return;
