@@ -157,6 +157,11 @@ Result<Reply> WebServer::Impl::Asset(const ApiRequest& r) const {
   Reply reply;
   reply.local_file = real.string();
   reply.content_type = MimeTypeOf(rel);
+  // Vite puts a content hash in every name under assets/: those never change. index.html
+  // does, so the browser asks again each time.
+  reply.headers.emplace_back("Cache-Control", rel.starts_with("assets/")
+                                                  ? "public, max-age=31536000, immutable"
+                                                  : "no-cache");
   return reply;
 }
 

@@ -254,6 +254,7 @@ TEST_F(ServeTest, AssetsAreServedWithTheirMimeTypes) {
   EXPECT_EQ(index->status, 200);
   EXPECT_EQ(index->body, "<html>sensorlake</html>");
   EXPECT_EQ(index->get_header_value("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_EQ(index->get_header_value("Cache-Control"), "no-cache");
   auto wasm = Get("/duckdb-eh.wasm");
   EXPECT_EQ(wasm->get_header_value("Content-Type"), "application/wasm");
   EXPECT_EQ(wasm->body.size(), 4u);
