@@ -47,7 +47,7 @@ class LakeApi {
   Result<nlohmann::json> Runs() const;
   // One run record with its quality result and lineage.
   Result<nlohmann::json> Run(std::string_view run_id) const;
-  // A quality run's result.json; `report_path` gets the lake path of its report.html.
+  // A quality run's result.json, and the lake path of its report.html.
   Result<nlohmann::json> QualityResult(std::string_view quality_run) const;
   Result<std::string> QualityReportPath(std::string_view quality_run) const;
   // The heatmap: counts and rates per folder, subject, activity; quality flags per cell.
