@@ -13,6 +13,7 @@ setup:
 build: setup
 	@cmake --preset $(PRESET) >/dev/null
 	@cmake --build --preset $(PRESET)
+	@bash scripts/build-web.sh
 
 run: build
 	@bash scripts/run-local.sh "$(BIN)" "$(LAKE)" "$(SCALE)"
@@ -25,6 +26,7 @@ test: build
 bench: build
 	@bash bench/setup.sh
 	@.venv/bin/python bench/run_bench.py
+	@.venv/bin/python bench/serve_latency.py
 
 format:
 	@find src include bench -name '*.h' -o -name '*.cc' | xargs clang-format -i

@@ -19,5 +19,7 @@ echo "== pytest (Airflow DAGs, in .venv-airflow) =="
 bash scripts/setup-airflow.sh
 SENSORLAKE_BIN="$PWD/build/$preset/src/sensorlake" .venv-airflow/bin/python -m pytest -q tests/airflow
 
+echo "== web app end to end (sensorlake serve + Chromium via playwright-core) =="
+bash scripts/test-web.sh "$preset"
 echo "== sanitizers and fuzzing =="
 bash scripts/test-sanitizers.sh

@@ -37,5 +37,6 @@ void AddRunCommand(CLI::App& app, const GlobalOptions& global, CommandRun* run);
 void AddPublishCommand(CLI::App& app, const GlobalOptions& global, CommandRun* run);
 void AddFeaturesCommand(CLI::App& app, const GlobalOptions& global, CommandRun* run);
 void AddTrainCommand(CLI::App& app, const GlobalOptions& global, CommandRun* run);
+void AddServeCommand(CLI::App& app, const GlobalOptions& global, CommandRun* run);
 
 }  // namespace sensorlake::cli

@@ -45,6 +45,7 @@ int RunSensorlake(int argc, char** argv) {
   sensorlake::cli::AddPublishCommand(app, global, &run);
   sensorlake::cli::AddFeaturesCommand(app, global, &run);
   sensorlake::cli::AddTrainCommand(app, global, &run);
+  sensorlake::cli::AddServeCommand(app, global, &run);
 
   try {
     app.parse(argc, argv);
