@@ -21,5 +21,6 @@ SENSORLAKE_BIN="$PWD/build/$preset/src/sensorlake" .venv-airflow/bin/python -m p
 
 echo "== web app end to end (sensorlake serve + Chromium via playwright-core) =="
 bash scripts/test-web.sh "$preset"
+
 echo "== sanitizers and fuzzing =="
 bash scripts/test-sanitizers.sh
