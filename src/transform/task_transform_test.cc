@@ -199,6 +199,27 @@ TEST_F(TaskTransformTest, RefusesAModifiedRawObject) {
   EXPECT_FALSE(fs::exists(dir_.path() / "_staging/t0"));  // nothing half-written stays
 }
 
+TEST_F(TaskTransformTest, ARerunIntoAFreshPrefixWritesTheSameParts) {
+  std::vector<std::string> mine = {paths_[1], paths_[6], paths_[11]};
+  auto first = Task("t0", mine);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  TaskOptions o;
+  o.raw_version = "v1";
+  o.paths = mine;
+  o.staging_prefix = "_staging/t0-retry";
+  o.task_id = "t0";
+  auto second = RunTaskTransform(*lake_, o);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ((*first)["files"], (*second)["files"]);
+  ASSERT_EQ((*first)["outputs"].size(), 6u);  // 3 folders, readings + quarantine each
+  for (const auto& out : (*first)["outputs"]) {
+    std::string rel = out["path"];
+    EXPECT_EQ(testing::ReadFile(dir_.path() / "_staging/t0" / rel),
+              testing::ReadFile(dir_.path() / "_staging/t0-retry" / rel))
+        << rel;
+  }
+}
+
 TEST_F(TaskTransformTest, RefusesAStagingPrefixThatHoldsParts) {
   ASSERT_TRUE(Task("t0", {paths_[0]}).ok());
   auto again = Task("t0", {paths_[0]});
