@@ -47,3 +47,8 @@ fuzz: setup
 
 clean:
 	rm -rf build
+
+# The Python package (docs/python.md): dist/sensorlake-<version>-<tag>.whl.
+.PHONY: wheel
+wheel: setup
+	@bash scripts/build-wheel.sh

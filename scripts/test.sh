@@ -24,3 +24,6 @@ bash scripts/test-web.sh "$preset"
 
 echo "== sanitizers and fuzzing =="
 bash scripts/test-sanitizers.sh
+
+echo "== Python package: wheel, clean-venv install, tests/wheel =="
+bash scripts/test-wheel.sh "$preset"
