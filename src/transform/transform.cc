@@ -9,6 +9,7 @@
 
 #include <arrow/buffer.h>
 
+#include "sensorlake/common/crash_point.h"
 #include "sensorlake/common/progress.h"
 #include "sensorlake/common/sha256.h"
 #include "sensorlake/common/xxh3.h"
@@ -93,6 +94,7 @@ class FolderTask {
       result->stats.bytes_in += in.bytes;
       result->files.push_back({in.manifest_path, in.lines, cleaned.counts});
       progress_->Add(in.bytes);
+      CrashPoint("transform.file_done");
     }
     SL_RETURN_NOT_OK(curated.Close());
     SL_RETURN_NOT_OK(quarantine.Close());
