@@ -80,11 +80,10 @@ Status RunRunCommand(const RunArgs& a, bool quiet, const std::string& log_format
   }
   SL_ASSIGN_OR_RETURN(auto lake, storage::Lake::Open(a.lake));
   monitoring::Logger logger(
-      log_format == "json" ? monitoring::LogFormat::kJson : monitoring::LogFormat::kText, stderr);
+      log_format == "json" ? monitoring::LogFormat::kJson : monitoring::LogFormat::kText, stderr,
+      quiet);
   if (logger.format() == monitoring::LogFormat::kJson) JsonProgress(&logger);
-  auto log = [quiet, &logger](std::string_view msg) {
-    if (!quiet) logger.Log("info", msg);
-  };
+  auto log = [&logger](std::string_view msg) { logger.Log("info", msg); };
   monitoring::MonitorOptions mo;
   mo.metrics_textfile = a.metrics_textfile;
   mo.metrics_emf = a.metrics_emf;

@@ -108,7 +108,7 @@ std::vector<Sample> RunSamples(const RunRecord& r) {
     Add(&out, "sensorlake.stage.rows_out", Num(s.metrics, "rows_out"), stage);
     Add(&out, "sensorlake.stage.bytes_read", Num(s.metrics, "bytes_read"), stage);
     Add(&out, "sensorlake.stage.bytes_written", Num(s.metrics, "bytes_written"), stage);
-    Add(&out, "sensorlake.stage.throughput_lines_per_second", Num(s.metrics, "rows_per_second"),
+    Add(&out, "sensorlake.stage.throughput_lines_per_second", Num(s.metrics, "lines_per_second"),
         stage);
     Add(&out, "sensorlake.stage.peak_rss_bytes", Num(s.metrics, "peak_rss_bytes"), stage);
   }

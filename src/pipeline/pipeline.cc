@@ -112,8 +112,12 @@ nlohmann::json StageMetrics(Stage stage, const nlohmann::json& summary, double s
                       {"seconds", seconds}, {"peak_rss_bytes", peak_rss_bytes}};
   StageCounts(stage, summary, &m);
   // Throughput over what the stage consumed: lines for ingest/transform, readings for features.
-  m["rows_per_second"] =
-      seconds > 0 ? static_cast<double>(m["lines_in"].get<int64_t>()) / seconds : 0.0;
+  // A stage that found its output already there did no work: no throughput to report.
+  bool unchanged = summary.is_object() &&
+                   (summary.value("unchanged", false) ||
+                    summary.value("ingest", nlohmann::json::object()).value("unchanged", false));
+  m["lines_per_second"] =
+      seconds > 0 && !unchanged ? static_cast<double>(m["lines_in"].get<int64_t>()) / seconds : 0.0;
   return m;
 }
 

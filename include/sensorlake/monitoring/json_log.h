@@ -26,7 +26,9 @@ std::string LogTimestamp();
 // and stage are set by the pipeline hooks. Thread-safe.
 class Logger {
  public:
-  Logger(LogFormat format, FILE* out) : format_(format), out_(out) {}
+  // `quiet`: only warnings and errors (--quiet, --json).
+  Logger(LogFormat format, FILE* out, bool quiet = false)
+      : format_(format), out_(out), quiet_(quiet) {}
   void SetContext(std::string run_id, std::string stage);
   void Log(std::string_view level, std::string_view msg,
            const nlohmann::json& fields = nlohmann::json::object());
@@ -35,6 +37,7 @@ class Logger {
  private:
   LogFormat format_;
   FILE* out_;
+  bool quiet_;
   std::mutex mu_;
   std::string run_id_, stage_;
 };

@@ -65,7 +65,7 @@ struct StageRecord {
   int32_t attempts = 0;
   double seconds = 0;
   nlohmann::json summary = nlohmann::json::object();  // the stage's own JSON summary
-  // lines_in, rows_out, bytes_read, bytes_written, rows_per_second, peak_rss_bytes,
+  // lines_in, rows_out, bytes_read, bytes_written, lines_per_second, peak_rss_bytes,
   // quarantined_by_reason: what the monitoring metrics are made of (docs/monitoring.md).
   nlohmann::json metrics = nlohmann::json::object();
 };
