@@ -38,6 +38,7 @@ void Logger::SetContext(std::string run_id, std::string stage) {
 }
 
 void Logger::Log(std::string_view level, std::string_view msg, const nlohmann::json& fields) {
+  if (quiet_ && level != "warning" && level != "error") return;
   std::lock_guard<std::mutex> lock(mu_);
   if (format_ == LogFormat::kJson) {
     fmt::print(out_, "{}\n", FormatJsonLog(LogTimestamp(), level, run_id_, stage_, msg, fields));

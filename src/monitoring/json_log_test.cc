@@ -32,3 +32,28 @@ TEST(JsonLogTest, TimestampIsUtcWithMilliseconds) {
 
 }  // namespace
 }  // namespace sensorlake::monitoring
+
+namespace sensorlake::monitoring {
+namespace {
+
+TEST(JsonLogTest, QuietLoggerKeepsOnlyWarningsAndErrors) {
+  char* buf = nullptr;
+  size_t size = 0;
+  FILE* mem = open_memstream(&buf, &size);
+  {
+    Logger logger(LogFormat::kJson, mem, /*quiet=*/true);
+    logger.SetContext("r-1", "transform");
+    logger.Log("info", "progress");
+    logger.Log("warning", "delivery failed");
+  }
+  std::fclose(mem);
+  std::string out(buf, size);
+  std::free(buf);
+  EXPECT_EQ(out.find("progress"), std::string::npos);
+  auto j = nlohmann::json::parse(out);
+  EXPECT_EQ(j["level"], "warning");
+  EXPECT_EQ(j["stage"], "transform");
+}
+
+}  // namespace
+}  // namespace sensorlake::monitoring
