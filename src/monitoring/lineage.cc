@@ -213,18 +213,24 @@ void LineageEmitter::Emit(const nlohmann::json& event) {
       errors_.push_back(fmt::format("{}: cannot append", o_.file));
     }
   }
-  if (!o_.url.empty()) {
-    PostOptions p;
-    p.headers = {"Content-Type: application/json"};
-    p.timeout_seconds = o_.timeout_seconds;
-    p.attempts = o_.attempts;
-    std::string url = o_.url;
-    while (url.ends_with("/")) url.pop_back();
-    auto r = HttpPost(url + "/api/v1/lineage", line, p);
-    if (!r.ok()) {
-      ++failed_;
-      if (errors_.size() < 5) errors_.push_back(r.status().message());
-    }
+  if (o_.url.empty()) return;
+  // After an event that could not be delivered with all its retries, the endpoint is taken
+  // as down for the rest of the run: the events are counted as failed, not retried each.
+  if (http_down_) {
+    ++failed_;
+    return;
+  }
+  PostOptions p;
+  p.headers = {"Content-Type: application/json"};
+  p.timeout_seconds = o_.timeout_seconds;
+  p.attempts = o_.attempts;
+  std::string url = o_.url;
+  while (url.ends_with("/")) url.pop_back();
+  auto r = HttpPost(url + "/api/v1/lineage", line, p);
+  if (!r.ok()) {
+    ++failed_;
+    http_down_ = true;
+    errors_.push_back(r.status().message());
   }
 }
 

@@ -71,6 +71,7 @@ class LineageEmitter {
   const storage::Lake& lake_;
   LineageOptions o_;
   bool pipeline_started_ = false;
+  bool http_down_ = false;
   std::map<pipeline::Stage, std::string> stage_uuids_;
   int64_t events_ = 0, failed_ = 0;
   std::vector<std::string> errors_;
