@@ -13,8 +13,9 @@
 namespace sensorlake::cli {
 
 struct GlobalOptions {
-  bool json = false;   // machine-readable summary on stdout
-  bool quiet = false;  // no progress output
+  bool json = false;                // machine-readable summary on stdout
+  bool quiet = false;               // no progress output
+  std::string log_format = "text";  // text or json (one JSON object per line on stderr)
 };
 
 // What a command reports when it succeeds: `summary` for --json, `text` for people.
@@ -38,5 +39,6 @@ void AddPublishCommand(CLI::App& app, const GlobalOptions& global, CommandRun* r
 void AddFeaturesCommand(CLI::App& app, const GlobalOptions& global, CommandRun* run);
 void AddTrainCommand(CLI::App& app, const GlobalOptions& global, CommandRun* run);
 void AddServeCommand(CLI::App& app, const GlobalOptions& global, CommandRun* run);
+void AddRunsCommand(CLI::App& app, const GlobalOptions& global, CommandRun* run);
 
 }  // namespace sensorlake::cli

@@ -35,6 +35,11 @@ int RunSensorlake(int argc, char** argv) {
   app.add_flag("--json", global.json, "Print a machine-readable JSON summary on stdout")
       ->trigger_on_parse();
   app.add_flag("-q,--quiet", global.quiet, "No progress output on stderr");
+  app.add_option("--log-format", global.log_format,
+                 "Logs on stderr: text, or json (one object per line: ts, level, run_id, "
+                 "stage, msg)")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
 
   CommandRun run;
   sensorlake::cli::AddGenerateCommand(app, global, &run);
@@ -46,6 +51,7 @@ int RunSensorlake(int argc, char** argv) {
   sensorlake::cli::AddFeaturesCommand(app, global, &run);
   sensorlake::cli::AddTrainCommand(app, global, &run);
   sensorlake::cli::AddServeCommand(app, global, &run);
+  sensorlake::cli::AddRunsCommand(app, global, &run);
 
   try {
     app.parse(argc, argv);

@@ -13,6 +13,15 @@ std::atomic<bool> g_enabled{true};
 
 void Progress::SetEnabled(bool enabled) { g_enabled = enabled; }
 
+namespace {
+Progress::Sink& GlobalSink() {
+  static Progress::Sink sink;
+  return sink;
+}
+}  // namespace
+
+void Progress::SetSink(Sink sink) { GlobalSink() = std::move(sink); }
+
 Progress::Progress(std::string label, int64_t total, std::string unit)
     : label_(std::move(label)),
       total_(total),
@@ -45,6 +54,10 @@ void Progress::Finish() {
 void Progress::Print(bool final) {
   int64_t done = done_.load();
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  if (GlobalSink()) {
+    GlobalSink()(label_, done, total_, unit_, secs, final);
+    return;
+  }
   double frac = total_ > 0 ? std::min(1.0, static_cast<double>(done) / total_) : 1.0;
   bool bytes = unit_ == "bytes";
   auto amount = [&](int64_t v) {

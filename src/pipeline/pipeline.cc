@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <thread>
 
+#include <sys/resource.h>
+
 #include <fmt/format.h>
 
 #include "sensorlake/common/clock.h"
@@ -42,6 +44,84 @@ Result<Stage> ParseStage(std::string_view name) {
   return Status::Invalid("unknown stage '{}' (stages: {})", name, fmt::join(kStageNames, ", "));
 }
 
+// ---- stage metrics --------------------------------------------------------------------
+
+int64_t PeakRssBytes() {
+  struct rusage ru {};
+  if (getrusage(RUSAGE_SELF, &ru) != 0) return 0;
+  return static_cast<int64_t>(ru.ru_maxrss) * 1024;  // Linux reports KiB
+}
+
+namespace {
+
+int64_t Int(const nlohmann::json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_number() ? it->get<int64_t>() : 0;
+}
+
+// lines_in, rows_out, bytes_read, bytes_written of one stage, from its own summary: each
+// stage reports them under its own names.
+void StageCounts(Stage stage, const nlohmann::json& summary, nlohmann::json* m) {
+  if (!summary.is_object()) return;
+  switch (stage) {
+    case Stage::kIngest: {
+      const auto& in = summary.value("ingest", nlohmann::json::object());
+      (*m)["lines_in"] = Int(in, "lines");
+      (*m)["rows_out"] = Int(in, "lines");
+      (*m)["bytes_read"] = Int(in, "bytes");
+      (*m)["bytes_written"] = in.value("unchanged", false) ? 0 : Int(in, "bytes");
+      return;
+    }
+    case Stage::kTransform: {
+      const auto& totals = summary.value("totals", nlohmann::json::object());
+      int64_t in = 0, out = 0;
+      for (const auto& f : summary.value("folders", nlohmann::json::array())) {
+        in += Int(f, "bytes_in");
+        out += Int(f, "bytes_out");
+      }
+      (*m)["lines_in"] = Int(totals, "lines");
+      (*m)["rows_out"] = Int(totals, "rows");
+      (*m)["bytes_read"] = in;
+      (*m)["bytes_written"] = out;
+      (*m)["quarantined"] = Int(totals, "quarantined");
+      (*m)["quarantined_by_reason"] =
+          totals.value("quarantined_by_reason", nlohmann::json::object());
+      return;
+    }
+    case Stage::kFeatures: {
+      int64_t readings = 0;
+      const nlohmann::json folders = summary.value("folders", nlohmann::json::object());
+      for (const auto& [name, f] : folders.items()) {
+        readings += Int(f, "readings");
+      }
+      (*m)["lines_in"] = readings;
+      (*m)["rows_out"] = Int(summary, "windows");
+      return;
+    }
+    case Stage::kCheck:
+    case Stage::kPublish:
+      return;
+  }
+}
+
+}  // namespace
+
+nlohmann::json StageMetrics(Stage stage, const nlohmann::json& summary, double seconds,
+                            int64_t peak_rss_bytes) {
+  nlohmann::json m = {{"lines_in", 0},      {"rows_out", 0},
+                      {"bytes_read", 0},    {"bytes_written", 0},
+                      {"seconds", seconds}, {"peak_rss_bytes", peak_rss_bytes}};
+  StageCounts(stage, summary, &m);
+  // Throughput over what the stage consumed: lines for ingest/transform, readings for features.
+  // A stage that found its output already there did no work: no throughput to report.
+  bool unchanged = summary.is_object() &&
+                   (summary.value("unchanged", false) ||
+                    summary.value("ingest", nlohmann::json::object()).value("unchanged", false));
+  m["lines_per_second"] =
+      seconds > 0 && !unchanged ? static_cast<double>(m["lines_in"].get<int64_t>()) / seconds : 0.0;
+  return m;
+}
+
 // ---- the run record -------------------------------------------------------------------
 
 std::string RunRecord::Path() const { return fmt::format("{}/{}.json", kRunsDir, run_id); }
@@ -60,7 +140,8 @@ nlohmann::json RunRecord::ToJson() const {
                            {"message", s.message},
                            {"attempts", s.attempts},
                            {"seconds", s.seconds},
-                           {"summary", s.summary}});
+                           {"summary", s.summary},
+                           {"metrics", s.metrics}});
   }
   return {{"format", "sensorlake.run-record/1"},
           {"run_id", run_id},
@@ -75,6 +156,7 @@ nlohmann::json RunRecord::ToJson() const {
           {"resumed_from", resumed_from},
           {"versions", versions},
           {"seconds", seconds},
+          {"monitoring", monitoring},
           {"stages", stages_json}};
 }
 
@@ -93,6 +175,7 @@ Result<RunRecord> RunRecord::FromJson(const nlohmann::json& j, std::string_view 
     r.resumed_from = j.value("resumed_from", "");
     r.versions = j.value("versions", nlohmann::json::object());
     r.seconds = j.value("seconds", 0.0);
+    r.monitoring = j.value("monitoring", nlohmann::json::object());
     for (const auto& s : j.at("stages")) {
       StageRecord sr;
       SL_ASSIGN_OR_RETURN(sr.stage, ParseStage(s.at("stage").get<std::string>()));
@@ -101,6 +184,7 @@ Result<RunRecord> RunRecord::FromJson(const nlohmann::json& j, std::string_view 
       sr.attempts = s.value("attempts", 0);
       sr.seconds = s.value("seconds", 0.0);
       sr.summary = s.value("summary", nlohmann::json::object());
+      sr.metrics = s.value("metrics", nlohmann::json::object());
       r.stages.push_back(std::move(sr));
     }
     return r;
@@ -147,6 +231,7 @@ class Runner {
     if (rec_.outcome == "running") rec_.outcome = "succeeded";
     rec_.finished_at = UtcTimestamp();
     rec_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (o_.observer) o_.observer->OnRunEnd(&rec_);
     SL_RETURN_NOT_OK(Save());
     return rec_;
   }
@@ -278,6 +363,7 @@ class Runner {
     if (static_cast<int32_t>(stage) < start_) return Status::OK();
     s.status = "running";
     SL_RETURN_NOT_OK(Save());
+    if (o_.observer) o_.observer->OnStageStart(rec_, stage);
     CrashPoint("pipeline.stage.start");
     Log(fmt::format("run: stage {}", StageName(stage)));
     auto t0 = std::chrono::steady_clock::now();
@@ -305,6 +391,8 @@ class Runner {
           st.ToString());
       rec_.failure = st;
     }
+    s.metrics = StageMetrics(stage, s.summary, s.seconds, PeakRssBytes());
+    if (o_.observer) o_.observer->OnStageEnd(rec_, stage);
     CrashPoint("pipeline.stage.before_record");
     return Save();
   }

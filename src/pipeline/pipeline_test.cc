@@ -191,3 +191,52 @@ TEST_F(PipelineTest, PublishIsRefusedUnlessTheGatePassedForThatVersion) {
 
 }  // namespace
 }  // namespace sensorlake::pipeline
+
+namespace sensorlake::pipeline {
+namespace {
+
+// Records the hooks' calls; what it adds at the run's end must reach the stored record.
+class RecordingObserver : public RunObserver {
+ public:
+  void OnStageStart(const RunRecord& r, Stage s) override {
+    calls.push_back(
+        fmt::format("start {} {}", StageName(s), r.stages[static_cast<size_t>(s)].status));
+  }
+  void OnStageEnd(const RunRecord& r, Stage s) override {
+    calls.push_back(
+        fmt::format("end {} {}", StageName(s), r.stages[static_cast<size_t>(s)].status));
+  }
+  void OnRunEnd(RunRecord* r) override {
+    calls.push_back("run " + r->outcome);
+    r->monitoring["seen"] = true;
+  }
+  std::vector<std::string> calls;
+};
+
+TEST_F(PipelineTest, ObserverSeesEveryStageAndStagesCarryMetrics) {
+  RecordingObserver obs;
+  RunOptions o = Options("good");
+  o.observer = &obs;
+  auto r = RunPipeline(*lake_, o);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(obs.calls.size(), 11u);
+  EXPECT_EQ(obs.calls[0], "start ingest running");
+  EXPECT_EQ(obs.calls[3], "end transform completed");
+  EXPECT_EQ(obs.calls[10], "run succeeded");
+  const auto& t = StageOf(*r, Stage::kTransform).metrics;
+  EXPECT_EQ(t["lines_in"], 3 * 2 * 800);
+  EXPECT_EQ(t["rows_out"], t["lines_in"]);
+  EXPECT_GT(t["bytes_read"].get<int64_t>(), 0);
+  EXPECT_GT(t["bytes_written"].get<int64_t>(), 0);
+  EXPECT_GT(t["peak_rss_bytes"].get<int64_t>(), 1 << 20);
+  EXPECT_GT(StageOf(*r, Stage::kFeatures).metrics["rows_out"].get<int64_t>(), 0);
+  auto stored = nlohmann::json::parse(testing::ReadFile(dir_.path() / "lake" / r->Path()));
+  EXPECT_EQ(stored["monitoring"]["seen"], true);
+  EXPECT_EQ(stored["stages"][1]["metrics"], t);
+  auto back = RunRecord::FromJson(stored, "x");
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->stages[1].metrics, t);
+}
+
+}  // namespace
+}  // namespace sensorlake::pipeline

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 
@@ -19,6 +20,10 @@ class Progress {
   void Finish();  // prints the final state once
 
   static void SetEnabled(bool enabled);
+  // Replaces the printed lines (`--log-format json`: one JSON log object per update).
+  using Sink = std::function<void(const std::string& label, int64_t done, int64_t total,
+                                  const std::string& unit, double seconds, bool final)>;
+  static void SetSink(Sink sink);
 
  private:
   void Print(bool final);

@@ -29,6 +29,20 @@ inline constexpr int32_t kNumStages = 5;
 std::string_view StageName(Stage s);  // "ingest", ...
 Result<Stage> ParseStage(std::string_view name);
 
+struct RunRecord;
+
+// Hooks for monitoring (metrics, lineage, alerts: src/monitoring): called at each stage's
+// start and end and once at the run's end, before the record is saved for the last time,
+// so what the observer adds to `record->monitoring` is kept in the lake. Observers must
+// not fail the run: their own failures go into the record, not into a Status.
+class RunObserver {
+ public:
+  virtual ~RunObserver() = default;
+  virtual void OnStageStart(const RunRecord& record, Stage stage) = 0;
+  virtual void OnStageEnd(const RunRecord& record, Stage stage) = 0;
+  virtual void OnRunEnd(RunRecord* record) = 0;
+};
+
 struct RunOptions {
   std::string source;         // URL, zip or folder; or empty with generate_scale > 0
   double generate_scale = 0;  // > 0: generate the data first (cached in work_dir)
@@ -41,6 +55,7 @@ struct RunOptions {
   transform::TransformConfig transform_config;
   std::string transform_config_origin = "built-in defaults";
   quality::QualityRules quality_rules = quality::DefaultQualityRules();
+  RunObserver* observer = nullptr;  // not owned; may be null
 };
 
 struct StageRecord {
@@ -50,7 +65,16 @@ struct StageRecord {
   int32_t attempts = 0;
   double seconds = 0;
   nlohmann::json summary = nlohmann::json::object();  // the stage's own JSON summary
+  // lines_in, rows_out, bytes_read, bytes_written, lines_per_second, peak_rss_bytes,
+  // quarantined_by_reason: what the monitoring metrics are made of (docs/monitoring.md).
+  nlohmann::json metrics = nlohmann::json::object();
 };
+
+// The metrics of a finished stage, from its summary, wall time and the process's peak
+// resident set size (getrusage: the peak so far in this process, so it never decreases).
+nlohmann::json StageMetrics(Stage stage, const nlohmann::json& summary, double seconds,
+                            int64_t peak_rss_bytes);
+int64_t PeakRssBytes();
 
 struct RunRecord {
   std::string run_id;     // r-<UTC time>
@@ -65,6 +89,7 @@ struct RunRecord {
   nlohmann::json versions = nlohmann::json::object();  // engine, raw, curated, quality run
   std::vector<StageRecord> stages;
   double seconds = 0;
+  nlohmann::json monitoring = nlohmann::json::object();  // alert and lineage delivery
   Status failure;  // why the run failed (OK when it succeeded); not stored in the lake
 
   // The process exit code for this outcome: 0, 1 for a failed quality gate, otherwise

@@ -87,11 +87,57 @@ resource "aws_cloudwatch_metric_alarm" "duration_anomaly" {
   }
 }
 
+# Too many lines quarantined: the source changed format or the cleaning rules are wrong.
+resource "aws_cloudwatch_metric_alarm" "quarantine_rate" {
+  alarm_name          = "${local.name}-quarantine-rate"
+  alarm_description   = "More than ${var.quarantine_percent_max}% of the lines were quarantined: see curated/quarantine (docs/transform.md)"
+  namespace           = local.metric_namespace
+  metric_name         = "sensorlake.transform.quarantine_percent"
+  dimensions          = local.dim
+  statistic           = "Maximum"
+  period              = 3600
+  evaluation_periods  = 1
+  threshold           = var.quarantine_percent_max
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alerts.arn]
+}
+
+# Curated rows outside the learned band (the predictive alert on volume).
+resource "aws_cloudwatch_metric_alarm" "rows_anomaly" {
+  alarm_name          = "${local.name}-curated-rows-anomaly"
+  alarm_description   = "A sensorlake run wrote an unusual number of curated rows"
+  comparison_operator = "LessThanLowerOrGreaterThanUpperThreshold"
+  evaluation_periods  = 1
+  threshold_metric_id = "band"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alerts.arn]
+
+  metric_query {
+    id          = "band"
+    expression  = "ANOMALY_DETECTION_BAND(rows, ${var.duration_band_stddevs})"
+    label       = "expected curated rows"
+    return_data = true
+  }
+
+  metric_query {
+    id          = "rows"
+    return_data = true
+    metric {
+      namespace   = local.metric_namespace
+      metric_name = "sensorlake.transform.rows"
+      dimensions  = local.dim
+      stat        = "Sum"
+      period      = 3600
+    }
+  }
+}
+
 resource "aws_cloudwatch_dashboard" "this" {
   dashboard_name = local.name
   dashboard_body = jsonencode({
     widgets = concat(
-      [for i, m in keys(local.engine_metrics) : {
+      [for i, m in keys(local.run_metrics) : {
         type   = "metric"
         x      = (i % 3) * 8
         y      = floor(i / 3) * 6
@@ -100,9 +146,24 @@ resource "aws_cloudwatch_dashboard" "this" {
         properties = {
           title   = m
           region  = var.region
-          stat    = local.engine_metrics[m].stat
+          stat    = local.run_metrics[m].stat
           period  = 300
           metrics = [[local.metric_namespace, m, "environment", var.environment]]
+        }
+      }],
+      [for i, m in keys(local.breakdown_metrics) : {
+        type   = "metric"
+        x      = (i % 3) * 8
+        y      = 50 + floor(i / 3) * 6
+        width  = 8
+        height = 6
+        properties = {
+          title  = "${m} by ${local.breakdown_metrics[m].dimension}"
+          region = var.region
+          metrics = [[{
+            id         = "s${i}"
+            expression = "SEARCH('{${local.metric_namespace},environment,${local.breakdown_metrics[m].dimension}} MetricName=\"${m}\" environment=\"${var.environment}\"', '${local.breakdown_metrics[m].stat}', 300)"
+          }]]
         }
       }],
       [for i, w in [

@@ -34,3 +34,9 @@ variable "duration_band_stddevs" {
   type        = number
   default     = 3
 }
+
+variable "quarantine_percent_max" {
+  description = "Alarm when a run quarantines more than this share of lines (percent); the engine's own alert uses config/alerts.toml"
+  type        = number
+  default     = 5
+}

@@ -1,0 +1,80 @@
+// OpenLineage (spec 2-0-2) run events for `sensorlake run`: START and COMPLETE or FAIL
+// for the pipeline run (job "sensorlake.run") and for each stage it runs (job
+// "sensorlake.run.<stage>", with a parent run facet pointing at the pipeline run), with
+// input and output datasets (namespace = lake URI, name = zone path of the version) and
+// schema facets for the Parquet datasets. Sent to a Marquez-compatible endpoint
+// (POST <url>/api/v1/lineage) and/or appended to a JSON-lines file (docs/monitoring.md).
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sensorlake/pipeline/pipeline.h"
+#include "sensorlake/storage/lake.h"
+
+namespace sensorlake::monitoring {
+
+inline constexpr const char* kLineageNamespace = "sensorlake";
+
+struct LineageOptions {
+  std::string url;   // Marquez base URL; empty: no HTTP
+  std::string file;  // JSON lines; empty: no file
+  double timeout_seconds = 5;
+  int32_t attempts = 3;
+};
+
+struct DatasetRef {
+  std::string namespace_, name;
+  nlohmann::json fields = nlohmann::json::array();  // [{name, type}], empty: no schema facet
+};
+
+// A random (version 4) UUID.
+std::string RandomUuid();
+// A name-based UUID for a pipeline run id (the same id always gives the same UUID, so
+// stage events and later readers agree on the parent).
+std::string RunUuid(std::string_view run_id);
+
+// One OpenLineage RunEvent. `parent_*` empty: no parent facet; `error` non-empty adds the
+// errorMessage run facet (FAIL events).
+nlohmann::json RunEvent(std::string_view event_type, std::string_view event_time,
+                        std::string_view job_name, std::string_view run_uuid,
+                        std::string_view parent_job_name, std::string_view parent_run_uuid,
+                        const std::vector<DatasetRef>& inputs,
+                        const std::vector<DatasetRef>& outputs, std::string_view error);
+
+// The field names and types of the first Parquet file under `dir` in the lake (Arrow type
+// names); empty when there is none.
+nlohmann::json ParquetSchemaFields(const storage::Lake& lake, const std::string& dir);
+
+// Builds and sends the events of one run; never fails the run (errors are counted).
+class LineageEmitter {
+ public:
+  LineageEmitter(const storage::Lake& lake, LineageOptions options)
+      : lake_(lake), o_(std::move(options)) {}
+  void StageStart(const pipeline::RunRecord& record, pipeline::Stage stage);
+  void StageEnd(const pipeline::RunRecord& record, pipeline::Stage stage);
+  void RunEnd(const pipeline::RunRecord& record);
+  // {"events", "failed", "errors": [...], "url", "file"}
+  nlohmann::json Summary() const;
+
+ private:
+  void EnsurePipelineStarted(const pipeline::RunRecord& record);
+  void Emit(const nlohmann::json& event);
+  std::vector<DatasetRef> Inputs(const pipeline::RunRecord& r, pipeline::Stage s) const;
+  std::vector<DatasetRef> Outputs(const pipeline::RunRecord& r, pipeline::Stage s) const;
+  DatasetRef Dataset(const std::string& name, bool parquet) const;
+
+  const storage::Lake& lake_;
+  LineageOptions o_;
+  bool pipeline_started_ = false;
+  bool http_down_ = false;
+  std::map<pipeline::Stage, std::string> stage_uuids_;
+  int64_t events_ = 0, failed_ = 0;
+  std::vector<std::string> errors_;
+};
+
+}  // namespace sensorlake::monitoring

@@ -1,0 +1,34 @@
+// POSTing small JSON/form bodies with libcurl for the monitoring layer (alert webhooks,
+// SNS, OpenLineage): a timeout per attempt, retries with exponential backoff on
+// connection errors and HTTP 408/429/5xx. Internal to the library.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sensorlake/common/result.h"
+
+namespace sensorlake::monitoring {
+
+struct PostOptions {
+  std::vector<std::string> headers;  // "Content-Type: application/json"
+  double timeout_seconds = 5;
+  int32_t attempts = 3;
+  double first_backoff_seconds = 0.5;
+  // AWS SigV4 signing (libcurl CURLOPT_AWS_SIGV4): "aws:amz:<region>:<service>".
+  std::string aws_sigv4;
+  std::string aws_key, aws_secret;
+};
+
+struct PostResult {
+  int64_t http_status = 0;
+  int32_t attempts = 0;
+  std::string body;  // the response
+};
+
+// OK only for a 2xx answer; IOError with the URL, the status or curl's error otherwise.
+Result<PostResult> HttpPost(const std::string& url, const std::string& body,
+                            const PostOptions& options);
+
+}  // namespace sensorlake::monitoring

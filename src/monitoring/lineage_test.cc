@@ -1,0 +1,39 @@
+#include "sensorlake/monitoring/lineage.h"
+
+#include <regex>
+
+#include <gtest/gtest.h>
+
+namespace sensorlake::monitoring {
+namespace {
+
+const std::regex kUuid("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
+
+TEST(LineageTest, UuidsAreWellFormed) {
+  EXPECT_TRUE(std::regex_match(RandomUuid(), kUuid));
+  EXPECT_NE(RandomUuid(), RandomUuid());
+  EXPECT_TRUE(std::regex_match(RunUuid("r-1"), kUuid));
+  EXPECT_EQ(RunUuid("r-1"), RunUuid("r-1"));
+  EXPECT_NE(RunUuid("r-1"), RunUuid("r-2"));
+}
+
+TEST(LineageTest, StageEventHasParentDatasetsAndSchema) {
+  DatasetRef out{"file:///lake",
+                 "curated/_versions/c-1/sensor_readings",
+                 {{{"name", "x"}, {"type", "float"}}}};
+  auto e = RunEvent("COMPLETE", "2026-01-01T00:00:00.000Z", "sensorlake.run.transform", "u-1",
+                    "sensorlake.run", "u-0", {{"file:///lake", "raw/wisdm/v1"}}, {out}, "");
+  EXPECT_EQ(e["eventType"], "COMPLETE");
+  EXPECT_EQ(e["run"]["facets"]["parent"]["run"]["runId"], "u-0");
+  EXPECT_EQ(e["run"]["facets"]["parent"]["job"]["name"], "sensorlake.run");
+  EXPECT_EQ(e["inputs"][0]["name"], "raw/wisdm/v1");
+  EXPECT_FALSE(e["inputs"][0].contains("facets"));
+  EXPECT_EQ(e["outputs"][0]["facets"]["schema"]["fields"][0]["type"], "float");
+  EXPECT_FALSE(e["run"]["facets"].contains("errorMessage"));
+  auto fail = RunEvent("FAIL", "t", "j", "u", "", "", {}, {}, "disk full");
+  EXPECT_EQ(fail["run"]["facets"]["errorMessage"]["message"], "disk full");
+  EXPECT_FALSE(fail["run"]["facets"].contains("parent"));
+}
+
+}  // namespace
+}  // namespace sensorlake::monitoring
