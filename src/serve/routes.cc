@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "sensorlake/monitoring/prometheus.h"
 #include "sensorlake/wisdm/schema.h"
 
 namespace sensorlake::serve {
@@ -87,6 +88,13 @@ void AddApiRoutes(WebServer& server) {
     Reply reply;
     SL_ASSIGN_OR_RETURN(reply.lake_file, api->DataFile(r.matches[0]));
     reply.content_type = MimeTypeOf(reply.lake_file);
+    return reply;
+  });
+  // Prometheus scrapes the same exposition the textfile collector gets (docs/monitoring.md).
+  server.Get("/metrics", [api](const ApiRequest&) -> Result<Reply> {
+    Reply reply;
+    SL_ASSIGN_OR_RETURN(reply.body, monitoring::RenderPrometheus(api->lake()));
+    reply.content_type = "text/plain; version=0.0.4; charset=utf-8";
     return reply;
   });
   server.Get("/api/(.*)", [](const ApiRequest& r) -> Result<Reply> {

@@ -89,6 +89,20 @@ TEST_F(ServeTest, RunsListTheRunWithRowsAndQualityOutcome) {
   EXPECT_NE(report->body.find("<html"), std::string::npos);
 }
 
+TEST_F(ServeTest, MetricsExposeTheLatestRunForPrometheus) {
+  auto r = Get("/metrics");
+  ASSERT_EQ(r->status, 200);
+  EXPECT_EQ(r->get_header_value("Content-Type").rfind("text/plain; version=0.0.4", 0), 0u);
+  json runs = GetJson("/api/runs")["runs"];
+  // The same counts the run record holds, under the documented names.
+  EXPECT_NE(r->body.find("# TYPE sensorlake_transform_rows gauge"), std::string::npos) << r->body;
+  EXPECT_NE(
+      r->body.find(fmt::format("\nsensorlake_transform_rows {}\n", runs[0]["rows"].get<int64_t>())),
+      std::string::npos)
+      << r->body;
+  EXPECT_NE(r->body.find("le=\"+Inf\""), std::string::npos);
+}
+
 TEST_F(ServeTest, DatasetCountsAddUpToTheRunsRows) {
   json runs = GetJson("/api/runs")["runs"];
   json d = GetJson("/api/dataset");
