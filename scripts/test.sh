@@ -18,3 +18,6 @@ SENSORLAKE_BIN="$PWD/build/$preset/src/sensorlake" .venv/bin/python -m pytest -q
 echo "== pytest (Airflow DAGs, in .venv-airflow) =="
 bash scripts/setup-airflow.sh
 SENSORLAKE_BIN="$PWD/build/$preset/src/sensorlake" .venv-airflow/bin/python -m pytest -q tests/airflow
+
+echo "== pytest (the Spark job: local mode and a standalone cluster on loopback) =="
+SENSORLAKE_BIN="$PWD/build/$preset/src/sensorlake" .venv/bin/python -m pytest -q tests/spark

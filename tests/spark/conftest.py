@@ -1,0 +1,123 @@
+"""Fixtures for the Spark job's tests: the engine, one small generated dataset with every
+fault kind, the single-node transform of it (the reference), fresh lakes holding the same
+raw zone, and spark-submit with the environment the executors need."""
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+import pytest
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+JOB = REPO / "spark" / "sensorlake_job.py"
+VENV_PYTHON = REPO / ".venv" / "bin" / "python"
+
+
+def sensorlake_bin() -> str:
+    return os.environ.get("SENSORLAKE_BIN", str(REPO / "build" / "release" / "src" / "sensorlake"))
+
+
+def run_cli(*args):
+    proc = subprocess.run([sensorlake_bin(), "--json", *map(str, args)], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, f"sensorlake {' '.join(map(str, args))} failed ({proc.returncode}): {proc.stderr}"
+    return json.loads(proc.stdout)
+
+
+def package_pythonpath() -> str:
+    """The folder the `sensorlake` Python package is imported from, for the executors'
+    PYTHONPATH (their Python starts without the test's sys.path)."""
+    import sensorlake
+
+    return str(pathlib.Path(sensorlake.__file__).resolve().parent.parent)
+
+
+def spark_home() -> str:
+    import pyspark
+
+    return str(pathlib.Path(pyspark.__file__).resolve().parent)
+
+
+def spark_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "SPARK_HOME": spark_home(),
+            "PYSPARK_PYTHON": str(VENV_PYTHON if VENV_PYTHON.exists() else sys.executable),
+            "PYSPARK_DRIVER_PYTHON": str(VENV_PYTHON if VENV_PYTHON.exists() else sys.executable),
+            "PYTHONPATH": os.pathsep.join(p for p in (package_pythonpath(), env.get("PYTHONPATH", "")) if p),
+            "SENSORLAKE_BIN": sensorlake_bin(),
+            # Loopback only: the tests never listen on a public interface.
+            "SPARK_LOCAL_IP": "127.0.0.1",
+            "SPARK_LOCAL_HOSTNAME": "localhost",
+        }
+    )
+    env.update(extra or {})
+    return env
+
+
+def spark_submit(master: str, lake: pathlib.Path, workdir: pathlib.Path, conf: dict[str, str], job_args=(), env=None):
+    """Submit the job; returns (exit code, summary dict or None, combined log text)."""
+    summary = workdir / "summary.json"
+    cmd = [str(pathlib.Path(spark_home()) / "bin" / "spark-submit"), "--master", master]
+    for k, v in {"spark.ui.enabled": "false", **conf}.items():
+        cmd += ["--conf", f"{k}={v}"]
+    cmd += [str(JOB), "--lake", f"file://{lake}", "--summary", str(summary), *job_args]
+    proc = subprocess.run(cmd, env=spark_env(env), capture_output=True, text=True, timeout=300, cwd=workdir)
+    logs = proc.stdout + proc.stderr
+    (workdir / "spark-submit.log").write_text(logs)
+    return proc.returncode, (json.loads(summary.read_text()) if summary.exists() else None), logs
+
+
+def sorted_table(path: pathlib.Path) -> pa.Table:
+    """A curated table in a canonical order: dictionaries decoded, columns by name, rows
+    sorted by every column. Equal tables mean equal rows, whatever the part files were."""
+    table = ds.dataset(str(path), format="parquet", partitioning="hive").to_table()
+    cols = {}
+    for name in sorted(table.column_names):
+        col = table[name]
+        if pa.types.is_dictionary(col.type):
+            col = col.cast(col.type.value_type)
+        cols[name] = col
+    table = pa.table(cols)
+    return table.take(pc.sort_indices(table, sort_keys=[(n, "ascending") for n in table.column_names]))
+
+
+def curated_version_dir(lake: pathlib.Path) -> pathlib.Path:
+    version = json.loads((lake / "curated" / "_current.json").read_text())["version"]
+    return lake / "curated" / "_versions" / version
+
+
+@pytest.fixture(scope="session")
+def raw_lake(tmp_path_factory):
+    """A lake with one raw version: generated at scale 0.01 (156 k lines, 204 files) with
+    every fault kind, so the quarantine and the de-duplication take part in the comparison."""
+    root = tmp_path_factory.mktemp("spark-data")
+    run_cli("generate", "--out", root / "gen", "--scale", "0.01", "--faults", "all")
+    lake = root / "raw-lake"
+    ingested = run_cli("ingest", "--source", root / "gen", "--lake", f"file://{lake}")
+    return lake, ingested["version"]
+
+
+def copy_raw_lake(raw_lake, dest: pathlib.Path) -> pathlib.Path:
+    lake, _ = raw_lake
+    shutil.copytree(lake / "raw", dest / "raw")
+    return dest
+
+
+@pytest.fixture(scope="session")
+def reference(raw_lake, tmp_path_factory):
+    """The single-node `sensorlake transform` of the raw version: what Spark must match."""
+    lake = copy_raw_lake(raw_lake, tmp_path_factory.mktemp("reference-lake"))
+    summary = run_cli("transform", "--lake", f"file://{lake}")
+    version = curated_version_dir(lake)
+    return {
+        "summary": summary,
+        "manifest": json.loads((version / "_manifest.json").read_text()),
+        "readings": sorted_table(version / "sensor_readings"),
+        "quarantine": sorted_table(version / "quarantine"),
+    }
