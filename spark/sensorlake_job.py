@@ -1,7 +1,7 @@
 """sensorlake_job: the transform of one raw WISDM version, scaled out on Apache Spark.
 
     spark-submit [spark options] spark/sensorlake_job.py --lake URI [--dataset-version V]
-        [--source S] [--tasks N] [--threads-per-task T] [--config FILE] [--then STAGES] [--summary FILE]
+        [--source S] [--tasks N | --task-mb MB] [--threads-per-task T] [--config FILE] [--then STAGES] [--summary FILE]
 
 The driver lists the raw files of the dataset version (``sensorlake.list_raw_files``),
 bin-packs them by bytes into N tasks and runs one Spark stage with one task per bin. Each
@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import shutil
 import subprocess
@@ -76,6 +77,17 @@ def bin_pack(files: list[dict[str, Any]], tasks: int) -> list[list[dict[str, Any
         bins[i].append(f)
         loads[i] += int(f["bytes"])
     return [sorted(b, key=lambda f: f["path"]) for b in bins if b]
+
+
+def task_count(args: argparse.Namespace, total_bytes: int, default_parallelism: int) -> int:
+    """--tasks if given; else one task per --task-mb of raw text, at least one per core
+    the application has (with dynamic allocation that is often 2 at start, so the size
+    rule is what gives a large input enough tasks)."""
+    if args.tasks:
+        return args.tasks
+    if args.task_mb > 0:
+        return max(default_parallelism, math.ceil(total_bytes / (args.task_mb * 1024 * 1024)))
+    return default_parallelism
 
 
 # --------------------------------------------------------------------------- staging
@@ -235,8 +247,7 @@ def transform_on_spark(spark, args: argparse.Namespace, log) -> Outcome:
     if not files:
         raise JobError(f"raw version {raw_version} in {args.lake} holds no files", 3)
     sc = spark.sparkContext
-    tasks = args.tasks or sc.defaultParallelism
-    bins = bin_pack(files, tasks)
+    bins = bin_pack(files, task_count(args, sum(int(f["bytes"]) for f in files), sc.defaultParallelism))
     job_id = args.job_id or f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{uuid.uuid4().hex[:8]}"
     outcome = Outcome(job_id, raw_version, len(bins), len(files), sum(int(f["bytes"]) for f in files))
     log(
@@ -341,6 +352,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--dataset-version", default="", help="raw version to transform (default: the latest)")
     p.add_argument("--source", default="", help="ingest this source first (engine CLI on the driver)")
     p.add_argument("--tasks", type=int, default=0, help="number of tasks (default: spark.default.parallelism)")
+    p.add_argument("--task-mb", type=float, default=0, help="without --tasks: one task per this many MB of raw text")
     p.add_argument("--threads-per-task", type=int, default=0, help="engine threads per task (default: spark.task.cpus)")
     p.add_argument("--config", default=None, help="transform config file (default: the engine's)")
     p.add_argument("--then", default="", help=f"comma list of stages after the transform: {','.join(POST_STAGES)}")

@@ -95,3 +95,14 @@ def test_cli_refuses_unknown_post_stages(capsys):
         job.parse_args(["--lake", "file:///l", "--then", "check,deploy"])
     assert e.value.code == 2
     assert "unknown stages ['deploy']" in capsys.readouterr().err
+
+
+def test_task_count_by_size_or_option():
+    def args(*a):
+        return job.parse_args(["--lake", "file:///l", *a])
+
+    mb = 1024 * 1024
+    assert job.task_count(args("--task-mb", "64"), 876 * mb, 2) == 14
+    assert job.task_count(args("--task-mb", "64"), 10 * mb, 4) == 4  # never fewer than the cores
+    assert job.task_count(args("--tasks", "3", "--task-mb", "64"), 876 * mb, 2) == 3
+    assert job.task_count(args(), 876 * mb, 6) == 6
