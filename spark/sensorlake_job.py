@@ -222,6 +222,8 @@ class Outcome:
     committed: list[dict[str, Any]] = field(default_factory=list)
     discarded_prefixes: list[str] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
+    stage_seconds: float = 0.0
+    commit_seconds: float = 0.0
 
 
 def check_results(results: list[dict[str, Any]], bins: list[list[dict[str, Any]]]) -> None:
@@ -272,7 +274,9 @@ def transform_on_spark(spark, args: argparse.Namespace, log) -> Outcome:
         rdd = sc.parallelize(work, len(work)).mapPartitions(lambda rows: run_task(spec, rows))
         # collect() returns the result of the one attempt per partition that Spark
         # committed; results of failed, killed or losing speculative attempts are dropped.
+        stage_started = time.monotonic()
         results = rdd.collect()
+        outcome.stage_seconds = round(time.monotonic() - stage_started, 3)
         check_results(results, bins)
         results.sort(key=lambda r: r["partition"])
         outcome.committed = [{k: v for k, v in r.items() if k != "manifest"} for r in results]
@@ -285,6 +289,7 @@ def transform_on_spark(spark, args: argparse.Namespace, log) -> Outcome:
                 delete_prefix(args.lake, prefix)
                 outcome.discarded_prefixes.append(prefix)
         log(f"committing {len(results)} task outputs")
+        commit_started = time.monotonic()
         outcome.summary = sensorlake.commit_transform(
             args.lake,
             raw_version,
@@ -292,6 +297,7 @@ def transform_on_spark(spark, args: argparse.Namespace, log) -> Outcome:
             [r["prefix"] for r in results],
             config_path=args.config,
         )
+        outcome.commit_seconds = round(time.monotonic() - commit_started, 3)
     finally:
         # The commit copied what it needed; a failed job leaves nothing to resume from
         # staging either (a rerun is a new job id), so the whole job prefix goes.
@@ -406,6 +412,8 @@ def main(argv: list[str] | None = None) -> int:
         "transform": outcome.summary,
         "ingest": ingested or None,
         "then": after,
+        "stage_seconds": outcome.stage_seconds,
+        "commit_seconds": outcome.commit_seconds,
         "seconds": round(time.monotonic() - started, 3),
     }
     retried = sum(1 for t in outcome.committed if t["attempt"] > 0)

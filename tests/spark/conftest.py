@@ -15,6 +15,8 @@ import pytest
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 JOB = REPO / "spark" / "sensorlake_job.py"
+sys.path.insert(0, str(REPO / "spark"))
+from local_cluster import spark_home  # noqa: E402  (spark/ is not a package)
 VENV_PYTHON = REPO / ".venv" / "bin" / "python"
 
 
@@ -36,17 +38,11 @@ def package_pythonpath() -> str:
     return str(pathlib.Path(sensorlake.__file__).resolve().parent.parent)
 
 
-def spark_home() -> str:
-    import pyspark
-
-    return str(pathlib.Path(pyspark.__file__).resolve().parent)
-
-
 def spark_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         {
-            "SPARK_HOME": spark_home(),
+            "SPARK_HOME": str(spark_home()),
             "PYSPARK_PYTHON": str(VENV_PYTHON if VENV_PYTHON.exists() else sys.executable),
             "PYSPARK_DRIVER_PYTHON": str(VENV_PYTHON if VENV_PYTHON.exists() else sys.executable),
             "PYTHONPATH": os.pathsep.join(p for p in (package_pythonpath(), env.get("PYTHONPATH", "")) if p),
@@ -63,7 +59,7 @@ def spark_env(extra: dict[str, str] | None = None) -> dict[str, str]:
 def spark_submit(master: str, lake: pathlib.Path, workdir: pathlib.Path, conf: dict[str, str], job_args=(), env=None):
     """Submit the job; returns (exit code, summary dict or None, combined log text)."""
     summary = workdir / "summary.json"
-    cmd = [str(pathlib.Path(spark_home()) / "bin" / "spark-submit"), "--master", master]
+    cmd = [str(spark_home() / "bin" / "spark-submit"), "--master", master]
     for k, v in {"spark.ui.enabled": "false", **conf}.items():
         cmd += ["--conf", f"{k}={v}"]
     cmd += [str(JOB), "--lake", f"file://{lake}", "--summary", str(summary), *job_args]
