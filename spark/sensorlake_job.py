@@ -324,6 +324,12 @@ def run_engine(args: list[str], log) -> dict[str, Any]:
         out = json.loads(p.stdout) if p.stdout.strip() else {}
     except json.JSONDecodeError:
         out = {}
+    if p.returncode == 1 and args[0] == "check":
+        # A failed rule of severity error has status "error" (warnings: "warn").
+        failing = [c.get("rule") for c in out.get("checks", []) if c.get("status") == "error"]
+        raise JobError(f"quality gate failed for curated version {out.get('curated_version')}: "
+                       f"rules {failing or '?'} (check run {out.get('run_id')}, report {out.get('report')}); "
+                       "nothing published", 1)
     if p.returncode != 0:
         message = (out.get("error") or {}).get("message") or f"exit {p.returncode}"
         raise JobError(f"sensorlake {args[0]} failed: {message}", p.returncode)

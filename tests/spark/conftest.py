@@ -88,32 +88,42 @@ def curated_version_dir(lake: pathlib.Path) -> pathlib.Path:
     return lake / "curated" / "_versions" / version
 
 
+class Datasets:
+    """Raw versions generated at scale 0.01 (156 k lines, 204 files), made on first use:
+    "faults" injects every fault kind, so the quarantine and the de-duplication take part
+    in the comparison (its quality gate fails: scaled values); "clean" passes the gate."""
+
+    def __init__(self, root: pathlib.Path):
+        self.root, self.made = root, {}
+
+    def raw_lake(self, kind: str) -> tuple[pathlib.Path, str]:
+        if kind not in self.made:
+            gen, lake = self.root / f"gen-{kind}", self.root / f"raw-lake-{kind}"
+            run_cli("generate", "--out", gen, "--scale", "0.01", "--faults", "all" if kind == "faults" else "none")
+            self.made[kind] = (lake, run_cli("ingest", "--source", gen, "--lake", f"file://{lake}")["version"])
+        return self.made[kind]
+
+    def fresh_lake(self, kind: str, dest: pathlib.Path) -> pathlib.Path:
+        """A new lake holding the same raw zone (and nothing else)."""
+        shutil.copytree(self.raw_lake(kind)[0] / "raw", dest / "raw")
+        return dest
+
+    def reference(self, kind: str) -> dict:
+        """The single-node `sensorlake transform` of the raw version: what Spark must match."""
+        key = f"reference-{kind}"
+        if key not in self.made:
+            lake = self.fresh_lake(kind, self.root / key)
+            summary = run_cli("transform", "--lake", f"file://{lake}")
+            version = curated_version_dir(lake)
+            self.made[key] = {
+                "summary": summary,
+                "manifest": json.loads((version / "_manifest.json").read_text()),
+                "readings": sorted_table(version / "sensor_readings"),
+                "quarantine": sorted_table(version / "quarantine"),
+            }
+        return self.made[key]
+
+
 @pytest.fixture(scope="session")
-def raw_lake(tmp_path_factory):
-    """A lake with one raw version: generated at scale 0.01 (156 k lines, 204 files) with
-    every fault kind, so the quarantine and the de-duplication take part in the comparison."""
-    root = tmp_path_factory.mktemp("spark-data")
-    run_cli("generate", "--out", root / "gen", "--scale", "0.01", "--faults", "all")
-    lake = root / "raw-lake"
-    ingested = run_cli("ingest", "--source", root / "gen", "--lake", f"file://{lake}")
-    return lake, ingested["version"]
-
-
-def copy_raw_lake(raw_lake, dest: pathlib.Path) -> pathlib.Path:
-    lake, _ = raw_lake
-    shutil.copytree(lake / "raw", dest / "raw")
-    return dest
-
-
-@pytest.fixture(scope="session")
-def reference(raw_lake, tmp_path_factory):
-    """The single-node `sensorlake transform` of the raw version: what Spark must match."""
-    lake = copy_raw_lake(raw_lake, tmp_path_factory.mktemp("reference-lake"))
-    summary = run_cli("transform", "--lake", f"file://{lake}")
-    version = curated_version_dir(lake)
-    return {
-        "summary": summary,
-        "manifest": json.loads((version / "_manifest.json").read_text()),
-        "readings": sorted_table(version / "sensor_readings"),
-        "quarantine": sorted_table(version / "quarantine"),
-    }
+def datasets(tmp_path_factory):
+    return Datasets(tmp_path_factory.mktemp("spark-data"))
