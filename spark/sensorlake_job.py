@@ -402,6 +402,10 @@ def main(argv: list[str] | None = None) -> int:
     except JobError as e:
         log(f"error: {e}")
         return e.exit_code
+    except Exception as e:  # the engine's errors from the package, or a failed Spark job
+        lines = [line for line in str(e).splitlines() if line.strip()][:6]
+        log(f"error: {type(e).__name__}: " + "\n    ".join(lines))
+        return int(getattr(e, "exit_code", 1) or 1)
     finally:
         spark.stop()
     summary = {
