@@ -241,13 +241,20 @@ def check_results(results: list[dict[str, Any]], bins: list[list[dict[str, Any]]
             raise JobError(f"partition {p} returned bin {r['bin']} with {r['files']} files; expected {len(bins[p])}")
 
 
-def transform_on_spark(spark, args: argparse.Namespace, log) -> Outcome:
+def list_inputs(args: argparse.Namespace) -> tuple[str, list[dict[str, Any]]]:
+    """The raw version and its files; before Spark starts, so bad input fails in a second."""
     import sensorlake
 
     listing = sensorlake.list_raw_files(args.lake, args.dataset_version or "")
     raw_version, files = listing["raw_version"], listing["files"]
     if not files:
         raise JobError(f"raw version {raw_version} in {args.lake} holds no files", 3)
+    return raw_version, files
+
+
+def transform_on_spark(spark, args: argparse.Namespace, raw_version: str, files: list[dict[str, Any]], log) -> Outcome:
+    import sensorlake
+
     sc = spark.sparkContext
     bins = bin_pack(files, task_count(args, sum(int(f["bytes"]) for f in files), sc.defaultParallelism))
     job_id = args.job_id or f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{uuid.uuid4().hex[:8]}"
@@ -388,16 +395,21 @@ def main(argv: list[str] | None = None) -> int:
     def log(msg: str) -> None:
         print(f"sensorlake_job: {msg}", file=sys.stderr, flush=True)
 
-    from pyspark.sql import SparkSession
-
     started = time.monotonic()
-    spark = SparkSession.builder.appName("sensorlake-transform").getOrCreate()
     try:
         ingested: dict[str, Any] = {}
         if args.source:
             ingested = run_engine(["ingest", "--source", args.source, "--lake", args.lake], log)
             args.dataset_version = args.dataset_version or ingested.get("version", "")
-        outcome = transform_on_spark(spark, args, log)
+        raw_version, files = list_inputs(args)
+        from pyspark.sql import SparkSession
+
+        spark = SparkSession.builder.appName("sensorlake-transform").getOrCreate()
+        try:
+            outcome = transform_on_spark(spark, args, raw_version, files, log)
+        finally:
+            # The driver-side stages need no executors: give them back now.
+            spark.stop()
         after = post_stages(args, outcome.summary.get("curated_version", ""), log)
     except JobError as e:
         log(f"error: {e}")
@@ -406,8 +418,6 @@ def main(argv: list[str] | None = None) -> int:
         lines = [line for line in str(e).splitlines() if line.strip()][:6]
         log(f"error: {type(e).__name__}: " + "\n    ".join(lines))
         return int(getattr(e, "exit_code", 1) or 1)
-    finally:
-        spark.stop()
     summary = {
         "command": "spark-transform",
         "ok": True,

@@ -162,3 +162,14 @@ def test_staging_listing_and_delete_on_an_s3_lake(tmp_path):
                 os.environ[k] = v
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_unknown_raw_version_fails_before_spark_starts(datasets, capsys):
+    """Bad input is refused by the listing, before any JVM: a one-line error naming the
+    version, a non-zero exit."""
+    lake, _ = datasets.raw_lake("clean")
+    rc = job.main(["--lake", f"file://{lake}", "--dataset-version", "wisdm-000000000000"])
+    err = capsys.readouterr().err
+    assert rc != 0
+    assert "sensorlake_job: error:" in err and "wisdm-000000000000" in err
+    assert "Traceback" not in err
