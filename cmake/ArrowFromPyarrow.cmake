@@ -9,8 +9,11 @@
 # Result: targets sensorlake::arrow, sensorlake::parquet and sensorlake::arrow_s3 (Arrow's
 # S3 filesystem, a library of its own since Arrow 22; inside libarrow before).
 
-find_package(Arrow CONFIG QUIET)
-find_package(Parquet CONFIG QUIET)
+# The Python extension must use pyarrow's own libraries (docs/python.md): no system Arrow.
+if(NOT SENSORLAKE_BUILD_PYTHON)
+  find_package(Arrow CONFIG QUIET)
+  find_package(Parquet CONFIG QUIET)
+endif()
 if(Arrow_FOUND AND Parquet_FOUND)
   message(STATUS "Arrow ${ARROW_VERSION}: system installation")
   add_library(sensorlake::arrow INTERFACE IMPORTED)

@@ -107,18 +107,21 @@ struct CuratedPartitionWriter::Impl {
   std::unique_ptr<parquet::arrow::FileWriter> writer;
   WrittenFile current;
   int32_t next_part = 0;
+  std::string part_prefix;
 };
 
 CuratedPartitionWriter::CuratedPartitionWriter(const storage::Lake& lake, std::string dir,
-                                               wisdm::Folder folder, const TransformConfig& config)
-    : impl_(new Impl{lake, std::move(dir), folder, config, nullptr, nullptr, {}, 0}) {}
+                                               wisdm::Folder folder, const TransformConfig& config,
+                                               std::string part_prefix)
+    : impl_(new Impl{
+          lake, std::move(dir), folder, config, nullptr, nullptr, {}, 0, std::move(part_prefix)}) {}
 
 CuratedPartitionWriter::~CuratedPartitionWriter() = default;
 
 Status CuratedPartitionWriter::OpenNextPart() {
   impl_->current = WrittenFile{};
-  impl_->current.path =
-      storage::JoinPath(impl_->dir, fmt::format("part-{:05d}.parquet", impl_->next_part++));
+  impl_->current.path = storage::JoinPath(
+      impl_->dir, fmt::format("{}{:05d}.parquet", impl_->part_prefix, impl_->next_part++));
   SL_ASSIGN_OR_RETURN(impl_->sink, impl_->lake.OpenOutputStream(impl_->current.path));
   auto writer =
       parquet::arrow::FileWriter::Open(*CuratedSchema(), arrow::default_memory_pool(), impl_->sink,

@@ -16,45 +16,18 @@
 #include "sensorlake/storage/lake_lock.h"
 #include "sensorlake/storage/versioned_zone.h"
 #include "sensorlake/transform/parquet_writer.h"
+#include "transform/transform_internal.h"
 
 namespace sensorlake::transform {
-namespace {
-
-constexpr const char* kZone = "curated";
-constexpr const char* kReadings = "sensor_readings";
-constexpr const char* kQuarantine = "quarantine";
-
-using Clock = std::chrono::steady_clock;
+namespace detail {
 
 double SecondsSince(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-// A raw file of the dataset, as the ingest manifest lists it.
-struct InputFile {
-  wisdm::RawFileName name;
-  std::string manifest_path;  // path inside the raw version ("raw/phone/accel/...")
-  std::string lake_path;
-  int64_t bytes = 0;
-  int64_t lines = 0;
-  std::string sha256;
-  std::string xxh3;  // empty for manifests that predate it
-};
-
-struct FileRecord {
-  std::string path;
-  int64_t manifest_lines = 0;
-  FileCounts counts;
-};
-
-struct Plan {
-  std::array<std::vector<InputFile>, 4> folders;
-  std::vector<std::string> ignored;  // listed files that are not raw sensor files
-};
-
-Result<Plan> PlanInputs(const storage::Lake& lake, const ingest::RawManifest& manifest) {
+Plan PlanInputs(const ingest::RawManifest& manifest) {
   Plan plan;
-  std::string root = fmt::format("raw/wisdm/{}", manifest.version);
+  std::string root = ingest::RawVersionDir(manifest.version);
   for (const auto& f : manifest.files) {
     if (!f.path.starts_with("raw/")) continue;  // arff_files/, README.txt, ...
     std::string_view base = std::string_view(f.path).substr(f.path.rfind('/') + 1);
@@ -73,21 +46,14 @@ Result<Plan> PlanInputs(const storage::Lake& lake, const ingest::RawManifest& ma
   return plan;
 }
 
-// Everything one folder task produces.
-struct FolderResult {
-  FolderStats stats;
-  std::vector<FileRecord> files;
-  std::vector<WrittenFile> outputs;
-  WrittenFile quarantine;
-  Status status;
-};
+namespace {
 
 class FolderTask {
  public:
-  FolderTask(const storage::Lake& lake, const std::string& staging, const TransformConfig& config,
+  FolderTask(const storage::Lake& lake, const RunOptions& options, const TransformConfig& config,
              Progress* progress, std::atomic<bool>* cancelled)
       : lake_(lake),
-        staging_(staging),
+        options_(options),
         config_(config),
         progress_(progress),
         cancelled_(cancelled) {}
@@ -95,6 +61,7 @@ class FolderTask {
   FolderResult Run(wisdm::Folder folder, const std::vector<InputFile>& inputs) {
     FolderResult result;
     result.stats.folder = folder;
+    if (inputs.empty() && options_.skip_empty_folders) return result;
     auto start = Clock::now();
     result.status = RunFiles(folder, inputs, &result);
     result.stats.seconds = SecondsSince(start);
@@ -103,15 +70,18 @@ class FolderTask {
 
  private:
   std::string PartitionDir(std::string_view dataset, wisdm::Folder folder) const {
-    return fmt::format("{}/{}/device={}/sensor={}", staging_, dataset,
+    return fmt::format("{}/{}/device={}/sensor={}", options_.staging, dataset,
                        wisdm::DeviceName(folder.device), wisdm::SensorName(folder.sensor));
   }
 
   Status RunFiles(wisdm::Folder folder, const std::vector<InputFile>& inputs,
                   FolderResult* result) {
-    CuratedPartitionWriter curated(lake_, PartitionDir(kReadings, folder), folder, config_);
-    QuarantineWriter quarantine(lake_, PartitionDir(kQuarantine, folder) + "/part-00000.parquet",
-                                config_);
+    CuratedPartitionWriter curated(lake_, PartitionDir(kReadings, folder), folder, config_,
+                                   options_.part_prefix);
+    QuarantineWriter quarantine(
+        lake_,
+        fmt::format("{}/{}00000.parquet", PartitionDir(kQuarantine, folder), options_.part_prefix),
+        config_);
     for (const InputFile& in : inputs) {
       if (cancelled_->load())
         return Status(StatusCode::kCancelled, "stopped: another folder failed");
@@ -127,9 +97,9 @@ class FolderTask {
     SL_RETURN_NOT_OK(curated.Close());
     SL_RETURN_NOT_OK(quarantine.Close());
     result->outputs = curated.files();
-    result->quarantine = quarantine.file();
+    result->quarantine = {quarantine.file()};
     for (const auto& f : result->outputs) result->stats.bytes_out += f.bytes;
-    result->stats.bytes_out += result->quarantine.bytes;
+    result->stats.bytes_out += quarantine.file().bytes;
     return Status::OK();
   }
 
@@ -162,11 +132,25 @@ class FolderTask {
   }
 
   const storage::Lake& lake_;
-  const std::string& staging_;
+  const RunOptions& options_;
   const TransformConfig& config_;
   Progress* progress_;
   std::atomic<bool>* cancelled_;
 };
+
+void AppendOutputs(const std::vector<WrittenFile>& files, const char* dataset,
+                   const std::string& base, nlohmann::json* out) {
+  for (const auto& o : files) {
+    nlohmann::json j = {{"dataset", dataset},
+                        {"path", o.path.substr(base.size() + 1)},
+                        {"rows", o.rows},
+                        {"bytes", o.bytes}};
+    if (std::string_view(dataset) == kReadings) j["row_groups"] = o.row_groups;
+    out->push_back(j);
+  }
+}
+
+}  // namespace
 
 std::string CuratedVersionId(const ingest::RawManifest& raw, const TransformConfig& config) {
   Sha256 h;
@@ -175,10 +159,10 @@ std::string CuratedVersionId(const ingest::RawManifest& raw, const TransformConf
   return "c-" + h.HexDigest().substr(0, 16);
 }
 
-// Runs the four folder tasks on `threads` workers, biggest folder first.
-std::array<FolderResult, 4> RunFolders(const storage::Lake& lake, const std::string& staging,
-                                       const Plan& plan, const TransformConfig& config,
-                                       int32_t threads) {
+std::string ConfigSha(const TransformConfig& config) { return Sha256::Hex(config.Canonical()); }
+
+std::array<FolderResult, 4> RunFolders(const storage::Lake& lake, const Plan& plan,
+                                       const TransformConfig& config, const RunOptions& options) {
   int64_t total_bytes = 0;
   std::vector<int32_t> order = {0, 1, 2, 3};
   std::array<int64_t, 4> folder_bytes{};
@@ -194,7 +178,7 @@ std::array<FolderResult, 4> RunFolders(const storage::Lake& lake, const std::str
   std::atomic<int32_t> next{0};
   std::array<FolderResult, 4> results;
   auto worker = [&] {
-    FolderTask task(lake, staging, config, &progress, &cancelled);
+    FolderTask task(lake, options, config, &progress, &cancelled);
     for (int32_t i = next++; i < 4; i = next++) {
       int32_t f = order[i];
       results[f] = task.Run(wisdm::kFolders[f], plan.folders[f]);
@@ -202,10 +186,19 @@ std::array<FolderResult, 4> RunFolders(const storage::Lake& lake, const std::str
     }
   };
   std::vector<std::thread> pool;
-  for (int32_t t = 0; t < std::clamp(threads, 1, 4); ++t) pool.emplace_back(worker);
+  for (int32_t t = 0; t < std::clamp(options.threads, 1, 4); ++t) pool.emplace_back(worker);
   for (auto& t : pool) t.join();
   progress.Finish();
   return results;
+}
+
+Status FirstFailure(const std::array<FolderResult, 4>& results) {
+  Status failed;
+  for (const auto& r : results) {
+    if (!r.status.ok() && (failed.ok() || failed.code() == StatusCode::kCancelled))
+      failed = r.status;
+  }
+  return failed;
 }
 
 nlohmann::json CountsJson(const FileCounts& c) {
@@ -224,45 +217,123 @@ nlohmann::json CountsJson(const FileCounts& c) {
           {"conserved", c.Conserved()}};
 }
 
-nlohmann::json BuildManifest(const TransformSummary& s, const TransformOptions& options,
-                             const Plan& plan, const std::array<FolderResult, 4>& results) {
-  nlohmann::json files = nlohmann::json::array();
+Result<FileCounts> CountsFromJson(const nlohmann::json& j, std::string_view origin) {
+  FileCounts c;
+  try {
+    c.lines = j.at("lines").get<int64_t>();
+    c.rows = j.at("rows").get<int64_t>();
+    c.quarantined = j.at("quarantined").get<int64_t>();
+    c.duplicates_dropped = j.at("duplicates_dropped").get<int64_t>();
+    c.reordered = j.at("reordered").get<int64_t>();
+    c.blocks = j.at("blocks").get<int64_t>();
+    for (const auto& [name, n] : j.at("quarantined_by_reason").items()) {
+      int32_t r = 0;
+      while (r < kNumReasons && ReasonName(static_cast<Reason>(r)) != name) ++r;
+      if (r == kNumReasons)
+        return Status::Invalid("{}: unknown quarantine reason '{}'", origin, name);
+      c.by_reason[r] = n.get<int64_t>();
+    }
+  } catch (const nlohmann::json::exception& e) {
+    return Status::Invalid("{}: counts are incomplete: {}", origin, e.what());
+  }
+  return c;
+}
+
+nlohmann::json FileRecordJson(const FileRecord& f) {
+  nlohmann::json j = CountsJson(f.counts);
+  j["path"] = f.path;
+  j["manifest_lines"] = f.manifest_lines;
+  return j;
+}
+
+nlohmann::json OutputsJson(const std::array<FolderResult, 4>& results, const std::string& base) {
   nlohmann::json outputs = nlohmann::json::array();
   for (const auto& r : results) {
-    for (const auto& f : r.files) {
-      nlohmann::json j = CountsJson(f.counts);
-      j["path"] = f.path;
-      j["manifest_lines"] = f.manifest_lines;
-      files.push_back(j);
-    }
-    for (const auto& o : r.outputs) {
-      outputs.push_back({{"dataset", kReadings},
-                         {"path", o.path.substr(o.path.find(kReadings))},
-                         {"rows", o.rows},
-                         {"bytes", o.bytes},
-                         {"row_groups", o.row_groups}});
-    }
-    outputs.push_back({{"dataset", kQuarantine},
-                       {"path", r.quarantine.path.substr(r.quarantine.path.find(kQuarantine))},
-                       {"rows", r.quarantine.rows},
-                       {"bytes", r.quarantine.bytes}});
+    AppendOutputs(r.outputs, kReadings, base, &outputs);
+    AppendOutputs(r.quarantine, kQuarantine, base, &outputs);
   }
+  return outputs;
+}
+
+nlohmann::json BuildManifest(const TransformSummary& s, const TransformConfig& config,
+                             const std::string& config_origin, nlohmann::json files,
+                             nlohmann::json outputs, const std::vector<std::string>& ignored) {
   nlohmann::json j = s.ToJson();
   j["format"] = "sensorlake.curated-manifest/1";
   j["curated_format_version"] = kCuratedFormatVersion;
   j["engine_version"] = SENSORLAKE_VERSION;
-  j["config"] = nlohmann::json::parse(options.config.Canonical());
-  j["config_origin"] = options.config_origin;
+  j["config"] = nlohmann::json::parse(config.Canonical());
+  j["config_origin"] = config_origin;
   j["schema"] = {{"partitioning", "hive: device=<phone|watch>/sensor=<accel|gyro>"},
                  {"sort_order", {"subject", "activity", "timestamp_ns"}}};
-  j["files"] = files;
-  j["outputs"] = outputs;
-  j["ignored_inputs"] = plan.ignored;
+  j["files"] = std::move(files);
+  j["outputs"] = std::move(outputs);
+  j["ignored_inputs"] = ignored;
   // Timings vary from run to run; the manifest keeps them, the Parquet files do not.
   return j;
 }
 
-}  // namespace
+Result<PreparedVersion> PrepareVersion(const storage::Lake& lake, const std::string& raw_version,
+                                       const TransformConfig& config, Clock::time_point start) {
+  PreparedVersion p;
+  TransformSummary& summary = p.summary;
+  summary.raw_version = raw_version;
+  if (summary.raw_version.empty()) {
+    SL_ASSIGN_OR_RETURN(summary.raw_version, ingest::LatestRawVersion(lake));
+  }
+  SL_ASSIGN_OR_RETURN(p.raw, ingest::ReadRawManifest(lake, summary.raw_version));
+
+  storage::VersionedZone zone(lake, kZone);
+  summary.curated_version = CuratedVersionId(p.raw, config);
+  summary.manifest_path = zone.ManifestPath(summary.curated_version);
+  summary.curated_path = storage::JoinPath(kZone, kReadings);
+  summary.quarantine_path = storage::JoinPath(kZone, kQuarantine);
+  for (int32_t f = 0; f < 4; ++f) summary.folders[f].folder = wisdm::kFolders[f];
+
+  SL_RETURN_NOT_OK(zone.RemoveStaging());  // remains of a crashed run, if any
+  SL_ASSIGN_OR_RETURN(bool exists, zone.HasVersion(summary.curated_version));
+  if (!exists) return p;
+  // Same raw input, same config, same engine format: the output would be identical.
+  SL_ASSIGN_OR_RETURN(auto current, zone.CurrentVersion());
+  if (current != summary.curated_version) {
+    SL_RETURN_NOT_OK(zone.Publish(summary.curated_version, {kReadings, kQuarantine}));
+  }
+  SL_ASSIGN_OR_RETURN(std::string text, lake.ReadText(summary.manifest_path));
+  auto previous = nlohmann::json::parse(text, nullptr, false);
+  summary.unchanged = true;
+  summary.seconds = SecondsSince(start);
+  if (!previous.is_discarded() && previous.contains("totals")) {
+    summary.totals.lines = previous["totals"].value("lines", int64_t{0});
+    summary.totals.rows = previous["totals"].value("rows", int64_t{0});
+    summary.totals.quarantined = previous["totals"].value("quarantined", int64_t{0});
+    summary.totals.duplicates_dropped = previous["totals"].value("duplicates_dropped", int64_t{0});
+  }
+  return p;
+}
+
+Status CommitAndPublish(const storage::Lake& lake, const std::string& staging,
+                        TransformSummary* summary, const nlohmann::json& manifest) {
+  storage::VersionedZone zone(lake, kZone);
+  const FileCounts& t = summary->totals;
+  if (!t.Conserved()) {
+    (void)lake.DeleteDir(staging);
+    return Status::Corrupt(
+        "row conservation failed for the run: {} lines != {} rows + {} "
+        "quarantined + {} duplicates",
+        t.lines, t.rows, t.quarantined, t.duplicates_dropped);
+  }
+  Status st = zone.Commit(staging, summary->curated_version, manifest.dump(2));
+  if (!st.ok()) {
+    (void)lake.DeleteDir(staging);
+    return st;
+  }
+  SL_RETURN_NOT_OK(zone.Publish(summary->curated_version, {kReadings, kQuarantine}));
+  return zone.PruneOldVersions(/*keep_previous=*/1);
+}
+
+}  // namespace detail
+
+using namespace detail;  // NOLINT: this file implements them
 
 nlohmann::json TransformSummary::ToJson() const {
   nlohmann::json folders_json = nlohmann::json::array();
@@ -311,87 +382,43 @@ std::string TransformSummary::ToTable() const {
 Result<TransformSummary> RunTransform(const storage::Lake& lake, const TransformOptions& options) {
   auto start = Clock::now();
   SL_ASSIGN_OR_RETURN(auto lock, storage::LakeLock::Acquire(lake, "curated", "transform"));
-  std::string raw_version = options.dataset_version;
-  if (raw_version.empty()) {
-    SL_ASSIGN_OR_RETURN(raw_version, ingest::LatestRawVersion(lake));
-  }
-  SL_ASSIGN_OR_RETURN(ingest::RawManifest raw, ingest::ReadRawManifest(lake, raw_version));
+  SL_ASSIGN_OR_RETURN(PreparedVersion prepared,
+                      PrepareVersion(lake, options.dataset_version, options.config, start));
+  TransformSummary& summary = prepared.summary;
+  if (summary.unchanged) return summary;
 
-  storage::VersionedZone zone(lake, kZone);
-  TransformSummary summary;
-  summary.raw_version = raw_version;
-  summary.curated_version = CuratedVersionId(raw, options.config);
-  summary.manifest_path = zone.ManifestPath(summary.curated_version);
-  summary.curated_path = storage::JoinPath(kZone, kReadings);
-  summary.quarantine_path = storage::JoinPath(kZone, kQuarantine);
-  for (int32_t f = 0; f < 4; ++f) summary.folders[f].folder = wisdm::kFolders[f];
-
-  SL_RETURN_NOT_OK(zone.RemoveStaging());  // remains of a crashed run, if any
-  SL_ASSIGN_OR_RETURN(bool exists, zone.HasVersion(summary.curated_version));
-  if (exists) {
-    // Same raw input, same config, same engine format: the output would be identical.
-    SL_ASSIGN_OR_RETURN(auto current, zone.CurrentVersion());
-    if (current != summary.curated_version) {
-      SL_RETURN_NOT_OK(zone.Publish(summary.curated_version, {kReadings, kQuarantine}));
-    }
-    SL_ASSIGN_OR_RETURN(std::string text, lake.ReadText(summary.manifest_path));
-    auto previous = nlohmann::json::parse(text, nullptr, false);
-    summary.unchanged = true;
-    summary.seconds = SecondsSince(start);
-    if (!previous.is_discarded() && previous.contains("totals")) {
-      summary.totals.lines = previous["totals"].value("lines", int64_t{0});
-      summary.totals.rows = previous["totals"].value("rows", int64_t{0});
-      summary.totals.quarantined = previous["totals"].value("quarantined", int64_t{0});
-      summary.totals.duplicates_dropped =
-          previous["totals"].value("duplicates_dropped", int64_t{0});
-    }
-    return summary;
-  }
-
-  SL_ASSIGN_OR_RETURN(Plan plan, PlanInputs(lake, raw));
+  Plan plan = PlanInputs(prepared.raw);
   int64_t n_inputs = 0;
   for (const auto& files : plan.folders) n_inputs += static_cast<int64_t>(files.size());
   if (n_inputs == 0) {
     return Status::Invalid(
         "raw version {} holds no raw sensor files (raw/<device>/<sensor>/"
         "data_<subject>_<sensor>_<device>.txt)",
-        raw_version);
+        summary.raw_version);
   }
-  SL_ASSIGN_OR_RETURN(std::string staging, zone.CreateStaging(summary.curated_version));
-  int32_t threads = options.threads > 0 ? options.threads
-                                        : static_cast<int32_t>(std::thread::hardware_concurrency());
-  auto results = RunFolders(lake, staging, plan, options.config, threads);
-
-  Status failed;
-  for (const auto& r : results) {
-    if (!r.status.ok() && (failed.ok() || failed.code() == StatusCode::kCancelled))
-      failed = r.status;
-  }
+  storage::VersionedZone zone(lake, kZone);
+  RunOptions run;
+  SL_ASSIGN_OR_RETURN(run.staging, zone.CreateStaging(summary.curated_version));
+  run.part_prefix = "part-";
+  run.threads = options.threads > 0 ? options.threads
+                                    : static_cast<int32_t>(std::thread::hardware_concurrency());
+  auto results = RunFolders(lake, plan, options.config, run);
+  Status failed = FirstFailure(results);
   if (!failed.ok()) {
-    (void)lake.DeleteDir(staging);  // never leave a half-written version behind
+    (void)lake.DeleteDir(run.staging);  // never leave a half-written version behind
     return failed;
   }
+  nlohmann::json files = nlohmann::json::array();
   for (int32_t f = 0; f < 4; ++f) {
     summary.folders[f] = results[f].stats;
     summary.totals.Add(results[f].stats.counts);
-  }
-  if (!summary.totals.Conserved()) {
-    (void)lake.DeleteDir(staging);
-    return Status::Corrupt(
-        "row conservation failed for the run: {} lines != {} rows + {} "
-        "quarantined + {} duplicates",
-        summary.totals.lines, summary.totals.rows, summary.totals.quarantined,
-        summary.totals.duplicates_dropped);
+    for (const auto& rec : results[f].files) files.push_back(FileRecordJson(rec));
   }
   summary.seconds = SecondsSince(start);
-  nlohmann::json manifest = BuildManifest(summary, options, plan, results);
-  Status st = zone.Commit(staging, summary.curated_version, manifest.dump(2));
-  if (!st.ok()) {
-    (void)lake.DeleteDir(staging);
-    return st;
-  }
-  SL_RETURN_NOT_OK(zone.Publish(summary.curated_version, {kReadings, kQuarantine}));
-  SL_RETURN_NOT_OK(zone.PruneOldVersions(/*keep_previous=*/1));
+  nlohmann::json manifest =
+      BuildManifest(summary, options.config, options.config_origin, std::move(files),
+                    OutputsJson(results, run.staging), plan.ignored);
+  SL_RETURN_NOT_OK(CommitAndPublish(lake, run.staging, &summary, manifest));
   summary.seconds = SecondsSince(start);
   return summary;
 }

@@ -33,8 +33,10 @@ std::shared_ptr<arrow::Schema> QuarantineSchema();
 // `lake` must outlive the writer.
 class CuratedPartitionWriter {
  public:
+  // Parts are named <part_prefix><NNNNN>.parquet: "part-" on one node, "part-<task>-" for
+  // the tasks of a distributed run, whose parts end up side by side in one partition.
   CuratedPartitionWriter(const storage::Lake& lake, std::string dir, wisdm::Folder folder,
-                         const TransformConfig& config);
+                         const TransformConfig& config, std::string part_prefix = "part-");
   ~CuratedPartitionWriter();
   // Appends one cleaned file's rows as one row group. Files must come in subject order.
   Status Append(const CleanedFile& file);

@@ -1,0 +1,104 @@
+// What the single-node transform (transform.cc) and the per-task transform of the Python
+// package (task_transform.cc) share: planning the raw inputs, cleaning files into partition
+// writers, the curated version id and the manifest's JSON. One implementation, so a
+// Spark run and `sensorlake transform` cannot drift apart.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sensorlake/ingest/raw_manifest.h"
+#include "sensorlake/storage/lake.h"
+#include "sensorlake/storage/versioned_zone.h"
+#include "sensorlake/transform/parquet_writer.h"
+#include "sensorlake/transform/transform.h"
+
+namespace sensorlake::transform::detail {
+
+inline constexpr const char* kZone = "curated";
+inline constexpr const char* kReadings = "sensor_readings";
+inline constexpr const char* kQuarantine = "quarantine";
+
+using Clock = std::chrono::steady_clock;
+double SecondsSince(Clock::time_point t);
+
+// A raw file of the dataset, as the ingest manifest lists it.
+struct InputFile {
+  wisdm::RawFileName name;
+  std::string manifest_path;  // path inside the raw version ("raw/phone/accel/...")
+  std::string lake_path;
+  int64_t bytes = 0;
+  int64_t lines = 0;
+  std::string sha256;
+  std::string xxh3;  // empty for manifests that predate it
+};
+
+struct FileRecord {
+  std::string path;
+  int64_t manifest_lines = 0;
+  FileCounts counts;
+};
+
+struct Plan {
+  std::array<std::vector<InputFile>, 4> folders;  // each sorted by subject
+  std::vector<std::string> ignored;               // listed files that are not raw sensor files
+};
+
+// Every raw sensor file of the version, by folder.
+Plan PlanInputs(const ingest::RawManifest& manifest);
+
+// Everything one folder task produces.
+struct FolderResult {
+  FolderStats stats;
+  std::vector<FileRecord> files;
+  std::vector<WrittenFile> outputs;  // curated parts
+  std::vector<WrittenFile> quarantine;
+  Status status;
+};
+
+struct RunOptions {
+  std::string staging;              // lake path the datasets go under
+  std::string part_prefix;          // "part-" or "part-<task id>-"
+  bool skip_empty_folders = false;  // no (empty) quarantine file for a folder without inputs
+  int32_t threads = 1;
+};
+
+// Runs the four folder tasks on `options.threads` workers, biggest folder first.
+std::array<FolderResult, 4> RunFolders(const storage::Lake& lake, const Plan& plan,
+                                       const TransformConfig& config, const RunOptions& options);
+// The first real failure among the folders (a cancellation only when nothing else failed).
+Status FirstFailure(const std::array<FolderResult, 4>& results);
+
+std::string CuratedVersionId(const ingest::RawManifest& raw, const TransformConfig& config);
+std::string ConfigSha(const TransformConfig& config);  // sha256 of the canonical config
+
+nlohmann::json CountsJson(const FileCounts& c);
+Result<FileCounts> CountsFromJson(const nlohmann::json& j, std::string_view origin);
+nlohmann::json FileRecordJson(const FileRecord& f);
+// {"dataset","path" (relative to `base`),"rows","bytes","row_groups"} per written file.
+nlohmann::json OutputsJson(const std::array<FolderResult, 4>& results, const std::string& base);
+
+// The curated version's manifest around the summary.
+nlohmann::json BuildManifest(const TransformSummary& s, const TransformConfig& config,
+                             const std::string& config_origin, nlohmann::json files,
+                             nlohmann::json outputs, const std::vector<std::string>& ignored);
+
+// Opens the zone for `raw_version` (empty = latest): summary with ids and paths filled, and
+// when that exact curated version already exists, republishes it and marks it unchanged.
+struct PreparedVersion {
+  ingest::RawManifest raw;
+  TransformSummary summary;
+};
+Result<PreparedVersion> PrepareVersion(const storage::Lake& lake, const std::string& raw_version,
+                                       const TransformConfig& config, Clock::time_point start);
+
+// Checks run-level conservation, commits `staging` as the version with `manifest`, publishes
+// it and prunes old versions. Deletes `staging` on failure.
+Status CommitAndPublish(const storage::Lake& lake, const std::string& staging,
+                        TransformSummary* summary, const nlohmann::json& manifest);
+
+}  // namespace sensorlake::transform::detail
