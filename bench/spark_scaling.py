@@ -45,7 +45,7 @@ log = run_bench.log
 def package_pythonpath() -> str:
     import sensorlake
 
-    return str(pathlib.Path(sensorlake.__file__).resolve().parent.parent)
+    return str(pathlib.Path(os.path.abspath(sensorlake.__file__)).parent.parent)
 
 
 def spark_env() -> dict[str, str]:

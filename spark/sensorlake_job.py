@@ -28,6 +28,7 @@ and before Spark receives its result: the worst moment for duplicates. See docs/
 from __future__ import annotations
 
 import argparse
+import hashlib  # noqa: F401  before sensorlake: see below
 import json
 import math
 import os
@@ -39,6 +40,10 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
 
+# hashlib is imported above, before anything imports sensorlake: the package's native
+# module loads pyarrow's libparquet (which exports a bundled OpenSSL's symbols) together
+# with the system libcrypto, and a libcrypto first loaded after that binds to the wrong
+# copy and crashes on `import hashlib` (pyspark imports it). Loading it first avoids that.
 STAGING_ROOT = "_staging/spark"
 POST_STAGES = ("check", "features", "publish")
 FAIL_ONCE_ENV = "SENSORLAKE_SPARK_FAIL_ONCE"

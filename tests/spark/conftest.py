@@ -35,7 +35,7 @@ def package_pythonpath() -> str:
     PYTHONPATH (their Python starts without the test's sys.path)."""
     import sensorlake
 
-    return str(pathlib.Path(sensorlake.__file__).resolve().parent.parent)
+    return str(pathlib.Path(os.path.abspath(sensorlake.__file__)).parent.parent)
 
 
 def spark_env(extra: dict[str, str] | None = None) -> dict[str, str]:
