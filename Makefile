@@ -41,3 +41,8 @@ lint: format-check
 
 clean:
 	rm -rf build
+
+# The Python package (docs/python.md): dist/sensorlake-<version>-<tag>.whl.
+.PHONY: wheel
+wheel: setup
+	@bash scripts/build-wheel.sh

@@ -19,5 +19,13 @@ echo "== pytest (Airflow DAGs, in .venv-airflow) =="
 bash scripts/setup-airflow.sh
 SENSORLAKE_BIN="$PWD/build/$preset/src/sensorlake" .venv-airflow/bin/python -m pytest -q tests/airflow
 
+echo "== Python package: wheel, clean-venv install, tests/wheel =="
+bash scripts/test-wheel.sh "$preset"
+
 echo "== pytest (the Spark job: local mode and a standalone cluster on loopback) =="
-SENSORLAKE_BIN="$PWD/build/$preset/src/sensorlake" .venv/bin/python -m pytest -q tests/spark
+# Driver and executors import the package from the wheel just built, unpacked into a folder
+# on PYTHONPATH (as the EMR bootstrap installs it); pyspark comes from .venv.
+rm -rf build/spark-pkg
+.venv/bin/pip install -q --disable-pip-version-check --no-deps --target build/spark-pkg dist/sensorlake-*.whl
+PYTHONPATH="$PWD/build/spark-pkg" SENSORLAKE_BIN="$PWD/build/$preset/src/sensorlake" \
+  .venv/bin/python -m pytest -q tests/spark

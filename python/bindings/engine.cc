@@ -9,11 +9,13 @@
 #include <string>
 #include <vector>
 
+#include <arrow/api.h>
 #include <arrow/c/abi.h>
 #include <arrow/c/bridge.h>
 #include <arrow/config.h>
 #include <nanobind/nanobind.h>
 #include <nanobind/stl/optional.h>
+#include <nanobind/stl/shared_ptr.h>
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
 #include <nlohmann/json.hpp>
@@ -131,19 +133,65 @@ void ReleaseStream(PyObject* capsule) {
   delete stream;
 }
 
-// An ArrowArrayStream capsule (the Arrow PyCapsule interface) over the curated reader.
-nb::object ReadCurated(const std::string& lake_uri, const std::string& version,
-                       std::optional<int32_t> subject, const std::string& device,
-                       const std::string& sensor) {
-  transform::CuratedFilter filter{version, subject, device, sensor};
-  std::shared_ptr<const storage::Lake> lake = OpenLake(lake_uri);
-  auto reader = Value(transform::OpenCuratedReader(std::move(lake), filter));
+// The addresses of the `x` data buffers the engine handed out, in order: what the tests
+// compare with the buffers pyarrow sees, to show that nothing was copied on the way.
+struct AddressLog {
+  std::vector<uintptr_t> addresses;
+};
+
+class RecordingReader : public arrow::RecordBatchReader {
+ public:
+  RecordingReader(std::shared_ptr<arrow::RecordBatchReader> inner, std::shared_ptr<AddressLog> log)
+      : inner_(std::move(inner)), log_(std::move(log)) {}
+  std::shared_ptr<arrow::Schema> schema() const override { return inner_->schema(); }
+  arrow::Status ReadNext(std::shared_ptr<arrow::RecordBatch>* batch) override {
+    ARROW_RETURN_NOT_OK(inner_->ReadNext(batch));
+    if (*batch != nullptr) {
+      log_->addresses.push_back((*batch)->GetColumnByName("x")->data()->buffers[1]->address());
+    }
+    return arrow::Status::OK();
+  }
+
+ private:
+  std::shared_ptr<arrow::RecordBatchReader> inner_;
+  std::shared_ptr<AddressLog> log_;
+};
+
+nb::object StreamCapsule(std::shared_ptr<arrow::RecordBatchReader> reader) {
   auto stream = std::make_unique<ArrowArrayStream>();
   Check(Status::FromArrow(arrow::ExportRecordBatchReader(reader, stream.get())));
   PyObject* capsule = PyCapsule_New(stream.get(), "arrow_array_stream", ReleaseStream);
   if (capsule == nullptr) throw nb::python_error();
   stream.release();
   return nb::steal(capsule);
+}
+
+std::shared_ptr<arrow::RecordBatchReader> CuratedReader(const std::string& lake_uri,
+                                                        const std::string& version,
+                                                        std::optional<int32_t> subject,
+                                                        const std::string& device,
+                                                        const std::string& sensor) {
+  transform::CuratedFilter filter{version, subject, device, sensor};
+  std::shared_ptr<const storage::Lake> lake = OpenLake(lake_uri);
+  return Value(transform::OpenCuratedReader(std::move(lake), filter));
+}
+
+// An ArrowArrayStream capsule (the Arrow PyCapsule interface) over the curated reader.
+nb::object ReadCurated(const std::string& lake_uri, const std::string& version,
+                       std::optional<int32_t> subject, const std::string& device,
+                       const std::string& sensor) {
+  return StreamCapsule(CuratedReader(lake_uri, version, subject, device, sensor));
+}
+
+// The same, and the log of the buffers handed out (filled as the stream is read).
+nb::tuple ReadCuratedRecorded(const std::string& lake_uri, const std::string& version,
+                              std::optional<int32_t> subject, const std::string& device,
+                              const std::string& sensor) {
+  auto log = std::make_shared<AddressLog>();
+  auto reader = std::make_shared<RecordingReader>(
+      CuratedReader(lake_uri, version, subject, device, sensor), log);
+  nb::object capsule = StreamCapsule(reader);
+  return nb::make_tuple(capsule, nb::cast(std::move(log)));
 }
 
 // The file this process loaded libarrow from, as the dynamic linker resolved it.
@@ -178,6 +226,9 @@ NB_MODULE(_engine, m) {
         nb::arg("task_manifests"), nb::arg("staging_prefixes"), nb::arg("config_path").none());
   m.def("read_text", &py::ReadText, nb::arg("lake_uri"), nb::arg("path"));
   m.def("run_record_texts", &py::RunRecordTexts, nb::arg("lake_uri"));
+  nb::class_<py::AddressLog>(m, "AddressLog").def_ro("addresses", &py::AddressLog::addresses);
+  m.def("read_curated_recorded", &py::ReadCuratedRecorded, nb::arg("lake_uri"), nb::arg("version"),
+        nb::arg("subject").none(), nb::arg("device"), nb::arg("sensor"));
   m.def("read_curated", &py::ReadCurated, nb::arg("lake_uri"), nb::arg("version"),
         nb::arg("subject").none(), nb::arg("device"), nb::arg("sensor"));
 }
