@@ -26,7 +26,7 @@ test: build
 bench: build
 	@bash bench/setup.sh
 	@.venv/bin/python bench/run_bench.py
-	@.venv/bin/python bench/spark_scaling.py
+	@PYTHONPATH="$$(bash scripts/spark-pkg.sh)" .venv/bin/python bench/spark_scaling.py
 
 format:
 	@find src include bench -name '*.h' -o -name '*.cc' | xargs clang-format -i

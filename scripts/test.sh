@@ -25,7 +25,6 @@ bash scripts/test-wheel.sh "$preset"
 echo "== pytest (the Spark job: local mode and a standalone cluster on loopback) =="
 # Driver and executors import the package from the wheel just built, unpacked into a folder
 # on PYTHONPATH (as the EMR bootstrap installs it); pyspark comes from .venv.
-rm -rf build/spark-pkg
-.venv/bin/pip install -q --disable-pip-version-check --no-deps --target build/spark-pkg dist/sensorlake-*.whl
-PYTHONPATH="$PWD/build/spark-pkg" SENSORLAKE_BIN="$PWD/build/$preset/src/sensorlake" \
+spark_pkg="$(bash scripts/spark-pkg.sh)"
+PYTHONPATH="$spark_pkg" SENSORLAKE_BIN="$PWD/build/$preset/src/sensorlake" \
   .venv/bin/python -m pytest -q tests/spark
