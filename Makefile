@@ -26,7 +26,7 @@ test: build
 bench: build
 	@bash bench/setup.sh
 	@.venv/bin/python bench/run_bench.py
-	@PYTHONPATH="$$(bash scripts/spark-pkg.sh)" .venv/bin/python bench/spark_scaling.py
+	@SPARK_PYTHON="$$(bash scripts/spark-pkg.sh)" .venv/bin/python bench/spark_scaling.py
 
 format:
 	@find src include bench -name '*.h' -o -name '*.cc' | xargs clang-format -i

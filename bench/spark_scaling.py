@@ -42,19 +42,15 @@ DOC = ROOT / "docs" / "benchmarks.md"
 log = run_bench.log
 
 
-def package_pythonpath() -> str:
-    import sensorlake
-
-    return str(pathlib.Path(os.path.abspath(sensorlake.__file__)).parent.parent)
-
-
 def spark_env() -> dict[str, str]:
+    # SPARK_PYTHON: the interpreter with the sensorlake wheel (scripts/spark-pkg.sh, which
+    # `make bench` runs); Spark adds pyspark and py4j to its path.
+    python = os.environ.get("SPARK_PYTHON") or sys.executable
     env = dict(os.environ)
     env.update({
         "SPARK_HOME": str(spark_home()),
-        "PYSPARK_PYTHON": sys.executable,
-        "PYSPARK_DRIVER_PYTHON": sys.executable,
-        "PYTHONPATH": os.pathsep.join(p for p in (package_pythonpath(), env.get("PYTHONPATH", "")) if p),
+        "PYSPARK_PYTHON": python,
+        "PYSPARK_DRIVER_PYTHON": python,
         "SENSORLAKE_BIN": str(run_bench.BIN),
         "SPARK_LOCAL_IP": "127.0.0.1",
         "SPARK_LOCAL_HOSTNAME": "localhost",
@@ -93,8 +89,7 @@ def spark_point(ds, workers: int, work: pathlib.Path, reference_totals: dict) ->
     times, inner = [], []
     with LocalCluster(workers=workers, cores_per_worker=1, base=work / f"cluster-{workers}", env=env) as cluster:
         conf = {**cluster.submit_conf(), "spark.ui.enabled": "false", "spark.task.cpus": "1",
-                "spark.executor.memory": "1g",
-                "spark.executorEnv.PYTHONPATH": env["PYTHONPATH"], "spark.executorEnv.PYSPARK_PYTHON": sys.executable}
+                "spark.executor.memory": "1g"}
         for i in range(RUNS):
             run_bench.reset_lake(ds)
             summary_path = work / f"summary-{workers}-{i}.json"

@@ -23,8 +23,8 @@ echo "== Python package: wheel, clean-venv install, tests/wheel =="
 bash scripts/test-wheel.sh "$preset"
 
 echo "== pytest (the Spark job: local mode and a standalone cluster on loopback) =="
-# Driver and executors import the package from the wheel just built, unpacked into a folder
-# on PYTHONPATH (as the EMR bootstrap installs it); pyspark comes from .venv.
-spark_pkg="$(bash scripts/spark-pkg.sh)"
-PYTHONPATH="$spark_pkg" SENSORLAKE_BIN="$PWD/build/$preset/src/sensorlake" \
+# Driver and executors run in build/spark-venv: the wheel just built and its pyarrow, as the
+# EMR bootstrap installs them; pytest and pyspark come from .venv.
+spark_python="$(bash scripts/spark-pkg.sh)"
+SPARK_PYTHON="$spark_python" SENSORLAKE_BIN="$PWD/build/$preset/src/sensorlake" \
   .venv/bin/python -m pytest -q tests/spark

@@ -30,12 +30,16 @@ def run_cli(*args):
     return json.loads(proc.stdout)
 
 
-def package_pythonpath() -> str:
-    """The folder the `sensorlake` Python package is imported from, for the executors'
-    PYTHONPATH (their Python starts without the test's sys.path)."""
-    import sensorlake
-
-    return str(pathlib.Path(os.path.abspath(sensorlake.__file__)).parent.parent)
+def spark_python() -> str:
+    """The interpreter of the job's driver and executors: SPARK_PYTHON (scripts/test.sh sets
+    build/spark-venv, which holds the sensorlake wheel), else .venv's if the package imports
+    there. Spark adds its own pyspark and py4j to that interpreter's path."""
+    if os.environ.get("SPARK_PYTHON"):
+        return os.environ["SPARK_PYTHON"]
+    venv = str(VENV_PYTHON if VENV_PYTHON.exists() else sys.executable)
+    probe = subprocess.run([venv, "-c", "import hashlib, sensorlake"], capture_output=True)
+    assert probe.returncode == 0, "no sensorlake package: set SPARK_PYTHON (bash scripts/spark-pkg.sh prints one)"
+    return venv
 
 
 def spark_env(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -43,9 +47,8 @@ def spark_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     env.update(
         {
             "SPARK_HOME": str(spark_home()),
-            "PYSPARK_PYTHON": str(VENV_PYTHON if VENV_PYTHON.exists() else sys.executable),
-            "PYSPARK_DRIVER_PYTHON": str(VENV_PYTHON if VENV_PYTHON.exists() else sys.executable),
-            "PYTHONPATH": os.pathsep.join(p for p in (package_pythonpath(), env.get("PYTHONPATH", "")) if p),
+            "PYSPARK_PYTHON": spark_python(),
+            "PYSPARK_DRIVER_PYTHON": spark_python(),
             "SENSORLAKE_BIN": sensorlake_bin(),
             # Loopback only: the tests never listen on a public interface.
             "SPARK_LOCAL_IP": "127.0.0.1",

@@ -164,12 +164,19 @@ def test_staging_listing_and_delete_on_an_s3_lake(tmp_path):
         proc.wait(timeout=10)
 
 
-def test_unknown_raw_version_fails_before_spark_starts(datasets, capsys):
+def test_unknown_raw_version_fails_before_spark_starts(datasets):
     """Bad input is refused by the listing, before any JVM: a one-line error naming the
-    version, a non-zero exit."""
+    version, a non-zero exit, within seconds."""
+    import subprocess
+    import time
+
+    from conftest import spark_python
+
     lake, _ = datasets.raw_lake("clean")
-    rc = job.main(["--lake", f"file://{lake}", "--dataset-version", "wisdm-000000000000"])
-    err = capsys.readouterr().err
-    assert rc != 0
-    assert "sensorlake_job: error:" in err and "wisdm-000000000000" in err
-    assert "Traceback" not in err
+    started = time.monotonic()
+    p = subprocess.run([spark_python(), str(JOB), "--lake", f"file://{lake}", "--dataset-version", "wisdm-000000000000"],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode != 0
+    assert "sensorlake_job: error:" in p.stderr and "wisdm-000000000000" in p.stderr
+    assert "Traceback" not in p.stderr
+    assert time.monotonic() - started < 20  # no JVM was started

@@ -88,10 +88,8 @@ def test_standalone_cluster_with_a_killed_task_matches_single_node(datasets, sta
         # Start only when both one-core executors are up, so that both take tasks.
         **cluster.submit_conf(),
         "spark.executor.memory": "512m",
-        # The executors' Python needs the package (their environment is the worker's,
-        # not spark-submit's).
-        "spark.executorEnv.PYTHONPATH": spark_env()["PYTHONPATH"],
-        "spark.executorEnv.PYSPARK_PYTHON": spark_env()["PYSPARK_PYTHON"],
+        # The executors' interpreter (with the package) is the driver's PYSPARK_PYTHON,
+        # which Spark ships with every Python task.
     }
     args = ["--tasks", str(TASKS), "--then", "check,features,publish", "--run-key", "spark-test"]
     rc, summary, logs = spark_submit(cluster.master_url, lake, tmp_path, conf, args, env)
