@@ -254,6 +254,7 @@ Result<TransformSummary> CommitTaskTransforms(const storage::Lake& lake,
     const auto& m = options.task_manifests[i];
     std::string prefix = options.staging_prefixes[i];
     while (prefix.ends_with('/')) prefix.pop_back();
+    while (prefix.starts_with('/')) prefix.erase(0, 1);  // as RunTaskTransform takes it
     std::string origin = fmt::format("task manifest {} ({})", i, prefix);
     SL_RETURN_NOT_OK(CheckHeader(m, origin, summary.raw_version, config_sha));
     SL_RETURN_NOT_OK(CollectTask(lake, m, prefix, &collected));

@@ -7,6 +7,7 @@ import zipfile
 
 import pyarrow as pa
 import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 
 from conftest import REPO, run_cli, run_py, wheel_python
 
@@ -187,3 +188,28 @@ def test_fault_cases_are_clear_errors(ingested_lake):
     assert "2 in more than one task:" in got["twice"] and "(tasks a, c)" in got["twice"], got
     assert got["modified"].startswith("Corrupt: ") and "checksum mismatch" in got["modified"]
     assert got["ok"] is True  # the failed commits left the accepted parts in place
+
+
+def test_config_path_is_applied_and_must_match_at_commit(tmp_path, ingested_lake):
+    config = tmp_path / "transform.toml"
+    config.write_text("[parquet]\ncompression = \"snappy\"\n")
+    got = run_py(r"""
+import json, sys, sensorlake
+lake, config = sys.argv[1], sys.argv[2]
+listing = sensorlake.list_raw_files(lake)
+v, paths = listing["raw_version"], [f["path"] for f in listing["files"]]
+m = sensorlake.transform_files(lake, v, paths, "_s/all", "all", config_path=config, threads=2)
+out = {"origin": m["config_origin"]}
+try:
+    sensorlake.commit_transform(lake, v, [m], ["_s/all"])
+except sensorlake.EngineError as e:
+    out["default"] = str(e)
+s = sensorlake.commit_transform(lake, v, [m], ["_s/all"], config_path=config)
+out["manifest"] = sensorlake.read_manifest(lake, s["manifest"])["config"]
+print(json.dumps(out))
+""", ingested_lake, config)
+    assert got["origin"] == str(config)
+    assert "made with another transform config" in got["default"]
+    assert got["manifest"]["compression"] == "snappy"
+    part = next((ingested_lake / "curated" / "sensor_readings").rglob("*.parquet"))
+    assert pq.ParquetFile(part).metadata.row_group(0).column(3).compression == "SNAPPY"
