@@ -92,6 +92,11 @@ EXIT_NAMES = {
 # with backoff. Every other failure is final (AirflowFailException: no retry).
 TRANSIENT_EXIT_CODES = {6, 8}
 
+# Where deploy.yml uploads the bootstrap script, the engine and the wheel (one prefix per
+# engine version); the [sensorlake] config section overrides both.
+DEFAULT_ARTIFACTS_URI = "s3://sensorlake-artifacts"
+DEFAULT_ENGINE_VERSION = "latest"
+
 ACTIVE_CLUSTER_STATES = ["STARTING", "BOOTSTRAPPING", "RUNNING", "WAITING"]
 REUSABLE_STEP_STATES = ["PENDING", "RUNNING", "COMPLETED"]
 
@@ -243,15 +248,65 @@ def job_flow_config(p: dict[str, Any]) -> dict[str, Any]:
     }
     if p.get("emr_log_uri"):
         config["LogUri"] = p["emr_log_uri"]
+    config["BootstrapActions"] = [bootstrap_action(p)]
     return config
 
 
+def bootstrap_action(p: dict[str, Any]) -> dict[str, Any]:
+    """Install the engine and the sensorlake wheel on every node (infra/emr/bootstrap),
+    with the same arguments as the Terraform module's job-flow spec (infra/terraform/modules/emr)."""
+    artifacts = (p.get("emr_artifacts_uri") or DEFAULT_ARTIFACTS_URI).rstrip("/")
+    version = p.get("engine_version") or DEFAULT_ENGINE_VERSION
+    return {
+        "Name": "install-sensorlake",
+        "ScriptBootstrapAction": {
+            "Path": f"{artifacts}/emr/bootstrap/install-sensorlake.sh",
+            "Args": [f"{artifacts}/engine/{version}/sensorlake-linux-x86_64.tar.gz", version],
+        },
+    }
+
+
+# Spark settings of the EMR step, for a multi-threaded C++ engine behind PySpark tasks
+# (docs/spark.md explains each). Sized for 4-vCPU workers (m5.xlarge, the default).
+SPARK_STEP_CONF = {
+    # Two tasks per executor, each reserving the two cores its engine threads use
+    # (the job passes spark.task.cpus to the engine as its thread count).
+    "spark.executor.cores": "4",
+    "spark.task.cpus": "2",
+    # The JVM heap only moves small task results; the engine's memory is native, in the
+    # Python worker, so it is budgeted as overhead (not spark.executor.pyspark.memory,
+    # whose address-space limit breaks Arrow's allocator reservations).
+    "spark.executor.memory": "2g",
+    "spark.executor.memoryOverhead": "3g",
+    # Executors come and go with the work (one stage, no shuffle, nothing cached).
+    "spark.dynamicAllocation.enabled": "true",
+    "spark.dynamicAllocation.minExecutors": "1",
+    "spark.dynamicAllocation.executorIdleTimeout": "60s",
+    "spark.dynamicAllocation.shuffleTracking.enabled": "true",
+    # Spot: a decommissioned or lost executor's tasks rerun under new attempt prefixes;
+    # stragglers get a speculative copy. The job commits one attempt per task either way.
+    "spark.decommission.enabled": "true",
+    "spark.speculation": "true",
+    "spark.speculation.multiplier": "3",
+    "spark.speculation.quantile": "0.75",
+    "spark.task.maxFailures": "4",
+    # The interpreter the bootstrap action installed the sensorlake wheel into.
+    "spark.pyspark.python": "/usr/bin/python3",
+    "spark.pyspark.driver.python": "/usr/bin/python3",
+}
+# Target bytes of raw text per task: about 14 tasks for the full dataset (876 MB), two to
+# three per task slot of the default cluster, so a lost spot node reruns little.
+SPARK_TASK_MB = 64
+
+
 def spark_step(p: dict[str, Any]) -> dict[str, Any]:
-    """The one Spark step: spark-submit the job script that runs the engine's stages on the cluster."""
-    args = [
-        "spark-submit",
-        "--deploy-mode",
-        "cluster",
+    """The one Spark step: spark-submit spark/sensorlake_job.py, which ingests the source,
+    transforms it on the executors, then runs the quality gate, the features and the
+    publish on the driver (docs/spark.md)."""
+    args = ["spark-submit", "--deploy-mode", "cluster"]
+    for key, value in SPARK_STEP_CONF.items():
+        args += ["--conf", f"{key}={value}"]
+    args += [
         p["emr_job_script"],
         "--lake",
         p["lake_uri"],
@@ -261,6 +316,10 @@ def spark_step(p: dict[str, Any]) -> dict[str, Any]:
         p["environment"],
         "--run-key",
         p["run_key"],
+        "--task-mb",
+        str(SPARK_TASK_MB),
+        "--then",
+        "check,features,publish",
     ]
     if p.get("dataset_version"):
         args += ["--dataset-version", p["dataset_version"]]
@@ -326,6 +385,16 @@ with DAG(
             deployment_default("spark_job_uri", "s3://sensorlake-artifacts/spark/sensorlake_job.py"),
             type="string",
             description="S3 path of the Spark job script the EMR step runs",
+        ),
+        "emr_artifacts_uri": Param(
+            deployment_default("artifacts_uri", DEFAULT_ARTIFACTS_URI),
+            type="string",
+            description="S3 prefix holding emr/bootstrap/install-sensorlake.sh and engine/<version>/ (engine and wheel)",
+        ),
+        "engine_version": Param(
+            deployment_default("engine_version", DEFAULT_ENGINE_VERSION),
+            type="string",
+            description="Engine build the bootstrap action installs on the EMR nodes",
         ),
         "emr_release_label": Param("emr-7.5.0", type="string"),
         "emr_master_instance_type": Param("m5.xlarge", type="string"),

@@ -27,3 +27,10 @@ bash scripts/test-sanitizers.sh
 
 echo "== Python package: wheel, clean-venv install, tests/wheel =="
 bash scripts/test-wheel.sh "$preset"
+
+echo "== pytest (the Spark job: local mode and a standalone cluster on loopback) =="
+# Driver and executors run in build/spark-venv: the wheel just built and its pyarrow, as the
+# EMR bootstrap installs them; pytest and pyspark come from .venv.
+spark_python="$(bash scripts/spark-pkg.sh)"
+SPARK_PYTHON="$spark_python" SENSORLAKE_BIN="$PWD/build/$preset/src/sensorlake" \
+  .venv/bin/python -m pytest -q tests/spark

@@ -115,10 +115,19 @@ def assert_spot_cluster_with_step(emr, cluster):
     assert groups["CORE"]["Market"] == "ON_DEMAND"
     assert groups["TASK"]["Market"] == "SPOT"
     assert groups["TASK"]["RequestedInstanceCount"] == 3
+    (bootstrap,) = emr.list_bootstrap_actions(ClusterId=cluster["Id"])["BootstrapActions"]
+    assert bootstrap["ScriptPath"].endswith("/emr/bootstrap/install-sensorlake.sh")
+    assert bootstrap["Args"][0].endswith("/sensorlake-linux-x86_64.tar.gz")
     steps = emr.list_steps(ClusterId=cluster["Id"])["Steps"]
     assert len(steps) == 1, steps
     args = steps[0]["Config"]["Args"]
-    assert args[:4] == ["spark-submit", "--deploy-mode", "cluster", JOB_SCRIPT]
+    assert args[:3] == ["spark-submit", "--deploy-mode", "cluster"]
+    # Spark options, then the job script, then the job's own arguments.
+    script_at = args.index(JOB_SCRIPT)
+    confs = dict(a.split("=", 1) for a in args[4:script_at:2])
+    assert args[3:script_at:2] == ["--conf"] * len(confs)
+    assert confs["spark.task.cpus"] == "2" and confs["spark.dynamicAllocation.enabled"] == "true"
+    assert args[args.index("--then") + 1] == "check,features,publish"
     assert args[args.index("--lake") + 1] == "s3://sensorlake-test-lake/lake"
     assert args[args.index("--source") + 1] == "s3://sensorlake-test-raw/wisdm-dataset.zip"
     assert steps[0]["Name"] == f"sensorlake-wisdm-{tags['sensorlake:run_key']}"

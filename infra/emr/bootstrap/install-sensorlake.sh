@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
-# EMR bootstrap action: installs the sensorlake engine on every node.
+# EMR bootstrap action: installs the sensorlake engine and its Python package on every node.
 #   $1  s3://<artifacts>/engine/<version>/sensorlake-linux-x86_64.tar.gz (uploaded by deploy.yml)
 #   $2  the version (for the log)
-# The engine lands in /opt/sensorlake/bin and is linked to /usr/local/bin/sensorlake.
+#   $3  optional: the S3 prefix holding the sensorlake-*.whl files; default: the engine's
+#       own prefix (s3://<artifacts>/engine/<version>/)
+# The engine lands in /opt/sensorlake/bin and is linked to /usr/local/bin/sensorlake (the
+# Spark job's driver runs its CLI for ingest, check, features and publish). The wheel goes
+# into /usr/bin/python3, the interpreter the EMR step names as spark.pyspark.python, so
+# that every executor can `import sensorlake` (docs/spark.md).
 set -euo pipefail
 artifact="$1"
 version="$2"
+wheels="${3:-${artifact%/*}/}"
 dest=/opt/sensorlake
+python=/usr/bin/python3
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -18,3 +25,17 @@ sudo ln -sf "$dest/bin/sensorlake" /usr/local/bin/sensorlake
 # e.g. a glibc newer than Amazon Linux's (docs/infrastructure.md).
 /usr/local/bin/sensorlake --version
 echo "sensorlake $version installed from $artifact"
+
+# The Python package: pip picks the one wheel whose tags match this node's Python and
+# fetches its dependencies (pyarrow) from the package index.
+mkdir -p "$tmp/wheels"
+aws s3 cp --only-show-errors --recursive "$wheels" "$tmp/wheels" --exclude '*' --include 'sensorlake-*.whl'
+if ! ls "$tmp"/wheels/sensorlake-*.whl >/dev/null 2>&1; then
+  echo "install-sensorlake: no sensorlake-*.whl under $wheels: the Spark job cannot run" >&2
+  exit 1
+fi
+# Pinned to the wheels' version, so that no other "sensorlake" on the index can win.
+wheel_version=$(basename "$(ls "$tmp"/wheels/sensorlake-*.whl | head -n 1)" | cut -d- -f2)
+sudo "$python" -m pip install --quiet --find-links "$tmp/wheels" --only-binary :all: "sensorlake==$wheel_version"
+# Fail here, not in the first Spark task, if the package does not load on this node.
+"$python" -c 'import sensorlake, sys; print("sensorlake package", getattr(sensorlake, "__version__", "?"), "for Python", sys.version.split()[0])'

@@ -1,4 +1,4 @@
-# EMR for the Spark side of the pipeline (spark/sensorlake_job.py, added by a later issue).
+# EMR for the Spark side of the pipeline (spark/sensorlake_job.py, docs/spark.md).
 #
 # The Airflow DAG (dags/, emr backend) creates a transient cluster per run from the spec
 # published here (SSM parameter /<project>/<env>/emr/job-flow), adds the Spark step, waits
