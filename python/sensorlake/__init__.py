@@ -8,7 +8,12 @@ import json
 import os
 from typing import Any, Iterable, Optional, Sequence
 
-# pyarrow first: the native module links pyarrow's libarrow/libparquet (RPATH
+# Python's OpenSSL (through hashlib) must be loaded before the engine: pyarrow's
+# libparquet exports symbols of the OpenSSL it bundles, and a system libcrypto loaded after
+# it binds to them and crashes (`import sensorlake, hashlib` was a segfault). Loaded first,
+# the system library resolves to itself.
+import hashlib  # noqa: F401
+# pyarrow next: the native module links pyarrow's libarrow/libparquet (RPATH
 # $ORIGIN/../pyarrow) and must find them loaded, never a second copy.
 import pyarrow
 

@@ -213,3 +213,14 @@ print(json.dumps(out))
     assert got["manifest"]["compression"] == "snappy"
     part = next((ingested_lake / "curated" / "sensor_readings").rglob("*.parquet"))
     assert pq.ParquetFile(part).metadata.row_group(0).column(3).compression == "SNAPPY"
+
+
+def test_openssl_users_imported_after_the_engine_do_not_crash():
+    # pyarrow's libparquet exports its bundled OpenSSL's symbols; hashlib or ssl loaded after
+    # the engine used to bind to them and segfault (the package now loads hashlib first).
+    got = run_py(r"""
+import json, sensorlake, hashlib, ssl
+print(json.dumps({"sha": hashlib.sha256(b"x").hexdigest()[:8], "ssl": ssl.OPENSSL_VERSION}))
+""")
+    assert got["sha"] == "2d711642"
+    assert got["ssl"].startswith("OpenSSL")
