@@ -59,7 +59,6 @@ VAR_SOURCE = "sensorlake_source"
 VAR_ALERT_SNS = "sensorlake_alert_sns_topic_arn"
 
 
-
 def deployment_default(key: str, fallback: str) -> str:
     """A param's default from the [sensorlake] section of the Airflow configuration, e.g.
     AIRFLOW__SENSORLAKE__LAKE_URI or MWAA's airflow_configuration_options
