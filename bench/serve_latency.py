@@ -64,7 +64,8 @@ def main():
         calls["Signal, 10 s window, width 1400"] = (
             "/api/signal?device=phone&sensor=accel&subject=1600&activity=A&width=1400"
             f"&from_ns={first}&to_ns={first + 10_000_000_000}")
-        print(f"\n`sensorlake serve` on a scale-{SCALE} lake ({sum(sum(map(sum, f['rows'])) for f in dataset['folders']):,} readings); "
+        readings = sum(sum(map(sum, f["rows"])) for f in dataset["folders"])
+        print(f"\n`sensorlake serve` on a scale-{SCALE} lake ({readings:,} readings); "
               f"start to listening (index built): {start_s:.2f} s; median (max) of {RUNS} calls\n")
         print("| page data | server ms | wall ms | bytes |")
         print("|---|---:|---:|---:|")

@@ -60,7 +60,8 @@ def spark_env() -> dict[str, str]:
 
 def curated_rows(lake: pathlib.Path) -> dict:
     version = json.loads((lake / "curated" / "_current.json").read_text())["version"]
-    return json.loads((lake / "curated" / "_versions" / version / "_manifest.json").read_text())["totals"]
+    manifest = lake / "curated" / "_versions" / version / "_manifest.json"
+    return json.loads(manifest.read_text())["totals"]
 
 
 def timed(cmd: list[str], env=None, cwd=None) -> tuple[float, subprocess.CompletedProcess]:
@@ -73,10 +74,11 @@ def single_node(ds, threads: int) -> dict:
     times = []
     for _ in range(RUNS):
         run_bench.reset_lake(ds)
-        seconds, p = timed([run_bench.BIN, "--json", "-q", "transform", "--lake", f"file://{ds.lake}",
-                            "--threads", threads])
+        seconds, p = timed([run_bench.BIN, "--json", "-q", "transform",
+                            "--lake", f"file://{ds.lake}", "--threads", threads])
         if p.returncode != 0:
-            sys.exit(f"bench spark: sensorlake transform failed ({p.returncode}): {p.stderr[-2000:]}")
+            sys.exit(f"bench spark: sensorlake transform failed ({p.returncode}): "
+                     f"{p.stderr[-2000:]}")
         times.append(seconds)
     totals = curated_rows(ds.lake)
     log(f"single node, {threads} thread(s): {statistics.median(times):.2f} s")
@@ -87,7 +89,8 @@ def single_node(ds, threads: int) -> dict:
 def spark_point(ds, workers: int, work: pathlib.Path, reference_totals: dict) -> dict:
     env = spark_env()
     times, inner = [], []
-    with LocalCluster(workers=workers, cores_per_worker=1, base=work / f"cluster-{workers}", env=env) as cluster:
+    with LocalCluster(workers=workers, cores_per_worker=1, base=work / f"cluster-{workers}",
+                      env=env) as cluster:
         conf = {**cluster.submit_conf(), "spark.ui.enabled": "false", "spark.task.cpus": "1",
                 "spark.executor.memory": "1g"}
         for i in range(RUNS):
@@ -96,24 +99,28 @@ def spark_point(ds, workers: int, work: pathlib.Path, reference_totals: dict) ->
             cmd = [spark_home() / "bin" / "spark-submit", "--master", cluster.master_url]
             for k, v in conf.items():
                 cmd += ["--conf", f"{k}={v}"]
-            cmd += [JOB, "--lake", f"file://{ds.lake}", "--task-mb", f"{TASK_MB:g}", "--summary", summary_path]
+            cmd += [JOB, "--lake", f"file://{ds.lake}", "--task-mb", f"{TASK_MB:g}",
+                    "--summary", summary_path]
             seconds, p = timed(cmd, env=env, cwd=work)
             (work / f"spark-submit-{workers}-{i}.log").write_text(p.stdout + p.stderr)
             if p.returncode != 0:
-                sys.exit(f"bench spark: the job failed ({p.returncode}) with {workers} workers; log in {work}")
+                sys.exit(f"bench spark: the job failed ({p.returncode}) with {workers} workers; "
+                         f"log in {work}")
             summary = json.loads(summary_path.read_text())
             totals = curated_rows(ds.lake)
             if totals != reference_totals:
-                sys.exit(f"bench spark: {workers} workers published other totals than the single node: "
-                         f"{totals} != {reference_totals}")
+                sys.exit(f"bench spark: {workers} workers published other totals than the "
+                         f"single node: {totals} != {reference_totals}")
             times.append(seconds)
             inner.append(summary)
     med = statistics.median(times)
     pick = inner[times.index(sorted(times)[len(times) // 2])]
-    log(f"spark, {workers} worker(s): {med:.2f} s (stage {pick['stage_seconds']:.2f} s, commit {pick['commit_seconds']:.2f} s)")
-    return {"label": f"Spark standalone, {workers} worker(s) x 1 core", "cores": workers, "runs_s": times,
-            "median_s": med, "tasks": len(pick["tasks"]), "stage_s": pick["stage_seconds"],
-            "commit_s": pick["commit_seconds"], "job_s": pick["seconds"], "totals": reference_totals}
+    log(f"spark, {workers} worker(s): {med:.2f} s (stage {pick['stage_seconds']:.2f} s, "
+        f"commit {pick['commit_seconds']:.2f} s)")
+    return {"label": f"Spark standalone, {workers} worker(s) x 1 core", "cores": workers,
+            "runs_s": times, "median_s": med, "tasks": len(pick["tasks"]),
+            "stage_s": pick["stage_seconds"], "commit_s": pick["commit_seconds"],
+            "job_s": pick["seconds"], "totals": reference_totals}
 
 
 def markdown(res: dict) -> str:
@@ -123,23 +130,27 @@ def markdown(res: dict) -> str:
     two = next(r for r in res["points"] if r["label"].startswith("Spark") and r["cores"] == 2)
     single2 = next(r for r in res["points"] if r["label"].endswith("--threads 2"))
     lines = [
-        f"Measured {m['date']} (commit {m['commit']}, {m['mode']} run) on {m['cpu']} ({m['nproc']} cores): "
+        f"Measured {m['date']} (commit {m['commit']}, {m['mode']} run) "
+        f"on {m['cpu']} ({m['nproc']} cores): "
         f"scale {m['scale']:g} ({m['raw_mb']:.0f} MB of raw text, {m['raw_files']} files), "
         f"{m['runs']} run(s) per point, median; tasks of about {m['task_mb']:g} MB.",
         "",
-        "| setup | cores | wall s (process) | Spark stage s | commit s | speed-up vs 1 worker | time vs single node, 2 threads |",
+        "| setup | cores | wall s (process) | Spark stage s | commit s | speed-up vs 1 worker "
+        "| time vs single node, 2 threads |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for label, r in rows.items():
         stage = f"{r['stage_s']:.2f}" if "stage_s" in r else ""
         commit = f"{r['commit_s']:.2f}" if "commit_s" in r else ""
         lines.append(f"| {label} | {r['cores']} | {r['median_s']:.2f} | {stage} | {commit} | "
-                     f"{one['median_s'] / r['median_s']:.2f}x | {r['median_s'] / single2['median_s']:.2f}x |")
+                     f"{one['median_s'] / r['median_s']:.2f}x | "
+                     f"{r['median_s'] / single2['median_s']:.2f}x |")
     lines += [
         "",
         f"Speed-up from 1 to 2 workers: {one['median_s'] / two['median_s']:.2f}x end to end, "
         f"{one['stage_s'] / two['stage_s']:.2f}x for the distributed stage alone. "
-        "Every Spark run published the same totals (rows, quarantined, duplicates) as the single node.",
+        "Every Spark run published the same totals (rows, quarantined, duplicates) "
+        "as the single node.",
     ]
     return "\n".join(lines) + "\n"
 
@@ -150,7 +161,8 @@ def update_doc(md: str, json_path: pathlib.Path) -> None:
         text += f"\n## Spark scale-out (bench/spark_scaling.py)\n\n{BEGIN}\n{END}\n"
     head, rest = text.split(BEGIN, 1)
     tail = rest.split(END, 1)[1] if END in rest else ""
-    DOC.write_text(head + BEGIN + "\n" + md + f"\nRaw numbers: `{json_path.relative_to(ROOT)}`.\n" + END + tail)
+    DOC.write_text(head + BEGIN + "\n" + md
+                   + f"\nRaw numbers: `{json_path.relative_to(ROOT)}`.\n" + END + tail)
 
 
 def main() -> int:
@@ -173,10 +185,11 @@ def main() -> int:
     run_bench.reset_lake(ds)
     cpu, _ = run_bench.machine()
     res = {
-        "meta": {"date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"), "mode": "quick" if QUICK else "full",
+        "meta": {"date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
+                 "mode": "quick" if QUICK else "full",
                  "commit": run_bench.git_commit(), "scale": SCALE, "raw_mb": ds.raw_bytes / 1e6,
-                 "raw_files": ds.files, "runs": RUNS, "task_mb": TASK_MB, "cpu": cpu, "nproc": os.cpu_count(),
-                 "elapsed_s": round(time.time() - started, 1)},
+                 "raw_files": ds.files, "runs": RUNS, "task_mb": TASK_MB, "cpu": cpu,
+                 "nproc": os.cpu_count(), "elapsed_s": round(time.time() - started, 1)},
         "points": points,
     }
     run_bench.RESULTS.mkdir(parents=True, exist_ok=True)

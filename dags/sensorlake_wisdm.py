@@ -1,4 +1,5 @@
-"""sensorlake_wisdm: the WISDM 2019 pipeline (ingest, transform, quality gate, features) as an Airflow DAG.
+"""sensorlake_wisdm: the WISDM 2019 pipeline (ingest, transform, quality gate, features) as an
+Airflow DAG.
 
 One DAG, two backends picked per run by the ``backend`` param:
 
@@ -57,7 +58,6 @@ VAR_BIN = "sensorlake_bin"
 VAR_LAKE = "sensorlake_lake_uri"
 VAR_SOURCE = "sensorlake_source"
 VAR_ALERT_SNS = "sensorlake_alert_sns_topic_arn"
-
 
 
 def deployment_default(key: str, fallback: str) -> str:
@@ -178,9 +178,11 @@ def resolve_params(params: dict[str, Any]) -> dict[str, Any]:
     lake = params.get("lake_uri") or Variable.get(VAR_LAKE, None)
     source = params.get("source") or Variable.get(VAR_SOURCE, None)
     if not lake:
-        raise AirflowFailException(f"no lake: pass the param lake_uri or set the Variable {VAR_LAKE}")
+        raise AirflowFailException(
+            f"no lake: pass the param lake_uri or set the Variable {VAR_LAKE}")
     if not source:
-        raise AirflowFailException(f"no source: pass the param source or set the Variable {VAR_SOURCE}")
+        raise AirflowFailException(
+            f"no source: pass the param source or set the Variable {VAR_SOURCE}")
     resolved = dict(params)
     resolved.update(lake_uri=lake, source=source)
     resolved["run_key"] = run_key(resolved)
@@ -193,13 +195,15 @@ def run_key(params: dict[str, Any]) -> str:
     It names the EMR cluster and step, so that a retried task finds the cluster or step
     that an earlier try created instead of creating another one.
     """
-    keyed = {k: params.get(k) for k in ("lake_uri", "source", "dataset_version", "environment", "backend")}
+    keyed = {k: params.get(k)
+             for k in ("lake_uri", "source", "dataset_version", "environment", "backend")}
     blob = json.dumps(keyed, sort_keys=True).encode()
     return hashlib.sha256(blob).hexdigest()[:12]
 
 
 def job_flow_config(p: dict[str, Any]) -> dict[str, Any]:
-    """RunJobFlow request for the run's transient cluster: on-demand master and core, spot task nodes."""
+    """RunJobFlow request for the run's transient cluster: on-demand master and core, spot task
+    nodes."""
     name = f"sensorlake-{p['environment']}-{p['run_key']}"
     groups = [
         {
@@ -254,7 +258,8 @@ def job_flow_config(p: dict[str, Any]) -> dict[str, Any]:
 
 def bootstrap_action(p: dict[str, Any]) -> dict[str, Any]:
     """Install the engine and the sensorlake wheel on every node (infra/emr/bootstrap),
-    with the same arguments as the Terraform module's job-flow spec (infra/terraform/modules/emr)."""
+    with the same arguments as the Terraform module's job-flow spec
+    (infra/terraform/modules/emr)."""
     artifacts = (p.get("emr_artifacts_uri") or DEFAULT_ARTIFACTS_URI).rstrip("/")
     version = p.get("engine_version") or DEFAULT_ENGINE_VERSION
     return {
@@ -377,19 +382,30 @@ with DAG(
             description=f"Dataset source: URL, zip or directory; empty: Variable {VAR_SOURCE}",
         ),
         "dataset_version": Param(
-            "", type="string", description="Raw dataset version to transform; empty: the version just ingested"
+            "",
+            type="string",
+            description="Raw dataset version to transform; empty: the version just ingested",
         ),
-        "environment": Param(deployment_default("environment", "dev"), type="string", enum=["dev", "staging", "prod"]),
-        "backend": Param(deployment_default("backend", "local"), type="string", enum=["local", "emr"]),
+        "environment": Param(
+            deployment_default("environment", "dev"), type="string", enum=["dev", "staging", "prod"]
+        ),
+        "backend": Param(
+            deployment_default("backend", "local"), type="string", enum=["local", "emr"]
+        ),
         "emr_job_script": Param(
-            deployment_default("spark_job_uri", "s3://sensorlake-artifacts/spark/sensorlake_job.py"),
+            deployment_default(
+                "spark_job_uri", "s3://sensorlake-artifacts/spark/sensorlake_job.py"
+            ),
             type="string",
             description="S3 path of the Spark job script the EMR step runs",
         ),
         "emr_artifacts_uri": Param(
             deployment_default("artifacts_uri", DEFAULT_ARTIFACTS_URI),
             type="string",
-            description="S3 prefix holding emr/bootstrap/install-sensorlake.sh and engine/<version>/ (engine and wheel)",
+            description=(
+                "S3 prefix holding emr/bootstrap/install-sensorlake.sh and engine/<version>/ "
+                "(engine and wheel)"
+            ),
         ),
         "engine_version": Param(
             deployment_default("engine_version", DEFAULT_ENGINE_VERSION),
@@ -417,23 +433,31 @@ with DAG(
 
         @task(task_id="ingest", execution_timeout=timedelta(minutes=60))
         def ingest(params: dict[str, Any] | None = None) -> dict[str, Any]:
-            """Land the source in the lake's raw zone (idempotent: the same source is 'unchanged')."""
+            """Land the source in the lake's raw zone (idempotent: the same source is
+            'unchanged')."""
             p = resolve_params(params)
             _, out = run_engine(["ingest", "--source", p["source"], "--lake", p["lake_uri"]])
-            log.info("ingested version %s (unchanged=%s, run_key=%s)", out.get("version"), out.get("unchanged"), p["run_key"])
-            return {"version": out.get("version"), "unchanged": out.get("unchanged"), "run_key": p["run_key"]}
+            log.info("ingested version %s (unchanged=%s, run_key=%s)",
+                     out.get("version"), out.get("unchanged"), p["run_key"])
+            return {"version": out.get("version"), "unchanged": out.get("unchanged"),
+                    "run_key": p["run_key"]}
 
         @task(task_id="transform", execution_timeout=timedelta(minutes=60))
-        def transform(ingested: dict[str, Any], params: dict[str, Any] | None = None) -> dict[str, Any]:
+        def transform(ingested: dict[str, Any],
+                      params: dict[str, Any] | None = None) -> dict[str, Any]:
             """Curate the raw version (the param dataset_version, else the one just ingested)."""
             p = resolve_params(params)
             version = p.get("dataset_version") or ingested["version"]
-            _, out = run_engine(["transform", "--lake", p["lake_uri"], "--dataset-version", version])
-            return {"dataset_version": version, "curated_version": out.get("curated_version"), "unchanged": out.get("unchanged")}
+            _, out = run_engine(["transform", "--lake", p["lake_uri"],
+                                 "--dataset-version", version])
+            return {"dataset_version": version, "curated_version": out.get("curated_version"),
+                    "unchanged": out.get("unchanged")}
 
         @task(task_id="quality_gate", execution_timeout=timedelta(minutes=20))
-        def quality_gate(curated: dict[str, Any], params: dict[str, Any] | None = None) -> dict[str, Any]:
-            """Run the quality rules; a failed gate fails the run (final: a retry would fail the same way)."""
+        def quality_gate(curated: dict[str, Any],
+                         params: dict[str, Any] | None = None) -> dict[str, Any]:
+            """Run the quality rules; a failed gate fails the run (final: a retry would fail the
+            same way)."""
             p = resolve_params(params)
             rc, out = run_engine(["check", "--lake", p["lake_uri"]], allow_gate_failure=True)
             result = {
@@ -459,11 +483,13 @@ with DAG(
 
         @task(task_id="features", execution_timeout=timedelta(minutes=60))
         def features(gate: dict[str, Any], params: dict[str, Any] | None = None) -> dict[str, Any]:
-            """Compute the windowed features; skipped, with a logged reason, if the engine has no 'features'."""
+            """Compute the windowed features; skipped, with a logged reason, if the engine has no
+            'features'."""
             p = resolve_params(params)
             binary = engine_bin()
             top = subprocess.run([binary, "--help"], capture_output=True, text=True, check=False)
-            sub = subprocess.run([binary, "features", "--help"], capture_output=True, text=True, check=False)
+            sub = subprocess.run([binary, "features", "--help"], capture_output=True, text=True,
+                                 check=False)
             if sub.returncode != 0 or "features" not in top.stdout:
                 message = (
                     f"SKIPPED: the sensorlake engine at {binary} has no 'features' subcommand "
@@ -481,16 +507,21 @@ with DAG(
 
         # Runs when the gate passed, whether features ran or were skipped (an engine without
         # them): names the gated versions as the ones consumers read.
-        @task(task_id="publish", execution_timeout=timedelta(minutes=10), trigger_rule="none_failed_min_one_success")
-        def publish(gate: dict[str, Any], computed: dict[str, Any] | None, params: dict[str, Any] | None = None) -> dict[str, Any]:
-            """Point curated/published (and features/published) at the versions that passed the gate."""
+        @task(task_id="publish", execution_timeout=timedelta(minutes=10),
+              trigger_rule="none_failed_min_one_success")
+        def publish(gate: dict[str, Any], computed: dict[str, Any] | None,
+                    params: dict[str, Any] | None = None) -> dict[str, Any]:
+            """Point curated/published (and features/published) at the versions that passed the
+            gate."""
             p = resolve_params(params)
-            args = ["publish", "--lake", p["lake_uri"], "--curated-version", gate["curated_version"],
+            args = ["publish", "--lake", p["lake_uri"],
+                    "--curated-version", gate["curated_version"],
                     "--quality-run", gate["run_id"], "--run-id", p["run_key"]]
             if computed and computed.get("features_version"):
                 args += ["--features-version", computed["features_version"]]
             _, out = run_engine(args)
-            log.info("published curated version %s (quality run %s)", out.get("curated_version"), out.get("quality_run"))
+            log.info("published curated version %s (quality run %s)",
+                     out.get("curated_version"), out.get("quality_run"))
             return out
 
         gate = quality_gate(transform(ingest()))
@@ -500,7 +531,8 @@ with DAG(
 
         @task(task_id="create_cluster", execution_timeout=timedelta(minutes=20))
         def create_cluster(params: dict[str, Any] | None = None) -> str:
-            """Create the run's cluster, or reuse the active one a previous try created (same run key)."""
+            """Create the run's cluster, or reuse the active one a previous try created (same run
+            key)."""
             p = resolve_params(params)
             hook = emr_hook()
             config = job_flow_config(p)
@@ -517,7 +549,8 @@ with DAG(
 
         @task(task_id="add_spark_step", execution_timeout=timedelta(minutes=10))
         def add_spark_step(cluster_id: str, params: dict[str, Any] | None = None) -> str:
-            """Add the Spark step, or return the one with the same name that is pending, running or done."""
+            """Add the Spark step, or return the one with the same name that is pending, running or
+            done."""
             p = resolve_params(params)
             step = spark_step(p)
             client = emr_hook().conn

@@ -63,7 +63,8 @@ class LocalCluster:
         self._daemon("master", ["org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
                                 "--port", str(self.port), "--webui-port", str(self.ui_port)])
         for i, work in enumerate(self.worker_dirs):
-            self._daemon(f"worker-{i}", ["org.apache.spark.deploy.worker.Worker", "--host", "127.0.0.1",
+            self._daemon(f"worker-{i}", ["org.apache.spark.deploy.worker.Worker",
+                                         "--host", "127.0.0.1",
                                          "--cores", str(self.cores), "--memory", self.memory,
                                          "--webui-port", str(free_port()), "--work-dir", str(work),
                                          self.master_url])
@@ -73,7 +74,8 @@ class LocalCluster:
             if dead:
                 raise RuntimeError(f"spark daemons exited early: {dead}; logs in {self.base}")
             if time.monotonic() > deadline:
-                raise RuntimeError(f"{self.workers} workers did not register in {self.start_timeout:.0f} s; logs in {self.base}")
+                raise RuntimeError(f"{self.workers} workers did not register in "
+                                   f"{self.start_timeout:.0f} s; logs in {self.base}")
             time.sleep(0.3)
         return self
 

@@ -1,7 +1,8 @@
 """sensorlake_job: the transform of one raw WISDM version, scaled out on Apache Spark.
 
     spark-submit [spark options] spark/sensorlake_job.py --lake URI [--dataset-version V]
-        [--source S] [--tasks N | --task-mb MB] [--threads-per-task T] [--config FILE] [--then STAGES] [--summary FILE]
+        [--source S] [--tasks N | --task-mb MB] [--threads-per-task T] [--config FILE]
+        [--then STAGES] [--summary FILE]
 
 The driver lists the raw files of the dataset version (``sensorlake.list_raw_files``),
 bin-packs them by bytes into N tasks and runs one Spark stage with one task per bin. Each
@@ -129,7 +130,8 @@ def list_attempt_prefixes(lake_uri: str, job_id: str) -> list[str]:
     for task_dir in filesystem.get_file_info(fs.FileSelector(base, allow_not_found=True)):
         if task_dir.type != fs.FileType.Directory:
             continue
-        for attempt in filesystem.get_file_info(fs.FileSelector(task_dir.path, allow_not_found=True)):
+        attempts = filesystem.get_file_info(fs.FileSelector(task_dir.path, allow_not_found=True))
+        for attempt in attempts:
             if attempt.type == fs.FileType.Directory:
                 found.append(attempt.path[len(root) + 1 :])
     return sorted(found)
@@ -165,7 +167,8 @@ class TaskSpec:
 def should_die(spec: TaskSpec, partition: int) -> bool:
     """The test hook: true for the first attempt of the chosen partition only. The marker
     is created exclusively (O_EXCL), so exactly one attempt ever sees True."""
-    if spec.fail_once_partition is None or spec.fail_once_partition != partition or not spec.fail_marker:
+    if (spec.fail_once_partition is None or spec.fail_once_partition != partition
+            or not spec.fail_marker):
         return False
     try:
         fd = os.open(spec.fail_marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
@@ -236,14 +239,16 @@ def check_results(results: list[dict[str, Any]], bins: list[list[dict[str, Any]]
     by_partition: dict[int, dict[str, Any]] = {}
     for r in results:
         if r["partition"] in by_partition:
-            raise JobError(f"two results for partition {r['partition']}: Spark returned a duplicate")
+            raise JobError(
+                f"two results for partition {r['partition']}: Spark returned a duplicate")
         by_partition[r["partition"]] = r
     missing = sorted(set(range(len(bins))) - set(by_partition))
     if missing:
         raise JobError(f"no result for partitions {missing}")
     for p, r in by_partition.items():
         if r["bin"] != p or r["files"] != len(bins[p]):
-            raise JobError(f"partition {p} returned bin {r['bin']} with {r['files']} files; expected {len(bins[p])}")
+            raise JobError(f"partition {p} returned bin {r['bin']} with {r['files']} files; "
+                           f"expected {len(bins[p])}")
 
 
 def list_inputs(args: argparse.Namespace) -> tuple[str, list[dict[str, Any]]]:
@@ -257,17 +262,23 @@ def list_inputs(args: argparse.Namespace) -> tuple[str, list[dict[str, Any]]]:
     return raw_version, files
 
 
-def transform_on_spark(spark, args: argparse.Namespace, raw_version: str, files: list[dict[str, Any]], log) -> Outcome:
+def transform_on_spark(spark, args: argparse.Namespace, raw_version: str,
+                       files: list[dict[str, Any]], log) -> Outcome:
     import sensorlake
 
     sc = spark.sparkContext
-    bins = bin_pack(files, task_count(args, sum(int(f["bytes"]) for f in files), sc.defaultParallelism))
-    job_id = args.job_id or f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{uuid.uuid4().hex[:8]}"
-    outcome = Outcome(job_id, raw_version, len(bins), len(files), sum(int(f["bytes"]) for f in files))
+    bins = bin_pack(files, task_count(args, sum(int(f["bytes"]) for f in files),
+                                      sc.defaultParallelism))
+    job_id = (args.job_id
+              or f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{uuid.uuid4().hex[:8]}")
+    outcome = Outcome(job_id, raw_version, len(bins), len(files),
+                      sum(int(f["bytes"]) for f in files))
     log(
-        f"raw version {raw_version}: {len(files)} files, {outcome.bytes / 1e6:.1f} MB in {len(bins)} tasks "
+        f"raw version {raw_version}: {len(files)} files, {outcome.bytes / 1e6:.1f} MB "
+        f"in {len(bins)} tasks "
         f"({min(sum(int(f['bytes']) for f in b) for b in bins) / 1e6:.1f}-"
-        f"{max(sum(int(f['bytes']) for f in b) for b in bins) / 1e6:.1f} MB each); staging {job_staging(job_id)}"
+        f"{max(sum(int(f['bytes']) for f in b) for b in bins) / 1e6:.1f} MB each); "
+        f"staging {job_staging(job_id)}"
     )
     fail_once = os.environ.get(FAIL_ONCE_ENV)
     spec = TaskSpec(
@@ -323,7 +334,8 @@ def transform_on_spark(spark, args: argparse.Namespace, raw_version: str, files:
 def engine_bin() -> str:
     found = os.environ.get("SENSORLAKE_BIN") or shutil.which("sensorlake")
     if not found:
-        raise JobError("the sensorlake engine is neither in SENSORLAKE_BIN nor on PATH (needed for --source/--then)", 4)
+        raise JobError("the sensorlake engine is neither in SENSORLAKE_BIN nor on PATH "
+                       "(needed for --source/--then)", 4)
     return found
 
 
@@ -340,8 +352,8 @@ def run_engine(args: list[str], log) -> dict[str, Any]:
         # A failed rule of severity error has status "error" (warnings: "warn").
         failing = [c.get("rule") for c in out.get("checks", []) if c.get("status") == "error"]
         raise JobError(f"quality gate failed for curated version {out.get('curated_version')}: "
-                       f"rules {failing or '?'} (check run {out.get('run_id')}, report {out.get('report')}); "
-                       "nothing published", 1)
+                       f"rules {failing or '?'} (check run {out.get('run_id')}, "
+                       f"report {out.get('report')}); nothing published", 1)
     if p.returncode != 0:
         message = (out.get("error") or {}).get("message") or f"exit {p.returncode}"
         raise JobError(f"sensorlake {args[0]} failed: {message}", p.returncode)
@@ -356,7 +368,8 @@ def post_stages(args: argparse.Namespace, curated_version: str, log) -> dict[str
         done["features"] = run_engine(["features", "--lake", args.lake], log)
     if "publish" in args.then:
         if "check" not in done:
-            raise JobError("--then publish needs check (publish names the quality run that passed)", 2)
+            raise JobError(
+                "--then publish needs check (publish names the quality run that passed)", 2)
         cmd = ["publish", "--lake", args.lake, "--curated-version", curated_version,
                "--quality-run", done["check"]["run_id"]]
         if args.run_key:
@@ -373,16 +386,24 @@ def post_stages(args: argparse.Namespace, curated_version: str, log) -> dict[str
 def parse_args(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="sensorlake_job.py", description=__doc__.split("\n\n")[0])
     p.add_argument("--lake", required=True, help="lake URI (file:// or s3://)")
-    p.add_argument("--dataset-version", default="", help="raw version to transform (default: the latest)")
-    p.add_argument("--source", default="", help="ingest this source first (engine CLI on the driver)")
-    p.add_argument("--tasks", type=int, default=0, help="number of tasks (default: spark.default.parallelism)")
-    p.add_argument("--task-mb", type=float, default=0, help="without --tasks: one task per this many MB of raw text")
-    p.add_argument("--threads-per-task", type=int, default=0, help="engine threads per task (default: spark.task.cpus)")
+    p.add_argument("--dataset-version", default="",
+                   help="raw version to transform (default: the latest)")
+    p.add_argument("--source", default="",
+                   help="ingest this source first (engine CLI on the driver)")
+    p.add_argument("--tasks", type=int, default=0,
+                   help="number of tasks (default: spark.default.parallelism)")
+    p.add_argument("--task-mb", type=float, default=0,
+                   help="without --tasks: one task per this many MB of raw text")
+    p.add_argument("--threads-per-task", type=int, default=0,
+                   help="engine threads per task (default: spark.task.cpus)")
     p.add_argument("--config", default=None, help="transform config file (default: the engine's)")
-    p.add_argument("--then", default="", help=f"comma list of stages after the transform: {','.join(POST_STAGES)}")
+    p.add_argument("--then", default="",
+                   help=f"comma list of stages after the transform: {','.join(POST_STAGES)}")
     p.add_argument("--job-id", default="", help="staging name of this job (default: time + random)")
-    p.add_argument("--environment", default="", help="recorded in the summary (the Airflow DAG passes it)")
-    p.add_argument("--run-key", default="", help="the Airflow run key; publish records it as the run id")
+    p.add_argument("--environment", default="",
+                   help="recorded in the summary (the Airflow DAG passes it)")
+    p.add_argument("--run-key", default="",
+                   help="the Airflow run key; publish records it as the run id")
     # A file, not stdout: spark-submit merges the Python driver's stderr (Spark's and our
     # log lines) into its stdout, so stdout cannot carry a clean JSON document.
     p.add_argument("--summary", default="", help="write the run's JSON summary to this local file")
@@ -443,7 +464,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     retried = sum(1 for t in outcome.committed if t["attempt"] > 0)
     log(
-        f"done in {summary['seconds']:.1f} s: curated version {outcome.summary.get('curated_version')} from "
+        f"done in {summary['seconds']:.1f} s: "
+        f"curated version {outcome.summary.get('curated_version')} from "
         f"{outcome.files} files in {len(outcome.committed)} tasks ({retried} retried, "
         f"{len(outcome.discarded_prefixes)} uncommitted attempts discarded)"
     )

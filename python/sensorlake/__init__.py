@@ -95,7 +95,8 @@ def read_run_records(lake_uri) -> list:
 
 
 def read_curated_batches(lake_uri, subject: Optional[int] = None, device: Optional[str] = None,
-                         sensor: Optional[str] = None, version: str = "") -> pyarrow.RecordBatchReader:
+                         sensor: Optional[str] = None,
+                         version: str = "") -> pyarrow.RecordBatchReader:
     """The curated rows as a lazy ``pyarrow.RecordBatchReader`` (one batch per subject, device
     and sensor), with the partition columns ``device`` and ``sensor``."""
     capsule = _engine.read_curated(_uri(lake_uri), version or "", subject, device or "",

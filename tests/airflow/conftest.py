@@ -40,9 +40,11 @@ os.environ.pop("AIRFLOW_CONN_AWS_DEFAULT", None)
 
 
 def _engine() -> Path:
-    path = Path(os.environ.get("SENSORLAKE_BIN") or REPO / "build" / "release" / "src" / "sensorlake")
+    path = Path(os.environ.get("SENSORLAKE_BIN")
+                or REPO / "build" / "release" / "src" / "sensorlake")
     if not path.is_file():
-        pytest.exit(f"sensorlake binary not found at {path}: run make build (or set SENSORLAKE_BIN)", 2)
+        pytest.exit(
+            f"sensorlake binary not found at {path}: run make build (or set SENSORLAKE_BIN)", 2)
     return path.resolve()
 
 
@@ -50,7 +52,8 @@ def _engine() -> Path:
 def airflow_db() -> Path:
     """A migrated SQLite metadata database in the throw-away AIRFLOW_HOME."""
     airflow = Path(sys.executable).with_name("airflow")
-    subprocess.run([str(airflow), "db", "migrate"], check=True, capture_output=True, env=os.environ.copy())
+    subprocess.run([str(airflow), "db", "migrate"], check=True, capture_output=True,
+                   env=os.environ.copy())
     return _HOME
 
 
@@ -109,4 +112,5 @@ def use_engine(monkeypatch):
 
 
 def task_states(dag_run) -> dict[str, str]:
-    return {ti.task_id: (ti.state.value if hasattr(ti.state, "value") else ti.state) for ti in dag_run.get_task_instances()}
+    return {ti.task_id: (ti.state.value if hasattr(ti.state, "value") else ti.state)
+            for ti in dag_run.get_task_instances()}

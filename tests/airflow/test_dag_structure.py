@@ -13,7 +13,8 @@ import pytest
 from conftest import DAGS
 
 LOCAL = ["local.ingest", "local.transform", "local.quality_gate", "local.features", "local.publish"]
-EMR = ["emr.create_cluster", "emr.add_spark_step", "emr.wait_for_spark_step", "emr.terminate_cluster"]
+EMR = ["emr.create_cluster", "emr.add_spark_step", "emr.wait_for_spark_step",
+       "emr.terminate_cluster"]
 
 
 def test_dagbag_imports_with_zero_errors(dagbag):
@@ -31,7 +32,8 @@ def test_tags_schedule_and_run_limits(dag):
 
 def test_params(dag):
     params = dag.params
-    for name in ("lake_uri", "source", "dataset_version", "environment", "backend", "emr_job_script"):
+    for name in ("lake_uri", "source", "dataset_version", "environment", "backend",
+                 "emr_job_script"):
         assert name in params, name
     assert params.get_param("backend").schema["enum"] == ["local", "emr"]
     assert params.get_param("environment").schema["enum"] == ["dev", "staging", "prod"]
@@ -44,11 +46,14 @@ def test_task_order(dag):
     for upstream, downstream in zip(LOCAL[:-1], LOCAL[1:-1]):
         assert dag.get_task(downstream).upstream_task_ids == {upstream}
     # publish needs the gate's verdict and runs after features (which may be skipped).
-    assert dag.get_task("local.publish").upstream_task_ids == {"local.quality_gate", "local.features"}
+    assert dag.get_task("local.publish").upstream_task_ids == {"local.quality_gate",
+                                                               "local.features"}
     assert dag.get_task("local.publish").trigger_rule == "none_failed_min_one_success"
     assert dag.get_task("emr.add_spark_step").upstream_task_ids == {"emr.create_cluster"}
-    assert dag.get_task("emr.wait_for_spark_step").upstream_task_ids == {"emr.create_cluster", "emr.add_spark_step"}
-    assert dag.get_task("emr.terminate_cluster").upstream_task_ids == {"emr.create_cluster", "emr.wait_for_spark_step"}
+    assert dag.get_task("emr.wait_for_spark_step").upstream_task_ids == {
+        "emr.create_cluster", "emr.add_spark_step"}
+    assert dag.get_task("emr.terminate_cluster").upstream_task_ids == {
+        "emr.create_cluster", "emr.wait_for_spark_step"}
 
 
 def test_terminate_cluster_is_an_all_done_teardown(dag):
@@ -86,13 +91,15 @@ def test_retries_timeouts_and_callbacks(dag, scheduler_dag, task_id):
         # Exponential backoff: doubling the delay on each retry.
         assert scheduler_dag.get_task(task_id).retry_exponential_backoff == 2.0
     assert t.execution_timeout is not None and t.execution_timeout <= timedelta(hours=4)
-    callbacks = t.on_failure_callback if isinstance(t.on_failure_callback, list) else [t.on_failure_callback]
+    callbacks = (t.on_failure_callback if isinstance(t.on_failure_callback, list)
+                 else [t.on_failure_callback])
     assert any(getattr(cb, "__name__", "") == "alert_on_failure" for cb in callbacks)
     assert t.owner == "sensorlake"
 
 
 def test_dag_failure_callback(dag):
-    callbacks = dag.on_failure_callback if isinstance(dag.on_failure_callback, list) else [dag.on_failure_callback]
+    callbacks = (dag.on_failure_callback if isinstance(dag.on_failure_callback, list)
+                 else [dag.on_failure_callback])
     assert any(getattr(cb, "__name__", "") == "alert_on_failure" for cb in callbacks)
 
 
@@ -127,7 +134,8 @@ def test_parse_time_is_small():
         "m=importlib.util.module_from_spec(s); s.loader.exec_module(m);"
         "print(time.perf_counter()-t)"
     )
-    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                         text=True).stdout
     assert float(out.strip().splitlines()[-1]) < 2.0
 
 
@@ -137,7 +145,9 @@ def test_exit_codes_map_to_retry_or_fail(monkeypatch, tmp_path):
     module = _load_module()
     for rc, final in [(8, False), (6, False), (3, True), (10, True), (70, True)]:
         fake = tmp_path / f"engine-{rc}"
-        fake.write_text(f"#!/bin/sh\necho '{{\"ok\": false, \"error\": {{\"message\": \"boom {rc}\"}}}}'\nexit {rc}\n")
+        fake.write_text("#!/bin/sh\n"
+                        f"echo '{{\"ok\": false, \"error\": {{\"message\": \"boom {rc}\"}}}}'\n"
+                        f"exit {rc}\n")
         fake.chmod(0o755)
         monkeypatch.setenv("SENSORLAKE_BIN", str(fake))
         with pytest.raises(AirflowException) as err:
@@ -162,7 +172,8 @@ def test_alert_on_failure_logs_an_alert(caplog):
         "exception": RuntimeError("disk full"),
     }
     module.alert_on_failure(context)
-    assert "SENSORLAKE ALERT dag=sensorlake_wisdm task=local.ingest run=manual__x try=2 environment=prod" in caplog.text
+    assert ("SENSORLAKE ALERT dag=sensorlake_wisdm task=local.ingest run=manual__x try=2 "
+            "environment=prod") in caplog.text
     assert "disk full" in caplog.text
 
 
@@ -180,10 +191,12 @@ def test_spot_task_nodes_in_the_cluster_request():
         "emr_service_role": "s",
         "emr_log_uri": "",
     }
-    groups = {g["InstanceRole"]: g for g in module.job_flow_config(p)["Instances"]["InstanceGroups"]}
+    groups = {g["InstanceRole"]: g
+              for g in module.job_flow_config(p)["Instances"]["InstanceGroups"]}
     assert groups["TASK"]["Market"] == "SPOT" and groups["TASK"]["InstanceCount"] == 4
     assert groups["MASTER"]["Market"] == groups["CORE"]["Market"] == "ON_DEMAND"
-    assert "TASK" not in {g["InstanceRole"] for g in module.job_flow_config({**p, "emr_spot_task_nodes": 0})["Instances"]["InstanceGroups"]}
+    without_spot = module.job_flow_config({**p, "emr_spot_task_nodes": 0})
+    assert "TASK" not in {g["InstanceRole"] for g in without_spot["Instances"]["InstanceGroups"]}
 
 
 def test_param_defaults_from_the_sensorlake_config_section(monkeypatch):
@@ -192,7 +205,8 @@ def test_param_defaults_from_the_sensorlake_config_section(monkeypatch):
     monkeypatch.setenv("AIRFLOW__SENSORLAKE__LAKE_URI", "s3://lake-bucket/lake")
     monkeypatch.setenv("AIRFLOW__SENSORLAKE__SOURCE_URI", "s3://raw-bucket/wisdm.zip")
     monkeypatch.setenv("AIRFLOW__SENSORLAKE__ENVIRONMENT", "prod")
-    monkeypatch.setenv("AIRFLOW__SENSORLAKE__SPARK_JOB_URI", "s3://artifacts/spark/sensorlake_job.py")
+    monkeypatch.setenv("AIRFLOW__SENSORLAKE__SPARK_JOB_URI",
+                       "s3://artifacts/spark/sensorlake_job.py")
     params = _load_module("sensorlake_wisdm_configured").dag.params.dump()
     assert params["backend"] == "emr"
     assert params["lake_uri"] == "s3://lake-bucket/lake"
@@ -203,4 +217,5 @@ def test_param_defaults_from_the_sensorlake_config_section(monkeypatch):
 
 def test_param_defaults_without_the_config_section(dag):
     params = dag.params.dump()
-    assert (params["backend"], params["environment"], params["lake_uri"], params["source"]) == ("local", "dev", "", "")
+    assert (params["backend"], params["environment"], params["lake_uri"], params["source"]) == (
+        "local", "dev", "", "")

@@ -110,7 +110,8 @@ def assert_spot_cluster_with_step(emr, cluster):
     assert tags["project"] == "sensorlake" and tags["environment"] == "staging"
     assert cluster["Name"].endswith(tags["sensorlake:run_key"])
     assert {"Name": "Spark"} in [{"Name": a["Name"]} for a in cluster["Applications"]]
-    groups = {g["InstanceGroupType"]: g for g in emr.list_instance_groups(ClusterId=cluster["Id"])["InstanceGroups"]}
+    groups = {g["InstanceGroupType"]: g
+              for g in emr.list_instance_groups(ClusterId=cluster["Id"])["InstanceGroups"]}
     assert groups["MASTER"]["Market"] == "ON_DEMAND"
     assert groups["CORE"]["Market"] == "ON_DEMAND"
     assert groups["TASK"]["Market"] == "SPOT"

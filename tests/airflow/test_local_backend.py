@@ -14,7 +14,8 @@ from conftest import task_states
 
 
 def run_local(dag, lake: Path, source: Path, **extra):
-    conf = {"lake_uri": f"file://{lake}", "source": str(source), "backend": "local", "environment": "dev", **extra}
+    conf = {"lake_uri": f"file://{lake}", "source": str(source), "backend": "local",
+            "environment": "dev", **extra}
     return dag.test(run_conf=conf)
 
 
@@ -70,8 +71,10 @@ def test_local_backend_end_to_end(dag, engine, wisdm_source, use_engine, tmp_pat
     # surfaced in the tasks' XComs).
     dr2 = run_local(dag, lake, wisdm_source)
     assert dr2.state == "success", task_states(dr2)
-    assert dr2.get_task_instance("local.ingest").xcom_pull(task_ids="local.ingest")["unchanged"] is True
-    assert dr2.get_task_instance("local.transform").xcom_pull(task_ids="local.transform")["unchanged"] is True
+    ingested2 = dr2.get_task_instance("local.ingest").xcom_pull(task_ids="local.ingest")
+    assert ingested2["unchanged"] is True
+    transformed2 = dr2.get_task_instance("local.transform").xcom_pull(task_ids="local.transform")
+    assert transformed2["unchanged"] is True
     assert [p.parent.name for p in (lake / "raw" / "wisdm").glob("*/_manifest.json")] == raw
 
 
@@ -80,7 +83,8 @@ def test_features_skipped_with_a_reason_when_the_engine_lacks_it(
 ):
     # An engine built before `features`: no such subcommand in --help, usage error (2) for it.
     body = (
-        'if [ "$1" = "features" ] || [ "$2" = "features" ]; then echo "unknown subcommand features" >&2; exit 2; fi\n'
+        'if [ "$1" = "features" ] || [ "$2" = "features" ]; then '
+        'echo "unknown subcommand features" >&2; exit 2; fi\n'
         'if [ "$1" = "--help" ]; then "$REAL" --help | grep -v "^  features "; exit 0; fi'
     )
     use_engine(wrapper(tmp_path, engine, body))
@@ -100,7 +104,9 @@ def test_features_skipped_with_a_reason_when_the_engine_lacks_it(
     assert "has no 'features' subcommand" in caplog.text
 
 
-def test_failed_quality_gate_fails_the_run_and_alerts(dag, engine, wisdm_source, use_engine, tmp_path, caplog):
+def test_failed_quality_gate_fails_the_run_and_alerts(
+    dag, engine, wisdm_source, use_engine, tmp_path, caplog
+):
     # The engine's check with a failed gate: exit 1, the summary still printed.
     summary = {
         "command": "check",
@@ -109,7 +115,8 @@ def test_failed_quality_gate_fails_the_run_and_alerts(dag, engine, wisdm_source,
         "run_id": "q-test",
         "report": "quality/runs/q-test/report.html",
         "counts": {"error": 1, "pass": 12, "warn": 0, "skipped": 1},
-        "checks": [{"rule": "value_range", "severity": "error", "status": "fail", "observed": "42 readings out of range"}],
+        "checks": [{"rule": "value_range", "severity": "error", "status": "fail",
+                    "observed": "42 readings out of range"}],
     }
     body = f"if [ \"$2\" = \"check\" ]; then echo '{json.dumps(summary)}'; exit 1; fi"
     use_engine(wrapper(tmp_path, engine, body))
@@ -124,6 +131,7 @@ def test_failed_quality_gate_fails_the_run_and_alerts(dag, engine, wisdm_source,
     assert not (tmp_path / "lake" / "_published.json").exists()
     # Failed once, without retries: a failed gate is not transient.
     assert dr.get_task_instance("local.quality_gate").try_number == 1
-    assert "quality gate failed" in caplog.text and "value_range: 42 readings out of range" in caplog.text
+    assert "quality gate failed" in caplog.text
+    assert "value_range: 42 readings out of range" in caplog.text
     # The failure callback raised the alert.
     assert "SENSORLAKE ALERT dag=sensorlake_wisdm task=local.quality_gate" in caplog.text

@@ -96,9 +96,11 @@ def test_every_bucket_is_encrypted_versioned_private_and_has_lifecycle_rules(env
     ver = resources(bucket, "aws_s3_bucket_versioning")["this"]
     assert ver["versioning_configuration"][0]["status"] == "Enabled"
     pab = resources(bucket, "aws_s3_bucket_public_access_block")["this"]
-    for k in ["block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"]:
+    for k in ["block_public_acls", "block_public_policy", "ignore_public_acls",
+              "restrict_public_buckets"]:
         assert pab[k] is True, k
-    rules = {r["id"]: r for r in resources(bucket, "aws_s3_bucket_lifecycle_configuration")["this"]["rule"]}
+    lifecycle = resources(bucket, "aws_s3_bucket_lifecycle_configuration")["this"]
+    rules = {r["id"]: r for r in lifecycle["rule"]}
     assert rules["abort-incomplete-uploads"]["status"] == "Enabled"
     assert rules["expire-noncurrent-versions"]["status"] == "Enabled"
     assert {"transition-to-infrequent-access", "expire-current-versions"} <= set(rules)
@@ -212,7 +214,8 @@ def test_glue_tables_for_curated_and_features_with_partitions_and_athena_workgro
     assert "/curated/_versions/" in loc["curated"] and "/features/_versions/" in loc["features"]
     wg = resources(conf, "aws_athena_workgroup")["this"]["configuration"][0]
     assert wg["enforce_workgroup_configuration"] is True
-    assert wg["result_configuration"][0]["encryption_configuration"][0]["encryption_option"] == "SSE_KMS"
+    encryption = wg["result_configuration"][0]["encryption_configuration"][0]
+    assert encryption["encryption_option"] == "SSE_KMS"
 
 
 def test_branch_protection_requires_the_ci_jobs_and_a_review():

@@ -8,7 +8,6 @@ the official JSON schema (tests/data/openlineage)."""
 import http.server
 import json
 import re
-import shutil
 import socket
 import subprocess
 import threading
@@ -219,7 +218,8 @@ def test_json_logs_one_object_per_line_with_run_and_stage(monitored_run):
             assert j["run_id"] == run_id
             stages.add(j["stage"])
     assert stages == {"ingest", "transform", "check", "features", "publish"}
-    assert any(j.get("progress") for j in map(json.loads, monitored_run["proc"].stderr.splitlines()))
+    assert any(j.get("progress")
+               for j in map(json.loads, monitored_run["proc"].stderr.splitlines()))
 
 
 def test_anomaly_alert_reaches_webhook_and_sns(monitored_run):
@@ -239,7 +239,8 @@ def test_anomaly_alert_reaches_webhook_and_sns(monitored_run):
 
 
 def ol_validator():
-    resources = [(json.loads(p.read_text())["$id"], Resource.from_contents(json.loads(p.read_text())))
+    resources = [(json.loads(p.read_text())["$id"],
+                  Resource.from_contents(json.loads(p.read_text())))
                  for p in OL_DIR.glob("*.json")]
     registry = Registry().with_resources(resources)
     spec = json.loads((OL_DIR / "OpenLineage.json").read_text())
@@ -270,7 +271,8 @@ def test_every_lineage_event_validates_against_the_openlineage_schema(monitored_
     stage_events = [e for e in from_file if e["job"]["name"] != "sensorlake.run"]
     assert {e["run"]["facets"]["parent"]["run"]["runId"] for e in stage_events} == {pipeline_uuid}
     transform = [e for e in stage_events
-                 if e["job"]["name"] == "sensorlake.run.transform" and e["eventType"] == "COMPLETE"][0]
+                 if e["job"]["name"] == "sensorlake.run.transform"
+                 and e["eventType"] == "COMPLETE"][0]
     curated = transform["outputs"][0]
     assert curated["namespace"] == f"file://{monitored_run['lake']}"
     assert curated["name"] == \
@@ -287,7 +289,8 @@ def test_failed_delivery_is_a_warning_and_kept_in_the_record(monitored_run, tmp_
     config.write_text("[alerts]\nquarantine_percent_max = 0.0\nattempts = 2\n")
     proc = subprocess.run(
         [sensorlake_bin(), "--json", "run", "--lake", monitored_run["lake"], "--source",
-         monitored_run["source"], "--alert-config", config, "--alert-webhook", f"http://127.0.0.1:{free_port()}/hook",
+         monitored_run["source"], "--alert-config", config,
+         "--alert-webhook", f"http://127.0.0.1:{free_port()}/hook",
          "--lineage-url", f"http://127.0.0.1:{free_port()}"],
         capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr

@@ -10,7 +10,6 @@ import urllib.error
 import urllib.request
 
 import duckdb
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
@@ -56,7 +55,9 @@ def test_dataset_counts_match_duckdb(served):
         for si, row in enumerate(f["rows"]):
             for ai, n in enumerate(row):
                 if n:
-                    got[(f["device"], f["sensor"], d["subjects"][si], d["activities"][ai]["code"])] = n
+                    key = (f["device"], f["sensor"], d["subjects"][si],
+                           d["activities"][ai]["code"])
+                    got[key] = n
     rows = duckdb.sql(
         f"SELECT device, sensor, subject, activity::VARCHAR, count(*) FROM read_parquet("
         f"'{published_dir(lake)}/*/*/*.parquet', hive_partitioning=true) GROUP BY ALL").fetchall()

@@ -25,8 +25,10 @@ def sensorlake_bin() -> str:
 
 
 def run_cli(*args):
-    proc = subprocess.run([sensorlake_bin(), "--json", *map(str, args)], capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, f"sensorlake {' '.join(map(str, args))} failed ({proc.returncode}): {proc.stderr}"
+    proc = subprocess.run([sensorlake_bin(), "--json", *map(str, args)],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, (
+        f"sensorlake {' '.join(map(str, args))} failed ({proc.returncode}): {proc.stderr}")
     return json.loads(proc.stdout)
 
 
@@ -38,7 +40,8 @@ def spark_python() -> str:
         return os.environ["SPARK_PYTHON"]
     venv = str(VENV_PYTHON if VENV_PYTHON.exists() else sys.executable)
     probe = subprocess.run([venv, "-c", "import hashlib, sensorlake"], capture_output=True)
-    assert probe.returncode == 0, "no sensorlake package: set SPARK_PYTHON (bash scripts/spark-pkg.sh prints one)"
+    assert probe.returncode == 0, (
+        "no sensorlake package: set SPARK_PYTHON (bash scripts/spark-pkg.sh prints one)")
     return venv
 
 
@@ -59,14 +62,16 @@ def spark_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def spark_submit(master: str, lake: pathlib.Path, workdir: pathlib.Path, conf: dict[str, str], job_args=(), env=None):
+def spark_submit(master: str, lake: pathlib.Path, workdir: pathlib.Path, conf: dict[str, str],
+                 job_args=(), env=None):
     """Submit the job; returns (exit code, summary dict or None, combined log text)."""
     summary = workdir / "summary.json"
     cmd = [str(spark_home() / "bin" / "spark-submit"), "--master", master]
     for k, v in {"spark.ui.enabled": "false", **conf}.items():
         cmd += ["--conf", f"{k}={v}"]
     cmd += [str(JOB), "--lake", f"file://{lake}", "--summary", str(summary), *job_args]
-    proc = subprocess.run(cmd, env=spark_env(env), capture_output=True, text=True, timeout=300, cwd=workdir)
+    proc = subprocess.run(cmd, env=spark_env(env), capture_output=True, text=True, timeout=300,
+                          cwd=workdir)
     logs = proc.stdout + proc.stderr
     (workdir / "spark-submit.log").write_text(logs)
     return proc.returncode, (json.loads(summary.read_text()) if summary.exists() else None), logs
@@ -83,7 +88,8 @@ def sorted_table(path: pathlib.Path) -> pa.Table:
             col = col.cast(col.type.value_type)
         cols[name] = col
     table = pa.table(cols)
-    return table.take(pc.sort_indices(table, sort_keys=[(n, "ascending") for n in table.column_names]))
+    return table.take(pc.sort_indices(
+        table, sort_keys=[(n, "ascending") for n in table.column_names]))
 
 
 def curated_version_dir(lake: pathlib.Path) -> pathlib.Path:
@@ -102,8 +108,10 @@ class Datasets:
     def raw_lake(self, kind: str) -> tuple[pathlib.Path, str]:
         if kind not in self.made:
             gen, lake = self.root / f"gen-{kind}", self.root / f"raw-lake-{kind}"
-            run_cli("generate", "--out", gen, "--scale", "0.01", "--faults", "all" if kind == "faults" else "none")
-            self.made[kind] = (lake, run_cli("ingest", "--source", gen, "--lake", f"file://{lake}")["version"])
+            run_cli("generate", "--out", gen, "--scale", "0.01",
+                    "--faults", "all" if kind == "faults" else "none")
+            ingested = run_cli("ingest", "--source", gen, "--lake", f"file://{lake}")
+            self.made[kind] = (lake, ingested["version"])
         return self.made[kind]
 
     def fresh_lake(self, kind: str, dest: pathlib.Path) -> pathlib.Path:

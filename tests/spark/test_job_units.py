@@ -68,7 +68,8 @@ def test_check_results_refuses_missing_duplicate_or_wrong_bins():
 
 def test_fail_once_hook_fires_for_one_attempt_only(tmp_path):
     marker = tmp_path / "m"
-    spec_ = job.TaskSpec("file:///l", "v", "j", None, 1, fail_once_partition=1, fail_marker=str(marker))
+    spec_ = job.TaskSpec("file:///l", "v", "j", None, 1, fail_once_partition=1,
+                         fail_marker=str(marker))
     assert not job.should_die(spec_, 0)
     assert job.should_die(spec_, 1)
     assert not job.should_die(spec_, 1)
@@ -81,9 +82,11 @@ def test_staging_listing_and_delete_on_a_file_lake(tmp_path):
         d = tmp_path / job.attempt_prefix("j", p, a)
         d.mkdir(parents=True)
         (d / "part.parquet").write_bytes(b"x")
-    assert job.list_attempt_prefixes(lake, "j") == [job.attempt_prefix("j", p, a) for p, a in [(0, 0), (1, 0), (1, 1)]]
+    assert job.list_attempt_prefixes(lake, "j") == [
+        job.attempt_prefix("j", p, a) for p, a in [(0, 0), (1, 0), (1, 1)]]
     job.delete_prefix(lake, job.attempt_prefix("j", 1, 0))
-    assert job.list_attempt_prefixes(lake, "j") == [job.attempt_prefix("j", 0, 0), job.attempt_prefix("j", 1, 1)]
+    assert job.list_attempt_prefixes(lake, "j") == [
+        job.attempt_prefix("j", 0, 0), job.attempt_prefix("j", 1, 1)]
     job.delete_prefix(lake, job.job_staging("j"))
     job.delete_prefix(lake, job.job_staging("j"))  # missing: fine
     assert job.list_attempt_prefixes(lake, "j") == []
@@ -126,10 +129,14 @@ def test_staging_listing_and_delete_on_an_s3_lake(tmp_path):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     (tmp_path / "root").mkdir()
-    proc = subprocess.Popen([found, "--access", "k", "--secret", "secret-key", "--port", f"127.0.0.1:{port}",
-                             "--quiet", "posix", str(tmp_path / "root")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    saved = {k: os.environ.get(k) for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_EC2_METADATA_DISABLED")}
-    os.environ.update(AWS_ACCESS_KEY_ID="k", AWS_SECRET_ACCESS_KEY="secret-key", AWS_EC2_METADATA_DISABLED="true")
+    proc = subprocess.Popen([found, "--access", "k", "--secret", "secret-key",
+                             "--port", f"127.0.0.1:{port}", "--quiet", "posix",
+                             str(tmp_path / "root")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    saved = {k: os.environ.get(k)
+             for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_EC2_METADATA_DISABLED")}
+    os.environ.update(AWS_ACCESS_KEY_ID="k", AWS_SECRET_ACCESS_KEY="secret-key",
+                      AWS_EC2_METADATA_DISABLED="true")
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -137,20 +144,25 @@ def test_staging_listing_and_delete_on_an_s3_lake(tmp_path):
                 socket.create_connection(("127.0.0.1", port), timeout=1).close()
                 break
             except OSError:
-                assert proc.poll() is None and time.monotonic() < deadline, "versitygw did not start"
+                assert proc.poll() is None and time.monotonic() < deadline, (
+                    "versitygw did not start")
                 time.sleep(0.1)
-        fs = pafs.S3FileSystem(access_key="k", secret_key="secret-key", endpoint_override=f"127.0.0.1:{port}",
-                               scheme="http", region="us-east-1", allow_bucket_creation=True)
+        fs = pafs.S3FileSystem(access_key="k", secret_key="secret-key",
+                               endpoint_override=f"127.0.0.1:{port}", scheme="http",
+                               region="us-east-1", allow_bucket_creation=True)
         fs.create_dir("bucket")
         lake = f"s3://bucket/lake?endpoint_override=127.0.0.1:{port}&scheme=http&region=us-east-1"
         for p, a in [(0, 0), (0, 1), (3, 0)]:
-            with fs.open_output_stream(f"bucket/lake/{job.attempt_prefix('j', p, a)}/device=phone/part-0.parquet") as out:
+            part = f"bucket/lake/{job.attempt_prefix('j', p, a)}/device=phone/part-0.parquet"
+            with fs.open_output_stream(part) as out:
                 out.write(b"x")
         with fs.open_output_stream("bucket/lake/raw/keep.txt") as out:
             out.write(b"x")
-        assert job.list_attempt_prefixes(lake, "j") == [job.attempt_prefix("j", p, a) for p, a in [(0, 0), (0, 1), (3, 0)]]
+        assert job.list_attempt_prefixes(lake, "j") == [
+            job.attempt_prefix("j", p, a) for p, a in [(0, 0), (0, 1), (3, 0)]]
         job.delete_prefix(lake, job.attempt_prefix("j", 0, 0))
-        assert job.list_attempt_prefixes(lake, "j") == [job.attempt_prefix("j", 0, 1), job.attempt_prefix("j", 3, 0)]
+        assert job.list_attempt_prefixes(lake, "j") == [
+            job.attempt_prefix("j", 0, 1), job.attempt_prefix("j", 3, 0)]
         job.delete_prefix(lake, job.job_staging("j"))
         assert job.list_attempt_prefixes(lake, "j") == []
         assert fs.get_file_info("bucket/lake/raw/keep.txt").type == pafs.FileType.File
@@ -174,7 +186,8 @@ def test_unknown_raw_version_fails_before_spark_starts(datasets):
 
     lake, _ = datasets.raw_lake("clean")
     started = time.monotonic()
-    p = subprocess.run([spark_python(), str(JOB), "--lake", f"file://{lake}", "--dataset-version", "wisdm-000000000000"],
+    p = subprocess.run([spark_python(), str(JOB), "--lake", f"file://{lake}",
+                        "--dataset-version", "wisdm-000000000000"],
                        capture_output=True, text=True, timeout=60)
     assert p.returncode != 0
     assert "sensorlake_job: error:" in p.stderr and "wisdm-000000000000" in p.stderr

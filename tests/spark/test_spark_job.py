@@ -44,7 +44,8 @@ def assert_retried_without_leftovers(lake: pathlib.Path, summary: dict, marker: 
 
 def fail_once_env(tmp_path):
     marker = tmp_path / "fail-once.marker"
-    return marker, {"SENSORLAKE_SPARK_FAIL_ONCE": str(KILLED), "SENSORLAKE_SPARK_FAIL_MARKER": str(marker)}
+    return marker, {"SENSORLAKE_SPARK_FAIL_ONCE": str(KILLED),
+                    "SENSORLAKE_SPARK_FAIL_MARKER": str(marker)}
 
 
 def test_local_mode_with_a_killed_task_matches_single_node(datasets, tmp_path):
@@ -54,7 +55,8 @@ def test_local_mode_with_a_killed_task_matches_single_node(datasets, tmp_path):
     lake = datasets.fresh_lake("faults", tmp_path / "lake")
     marker, env = fail_once_env(tmp_path)
     # local[2,2]: two cores, and a task may fail twice (local mode's default is once).
-    rc, summary, logs = spark_submit("local[2,2]", lake, tmp_path, {}, ["--tasks", str(TASKS), "--then", "check"], env)
+    rc, summary, logs = spark_submit("local[2,2]", lake, tmp_path, {},
+                                     ["--tasks", str(TASKS), "--then", "check"], env)
     assert rc == 1, logs[-4000:]
     assert "sensorlake_job: error: quality gate failed for curated version c-" in logs
     assert "rules ['scaled_values']" in logs
@@ -64,8 +66,10 @@ def test_local_mode_with_a_killed_task_matches_single_node(datasets, tmp_path):
                   if "staging _staging/spark/" in line)
     assert not (lake / "_staging" / "spark" / job_id).exists()
     assert marker.read_text().endswith(f"task-{KILLED:05d}/attempt-0")
-    assert f"discarding uncommitted attempt _staging/spark/{job_id}/task-{KILLED:05d}/attempt-0" in logs
-    assert_same_as_reference(lake, {"transform": {"curated_version": curated_version_dir(lake).name}}, reference)
+    assert (f"discarding uncommitted attempt _staging/spark/{job_id}/task-{KILLED:05d}/attempt-0"
+            in logs)
+    assert_same_as_reference(
+        lake, {"transform": {"curated_version": curated_version_dir(lake).name}}, reference)
 
 
 @pytest.fixture
@@ -73,11 +77,13 @@ def standalone_cluster(tmp_path):
     """A Spark standalone cluster on loopback: a master and two workers of one core each,
     stopped (with their executors) after the test, also when it fails."""
     env = spark_env({"SPARK_LOG_DIR": str(tmp_path / "logs")})
-    with LocalCluster(workers=2, cores_per_worker=1, base=tmp_path / "cluster", env=env, memory_per_worker="1g") as c:
+    with LocalCluster(workers=2, cores_per_worker=1, base=tmp_path / "cluster", env=env,
+                      memory_per_worker="1g") as c:
         yield c
 
 
-def test_standalone_cluster_with_a_killed_task_matches_single_node(datasets, standalone_cluster, tmp_path):
+def test_standalone_cluster_with_a_killed_task_matches_single_node(datasets, standalone_cluster,
+                                                                   tmp_path):
     """Clean input, the whole EMR step's flow: transform on the executors, then check,
     features and publish on the driver."""
     cluster = standalone_cluster
@@ -97,7 +103,8 @@ def test_standalone_cluster_with_a_killed_task_matches_single_node(datasets, sta
     assert summary["files"] == 204 and summary["raw_version"] == datasets.raw_lake("clean")[1]
     assert_retried_without_leftovers(lake, summary, marker)
     # Tasks ran in executors under both workers' folders, not in the driver.
-    used = {next((i for i, d in enumerate(cluster.worker_dirs) if t["workdir"].startswith(str(d))), None)
+    used = {next((i for i, d in enumerate(cluster.worker_dirs)
+                  if t["workdir"].startswith(str(d))), None)
             for t in summary["tasks"]}
     assert used == {0, 1}, [t["workdir"] for t in summary["tasks"]]
     assert_same_as_reference(lake, summary, reference)

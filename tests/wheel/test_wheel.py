@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from conftest import REPO, run_cli, run_py, wheel_python
+from conftest import REPO, run_cli, run_py
 
 # Runs tasks over the raw files the way the Spark job does: attempt-scoped prefixes, a
 # failed attempt and a speculative duplicate left behind, only accepted attempts committed.
@@ -101,7 +101,8 @@ def test_distributed_transform_equals_the_cli(tmp_path, generated, ingested_lake
         assert tables[0].num_rows > 0
         assert tables[0].equals(tables[1]), dataset
     # Only the accepted attempts' parts are published.
-    parts = sorted(p.name for p in (ingested_lake / "curated" / "sensor_readings").rglob("*.parquet"))
+    parts = sorted(p.name for p in
+                   (ingested_lake / "curated" / "sensor_readings").rglob("*.parquet"))
     assert parts and all("-1-" in p for p in parts), parts
     # The curated version is what `check` and `features` read, unchanged.
     check = subprocess.run([str(REPO / "build/release/src/sensorlake"), "check", "--lake",
@@ -135,14 +136,16 @@ print(json.dumps({"engine": list(log.addresses), "pyarrow": mine, "rows": table.
 def test_manifests_and_run_records(tmp_path):
     lake = tmp_path / "lake"
     for _ in range(2):
-        subprocess.run([str(REPO / "build/release/src/sensorlake"), "-q", "run", "--lake", str(lake),
-                        "--generate-scale", "0.002"], capture_output=True, text=True, timeout=600)
+        subprocess.run([str(REPO / "build/release/src/sensorlake"), "-q", "run",
+                        "--lake", str(lake), "--generate-scale", "0.002"],
+                       capture_output=True, text=True, timeout=600)
     got = run_py(r"""
 import json, sys, sensorlake
 records = sensorlake.read_run_records(sys.argv[1])
 current = json.load(open(sys.argv[1] + "/curated/_current.json"))["version"]
 m = sensorlake.read_manifest(sys.argv[1], f"curated/_versions/{current}/_manifest.json")
-print(json.dumps({"runs": [r["run_id"] for r in records], "started": [r["started_at"] for r in records],
+print(json.dumps({"runs": [r["run_id"] for r in records],
+                  "started": [r["started_at"] for r in records],
                   "format": m["format"], "files": len(m["files"])}))
 """, lake)
     files = sorted(p.stem for p in (lake / "_runs").glob("*.json"))
@@ -163,13 +166,15 @@ def err(fn):
     except sensorlake.EngineError as e:
         return str(e)
     return None
-out["unknown"] = err(lambda: sensorlake.transform_files(lake, v, ["raw/phone/accel/data_1999_accel_phone.txt"], "_s/u", "u"))
+out["unknown"] = err(lambda: sensorlake.transform_files(
+    lake, v, ["raw/phone/accel/data_1999_accel_phone.txt"], "_s/u", "u"))
 a = sensorlake.transform_files(lake, v, paths[:100], "_s/a", "a")
 b = sensorlake.transform_files(lake, v, paths[100:], "_s/b", "b")
 out["not_empty"] = err(lambda: sensorlake.transform_files(lake, v, paths[:1], "_s/a", "a2"))
 out["missing"] = err(lambda: sensorlake.commit_transform(lake, v, [a], ["_s/a"]))
 c = sensorlake.transform_files(lake, v, paths[99:101], "_s/c", "c")
-out["twice"] = err(lambda: sensorlake.commit_transform(lake, v, [a, b, c], ["_s/a", "_s/b", "_s/c"]))
+out["twice"] = err(lambda: sensorlake.commit_transform(
+    lake, v, [a, b, c], ["_s/a", "_s/b", "_s/c"]))
 raw = os.path.join(lake, "raw/wisdm", v, paths[7])
 data = bytearray(open(raw, "rb").read()); data[-3] ^= 1; open(raw, "wb").write(bytes(data))
 out["modified"] = err(lambda: sensorlake.transform_files(lake, v, paths[7:8], "_s/m", "m"))
