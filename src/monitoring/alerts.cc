@@ -87,9 +87,9 @@ struct AwsCredentials {
   std::string key, secret, token;
 };
 
-std::string EnvOr(const char* name, std::string fallback = "") {
+std::string EnvOr(const char* name, std::string_view fallback = "") {
   const char* v = std::getenv(name);
-  return v && *v ? std::string(v) : fallback;
+  return v && *v ? std::string(v) : std::string(fallback);
 }
 
 // The standard chain, minus instance roles: environment variables, then the shared
