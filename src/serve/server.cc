@@ -4,9 +4,12 @@
 #include <arrow/io/interfaces.h>
 #include <httplib.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -85,6 +88,12 @@ struct WebServer::Impl {
   std::unique_ptr<LakeApi> api;
   httplib::Server http;
   std::filesystem::path assets;
+  // httplib ignores stop() until its accept loop runs: Stop() and Listen() meet here so a
+  // Stop() that comes first is never lost (it made a test hang once).
+  std::mutex lifecycle;
+  bool stop_requested = false;
+  std::atomic<bool> listening{false};
+  std::atomic<bool> listen_returned{false};
 
   void Send(const httplib::Request& req, httplib::Response& res, Reply reply, double server_ms);
   void SendLakeFile(const httplib::Request& req, httplib::Response& res, const Reply& reply);
@@ -250,13 +259,29 @@ Result<int32_t> WebServer::Bind() {
 }
 
 Status WebServer::Listen() {
-  if (!impl_->http.listen_after_bind())
-    return Status::IOError("the HTTP server stopped with an error");
+  {
+    std::lock_guard<std::mutex> lock(impl_->lifecycle);
+    if (impl_->stop_requested) return Status::OK();
+    impl_->listening = true;
+  }
+  bool ok = impl_->http.listen_after_bind();
+  impl_->listen_returned = true;
+  if (!ok) return Status::IOError("the HTTP server stopped with an error");
   return Status::OK();
 }
 
 void WebServer::Stop() {
-  if (impl_ != nullptr) impl_->http.stop();
+  if (impl_ == nullptr) return;
+  {
+    std::lock_guard<std::mutex> lock(impl_->lifecycle);
+    impl_->stop_requested = true;
+    if (!impl_->listening) return;  // Listen() will see the request and not start
+  }
+  // Listen() is starting or running: wait (bounded) for the loop, then stop it.
+  for (int32_t i = 0; i < 5000 && !impl_->http.is_running() && !impl_->listen_returned; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  impl_->http.stop();
 }
 
 LakeApi& WebServer::api() { return *impl_->api; }
