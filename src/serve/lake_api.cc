@@ -247,7 +247,8 @@ Result<const DatasetIndex*> LakeApi::Index() {
             if (s < 0 || s >= wisdm::kNumSubjects) {
               return Status::Corrupt("{}: subject {} out of range", file, subj->Value(i));
             }
-            auto su = static_cast<size_t>(s), a = static_cast<size_t>(act[static_cast<size_t>(i)]);
+            auto su = static_cast<size_t>(s),
+                 a = static_cast<size_t>(static_cast<uint8_t>(act[static_cast<size_t>(i)]));
             ++rows[su][a];
             // A block is a run of one (subject, activity, block); its duration adds up.
             bool last = i + 1 == b.num_rows() || subj->Value(i + 1) != subj->Value(i) ||

@@ -95,13 +95,14 @@ struct WebServer::Impl {
   std::atomic<bool> listening{false};
   std::atomic<bool> listen_returned{false};
 
-  void Send(const httplib::Request& req, httplib::Response& res, Reply reply, double server_ms);
+  void Send(const httplib::Request& req, httplib::Response& res, const Reply& reply,
+            double server_ms);
   void SendLakeFile(const httplib::Request& req, httplib::Response& res, const Reply& reply);
   void SendLocalFile(const httplib::Request& req, httplib::Response& res, const Reply& reply);
   Result<Reply> Asset(const ApiRequest& r) const;
 };
 
-void WebServer::Impl::Send(const httplib::Request& req, httplib::Response& res, Reply reply,
+void WebServer::Impl::Send(const httplib::Request& req, httplib::Response& res, const Reply& reply,
                            double server_ms) {
   res.set_header("Server-Timing", fmt::format("app;dur={:.2f}", server_ms));
   res.set_header("X-Content-Type-Options", "nosniff");
@@ -222,7 +223,8 @@ Result<std::unique_ptr<WebServer>> WebServer::Create(const ServeOptions& options
 
 void WebServer::Get(const std::string& pattern, Handler handler) {
   Impl* impl = impl_.get();
-  impl->http.Get(pattern, [impl, handler](const httplib::Request& req, httplib::Response& res) {
+  impl->http.Get(pattern, [impl, handler = std::move(handler)](const httplib::Request& req,
+                                                               httplib::Response& res) {
     auto start = std::chrono::steady_clock::now();
     ApiRequest r;
     r.path = req.path;

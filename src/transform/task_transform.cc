@@ -13,10 +13,7 @@ namespace sensorlake::transform {
 namespace {
 
 using detail::Clock;
-using detail::FileRecord;
 using detail::InputFile;
-using detail::kQuarantine;
-using detail::kReadings;
 using detail::Plan;
 
 std::string TrimSlashes(std::string_view p) {
