@@ -3,11 +3,14 @@ by scripts/setup-s3-server.sh into .tools/. It can be stopped and started again 
 port and folder, to show what a lake does when its object store goes away mid-run."""
 import contextlib
 import os
+import pathlib
 import socket
 import subprocess
 import time
 
-from conftest import REPO
+import pyarrow.fs as pafs
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
 
 ACCESS, SECRET = "sensorlake-test", "sensorlake-test-secret"
 AWS_ENV = {"AWS_ACCESS_KEY_ID": ACCESS, "AWS_SECRET_ACCESS_KEY": SECRET,
@@ -85,3 +88,28 @@ def aws_environment():
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+
+
+@contextlib.contextmanager
+def s3_bucket(root, bucket, log_path=None):
+    """A versitygw serving the folder `root` with `bucket` created through the S3 API, and
+    the AWS environment pointing at it. Yields (server, pyarrow S3FileSystem); skips the
+    test when versitygw is not built (scripts/setup-s3-server.sh builds it)."""
+    import pytest
+
+    binary = versitygw_bin()
+    if not binary:
+        pytest.skip("no versitygw: run scripts/setup-s3-server.sh")
+    root = pathlib.Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    server = Versitygw(binary, root, log_path or root.parent / f"versitygw-{root.name}.log")
+    server.start()
+    try:
+        with aws_environment():
+            fs = pafs.S3FileSystem(access_key=ACCESS, secret_key=SECRET,
+                                   endpoint_override=server.endpoint, scheme="http",
+                                   region="us-east-1", allow_bucket_creation=True)
+            fs.create_dir(bucket)
+            yield server, fs
+    finally:
+        server.stop()

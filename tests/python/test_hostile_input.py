@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import run_cli, sensorlake_bin
-from s3_server import SECRET, Versitygw, aws_environment, versitygw_bin
+from s3_server import SECRET, s3_bucket
 
 REFUSED = 9
 GOOD_LINE = b"1600,A,252207666810782,-0.36476135,8.793503,1.0550842;\n"
@@ -98,17 +98,8 @@ def test_long_lines_binary_garbage_and_bad_utf8_are_quarantined(tmp_path):
 
 @pytest.fixture
 def s3_server(tmp_path):
-    binary = versitygw_bin()
-    if not binary:
-        pytest.skip("no versitygw: run scripts/setup-s3-server.sh")
-    gw = Versitygw(binary, tmp_path / "s3", tmp_path / "versitygw.log")
-    (tmp_path / "s3" / "creds").mkdir(parents=True)  # the posix backend: a folder = a bucket
-    gw.start()
-    try:
-        with aws_environment():
-            yield gw
-    finally:
-        gw.stop()
+    with s3_bucket(tmp_path / "s3", "creds", tmp_path / "versitygw.log") as (gw, _):
+        yield gw
 
 
 def test_credentials_never_appear_in_output_records_or_errors(s3_server, tmp_path):

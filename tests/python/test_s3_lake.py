@@ -10,7 +10,7 @@ import pyarrow.fs as pafs
 import pytest
 
 from conftest import REAL_SAMPLE, run_cli
-from s3_server import ACCESS, SECRET, Versitygw, aws_environment, versitygw_bin
+from s3_server import s3_bucket
 
 BUCKET = "lake-bucket"
 
@@ -19,21 +19,8 @@ BUCKET = "lake-bucket"
 def s3(tmp_path_factory):
     """A versitygw on 127.0.0.1:<free port> serving a temp folder, with one bucket; the
     AWS environment points the CLI at it. Yields (endpoint, pyarrow S3FileSystem)."""
-    binary = versitygw_bin()
-    if not binary:
-        pytest.skip("no versitygw: run scripts/setup-s3-server.sh")
-    root = tmp_path_factory.mktemp("s3-root")
-    server = Versitygw(binary, root, root.parent / "versitygw.log")
-    server.start()
-    try:
-        with aws_environment():
-            fs = pafs.S3FileSystem(access_key=ACCESS, secret_key=SECRET,
-                                   endpoint_override=server.endpoint, scheme="http",
-                                   region="us-east-1", allow_bucket_creation=True)
-            fs.create_dir(BUCKET)  # CreateBucket through the S3 API
-            yield server.endpoint, fs
-    finally:
-        server.stop()
+    with s3_bucket(tmp_path_factory.mktemp("s3-root"), BUCKET) as (server, fs):
+        yield server.endpoint, fs
 
 
 def s3_uri(endpoint, name):

@@ -8,12 +8,11 @@ import subprocess
 import time
 
 import pyarrow.dataset as ds
-import pyarrow.fs as pafs
 import pytest
 
 from conftest import run_cli, sensorlake_bin
 from fault_proxy import FaultPlan, FaultProxy
-from s3_server import ACCESS, SECRET, Versitygw, aws_environment, versitygw_bin
+from s3_server import s3_bucket
 from test_crash_safety import assert_reader_view_consistent, canonical, read_dataset
 
 BUCKET = "faults"
@@ -41,21 +40,9 @@ def published_rows_local(lake):
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    binary = versitygw_bin()
-    if not binary:
-        pytest.skip("no versitygw: run scripts/setup-s3-server.sh")
     root = tmp_path_factory.mktemp("faults-s3")
-    gw = Versitygw(binary, root, root.parent / "versitygw-faults.log")
-    gw.start()
-    try:
-        with aws_environment():
-            fs = pafs.S3FileSystem(access_key=ACCESS, secret_key=SECRET,
-                                   endpoint_override=gw.endpoint, scheme="http",
-                                   region="us-east-1", allow_bucket_creation=True)
-            fs.create_dir(BUCKET)
-            yield gw, fs, root
-    finally:
-        gw.stop()
+    with s3_bucket(root, BUCKET) as (gw, fs):
+        yield gw, fs, root
 
 
 def published_rows_s3(fs, name):

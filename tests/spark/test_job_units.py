@@ -114,44 +114,14 @@ def test_task_count_by_size_or_option():
 def test_staging_listing_and_delete_on_an_s3_lake(tmp_path):
     """The same on an s3:// lake (a versitygw on loopback): the driver's cleanup uses
     pyarrow's S3 filesystem with the lake URI's endpoint options."""
-    import os
-    import socket
-    import subprocess
-    import time
-
     import pyarrow.fs as pafs
 
-    found = os.environ.get("VERSITYGW_BIN") or next(
-        (str(p) for p in sorted((JOB.parents[1] / ".tools").glob("versitygw-*/versitygw"))), None)
-    if not found:
-        pytest.skip("no versitygw: run scripts/setup-s3-server.sh")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    (tmp_path / "root").mkdir()
-    proc = subprocess.Popen([found, "--access", "k", "--secret", "secret-key",
-                             "--port", f"127.0.0.1:{port}", "--quiet", "posix",
-                             str(tmp_path / "root")],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    saved = {k: os.environ.get(k)
-             for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_EC2_METADATA_DISABLED")}
-    os.environ.update(AWS_ACCESS_KEY_ID="k", AWS_SECRET_ACCESS_KEY="secret-key",
-                      AWS_EC2_METADATA_DISABLED="true")
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert proc.poll() is None and time.monotonic() < deadline, (
-                    "versitygw did not start")
-                time.sleep(0.1)
-        fs = pafs.S3FileSystem(access_key="k", secret_key="secret-key",
-                               endpoint_override=f"127.0.0.1:{port}", scheme="http",
-                               region="us-east-1", allow_bucket_creation=True)
-        fs.create_dir("bucket")
-        lake = f"s3://bucket/lake?endpoint_override=127.0.0.1:{port}&scheme=http&region=us-east-1"
+    sys.path.insert(0, str(JOB.parents[1] / "tests" / "python"))
+    from s3_server import s3_bucket
+
+    with s3_bucket(tmp_path / "root", "bucket") as (server, fs):
+        lake = (f"s3://bucket/lake?endpoint_override={server.endpoint}&scheme=http"
+                "&region=us-east-1")
         for p, a in [(0, 0), (0, 1), (3, 0)]:
             part = f"bucket/lake/{job.attempt_prefix('j', p, a)}/device=phone/part-0.parquet"
             with fs.open_output_stream(part) as out:
@@ -166,14 +136,6 @@ def test_staging_listing_and_delete_on_an_s3_lake(tmp_path):
         job.delete_prefix(lake, job.job_staging("j"))
         assert job.list_attempt_prefixes(lake, "j") == []
         assert fs.get_file_info("bucket/lake/raw/keep.txt").type == pafs.FileType.File
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def test_unknown_raw_version_fails_before_spark_starts(datasets):
