@@ -13,7 +13,7 @@ import pytest
 from conftest import run_cli, sensorlake_bin
 from fault_proxy import FaultPlan, FaultProxy
 from s3_server import s3_bucket
-from test_crash_safety import assert_reader_view_consistent, canonical, read_dataset
+from lake_view import assert_reader_view_consistent, canonical, read_dataset
 
 BUCKET = "faults"
 
