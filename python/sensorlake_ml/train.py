@@ -1,7 +1,9 @@
 """The activity-classifier baseline: `sensorlake train --lake URI` (docs/features.md).
 
-Reads the current features version of a lake (features/_versions/<id>/windows/...), and
-for each device+sensor combination (phone/accel, phone/gyro, watch/accel, watch/gyro):
+Reads the current features version of a lake, local or s3:// (features/_versions/<id>/
+windows/...), and for each combination: the four device+sensor streams (phone/accel,
+phone/gyro, watch/accel, watch/gyro) and the fused ones (accel+gyro of each device, and all
+four together; fusion.py says how windows are paired):
 
 - evaluates the model with a subject-wise split: GroupKFold on the subject (no subject is
   in the training and the test part of the same fold), predictions out of fold for every
@@ -9,12 +11,13 @@ for each device+sensor combination (phone/accel, phone/gyro, watch/accel, watch/
 - fits the final model on all windows of the combination.
 
 Writes <lake>/models/<model id>/{model.joblib, metrics.json, confusion.png, card.json},
-staged in a hidden folder and renamed, then <lake>/models/_latest.json. The model id is a
-hash of the features version and the training options, so the same input and options give
-the same id and the run reports `unchanged`.
+built in a stage and published with card.json last (a rename on a local lake), then
+<lake>/models/_latest.json. The model id is a hash of the features version and the
+training options, so the same input and options give the same id and the run reports
+`unchanged`.
 
 Exit codes follow docs/cli.md: 3 invalid input, 4 not found (no features), 6 I/O error,
-10 not implemented (a missing package, a non-local lake), 70 internal error.
+10 not implemented (a missing package), 70 internal error.
 """
 from __future__ import annotations
 
@@ -23,14 +26,15 @@ import hashlib
 import json
 import os
 import platform
-import shutil
 import sys
 import time
 import traceback
 from pathlib import Path
 
+from sensorlake_ml import fusion
+from sensorlake_ml.lake_io import Lake, LakeError
+
 FORMAT = "sensorlake.model/1"
-COMBINATIONS = [("phone", "accel"), ("phone", "gyro"), ("watch", "accel"), ("watch", "gyro")]
 # The 18 activity codes of the dataset (A..S without N) and their names (activity_key.txt).
 ACTIVITIES = {
     "A": "walking", "B": "jogging", "C": "stairs", "D": "sitting", "E": "standing",
@@ -38,14 +42,6 @@ ACTIVITIES = {
     "L": "sandwich", "M": "kicking", "O": "catch", "P": "dribbling", "Q": "writing",
     "R": "clapping", "S": "folding",
 }
-# Columns of a features row that are not model inputs (identifiers, label, bookkeeping).
-NON_FEATURES = {"subject", "activity", "block", "end_block", "window", "first_timestamp_ns",
-                "last_timestamp_ns", "readings", "device", "sensor"}
-
-# Attribute sets: the dataset's README says the MFCC, cosine and correlation attributes "are
-# not used in our published research papers"; `published` leaves them out for comparison.
-UNPUBLISHED_PREFIXES = ("XMFCC", "YMFCC", "ZMFCC", "XYCOS", "XZCOS", "YZCOS", "XYCOR", "XZCOR",
-                        "YZCOR")
 
 EXIT_CODES = {"Invalid": 3, "NotFound": 4, "IOError": 6, "Corrupt": 7, "NotImplemented": 10,
               "Internal": 70}
@@ -80,59 +76,34 @@ def import_dependencies():
                          f"({sys.executable}), e.g. scripts/setup.sh, or set SENSORLAKE_PYTHON")
 
 
-def lake_path(uri: str) -> Path:
-    if uri.startswith("file://"):
-        return Path(uri[len("file://"):])
-    if "://" in uri:
-        raise TrainError("NotImplemented",
-                         f"train reads local lakes only (file:// or a path), not {uri}")
-    return Path(uri)
-
-
-def features_root(lake: Path, version: str | None) -> tuple[str, Path]:
-    """The features version to train on (default: the current one) and its windows folder."""
-    zone = lake / "features"
-    if not lake.is_dir():
-        raise TrainError("NotFound", f"no lake at {lake}")
+def features_root(lake: Lake, version: str | None) -> tuple[str, str]:
+    """The features version to train on (default: the current one) and its windows folder
+    (relative to the lake)."""
     if version is None:
-        current = zone / "_current.json"
-        if not current.is_file():
+        if not lake.is_file("features/_current.json"):
             raise TrainError("NotFound",
-                             f"no features in the lake {lake} (features/_current.json is "
-                             f"missing): run `sensorlake features --lake {lake}` first")
+                             f"no features in the lake {lake.display} (features/_current.json "
+                             f"is missing): run `sensorlake features --lake {lake.display}` "
+                             f"first")
         try:
-            version = json.loads(current.read_text())["version"]
+            version = json.loads(lake.read_bytes("features/_current.json"))["version"]
         except (ValueError, KeyError) as e:
-            raise TrainError("Corrupt", f"{current}: unreadable ({e})") from e
-    windows = zone / "_versions" / version / "windows"
-    if not (zone / "_versions" / version / "_manifest.json").is_file():
+            raise TrainError("Corrupt", f"{lake.display}/features/_current.json: unreadable "
+                                        f"({e})") from e
+    if not lake.is_file(f"features/_versions/{version}/_manifest.json"):
         raise TrainError("NotFound", f"features version {version} not found (or incomplete) "
-                                     f"in {zone}")
-    return version, windows
+                                     f"in {lake.display}/features")
+    return version, f"features/_versions/{version}/windows"
 
 
-def load_combination(windows: Path, device: str, sensor: str, attributes: str = "all"):
-    """(X, y, subjects, feature names) of one combination, or None when it has no file."""
-    import numpy as np
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    folder = windows / f"device={device}" / f"sensor={sensor}"
-    files = sorted(folder.glob("*.parquet"))
-    if not files:
-        return None
-    table = pa.concat_tables([pq.read_table(f) for f in files])
-    names = [f.name for f in table.schema
-             if f.name not in NON_FEATURES and pa.types.is_floating(f.type)]
-    if attributes == "published":
-        names = [n for n in names if not n.startswith(UNPUBLISHED_PREFIXES)]
-    if table.num_rows == 0:
-        return None
-    x = np.column_stack([table[c].to_numpy(zero_copy_only=False).astype(np.float64)
-                         for c in names])  # nulls become NaN; the trees handle NaN
-    y = np.asarray([str(v) for v in table["activity"].to_pylist()])
-    groups = table["subject"].to_numpy(zero_copy_only=False).astype(np.int64)
-    return x, y, groups, names
+def single_loader(lake: Lake, windows: str, attributes: str):
+    """`load(name)`: the Frame of one device/sensor (e.g. "phone/accel"), None without
+    windows."""
+    def load(name: str):
+        device, sensor = name.split("/")
+        files = lake.list_files(f"{windows}/device={device}/sensor={sensor}", ".parquet")
+        return fusion.frame_of(lake.read_parquet(files), attributes) if files else None
+    return load
 
 
 def make_model(kind: str, trees: int, seed: int, jobs: int):
@@ -208,7 +179,7 @@ def plot_confusions(results: dict, path: Path, title: str) -> None:
     import numpy as np
 
     combos = [c for c in results if "confusion" in results[c]]
-    cols = min(2, max(1, len(combos)))
+    cols = min(3, max(1, len(combos)))
     rows_n = (max(1, len(combos)) + cols - 1) // cols
     fig, axes = plt.subplots(rows_n, cols, figsize=(5.6 * cols, 5.4 * rows_n), squeeze=False)
     for ax in axes.flat[len(combos):]:
@@ -248,132 +219,148 @@ def versions() -> dict:
             "pyarrow": pyarrow.__version__, "matplotlib": matplotlib.__version__}
 
 
+def json_bytes(value) -> bytes:
+    return (json.dumps(value, indent=2, sort_keys=True) + "\n").encode()
+
+
 def write_json(path: Path, value) -> None:
-    path.write_text(json.dumps(value, indent=2, sort_keys=True) + "\n")
+    path.write_bytes(json_bytes(value))
+
+
+def summary_of(results: dict) -> dict:
+    return {c: {k: m[k] for k in ("accuracy", "macro_f1", "windows")}
+            for c, m in results.items() if "accuracy" in m}
+
+
+def evaluate_combination(name: str, frame, args) -> tuple[dict, dict]:
+    """Out-of-fold metrics of one combination, and the model fitted on all its windows."""
+    t0 = time.time()
+    pred, folds = evaluate(frame.x, frame.y, frame.groups, args)
+    m = metrics_of(frame.y, pred)
+    m.update({"subjects": len(set(frame.groups.tolist())), "folds": folds,
+              "features": len(frame.names)})
+    if frame.pairing:
+        m["pairing"] = frame.pairing
+    model = make_model(args.model, args.trees, args.seed, args.jobs)
+    model.fit(frame.x, frame.y)
+    m["seconds"] = round(time.time() - t0, 2)
+    log(f"{name}: {len(frame)} windows, {m['subjects']} subjects, {len(m['activities'])} "
+        f"activities: accuracy {m['accuracy']:.3f}, macro F1 {m['macro_f1']:.3f} "
+        f"(chance {m['chance_uniform']:.3f}) in {m['seconds']} s", args.quiet)
+    return m, {"model": model, "features": frame.names,
+               "classes": [str(c) for c in model.classes_]}
 
 
 def train(args) -> dict:
-    import joblib
-
-    lake = lake_path(args.lake)
+    lake = Lake(args.lake)
     version, windows = features_root(lake, args.features_version)
     options = {"model": args.model, "trees": args.trees, "folds": args.folds,
-               "attributes": args.attributes,
+               "attributes": args.attributes, "combinations": args.combinations,
                "seed": args.seed, "split": "GroupKFold(subject, shuffle)"}
     lib = versions()
     key = json.dumps({"format": FORMAT, "features": version, "options": options,
                       "scikit-learn": lib["scikit-learn"]}, sort_keys=True)
     model_id = "m-" + hashlib.sha256(key.encode()).hexdigest()[:16]
-    models = lake / "models"
-    final = models / model_id
     summary = {"model_id": model_id, "features_version": version, "options": options,
-               "path": str(final)}
-    if final.is_dir() and (final / "card.json").is_file() and not args.force:
-        metrics = json.loads((final / "metrics.json").read_text())
+               "path": f"{lake.display}/models/{model_id}"}
+    if lake.is_file(f"models/{model_id}/card.json") and not args.force:
+        metrics = json.loads(lake.read_bytes(f"models/{model_id}/metrics.json"))
         summary["status"] = "unchanged"
-        summary["combinations"] = {c: {k: m[k] for k in ("accuracy", "macro_f1", "windows")}
-                                   for c, m in metrics["combinations"].items()
-                                   if "accuracy" in m}
-        write_latest(models, model_id, version)
+        summary["combinations"] = summary_of(metrics["combinations"])
+        write_latest(lake, model_id, version)
         return summary
 
     if args.jobs > 0:  # also bounds the OpenMP threads of hgb and BLAS
         from threadpoolctl import threadpool_limits
         threadpool_limits(args.jobs)
-    results, fitted, skipped = {}, {}, {}
     started = time.time()
-    for device, sensor in COMBINATIONS:
-        combo = f"{device}/{sensor}"
-        data = load_combination(windows, device, sensor, args.attributes)
-        if data is None:
-            skipped[combo] = "no windows"
-            continue
-        x, y, groups, names = data
-        n_subjects, n_classes = len(set(groups.tolist())), len(set(y.tolist()))
+    frames, skipped = fusion.build_frames(single_loader(lake, windows, args.attributes),
+                                          args.combinations)
+    results, fitted = {}, {}
+    for name, frame in frames.items():
+        n_subjects, n_classes = len(set(frame.groups.tolist())), len(set(frame.y.tolist()))
         if n_subjects < 2 or n_classes < 2:
-            skipped[combo] = f"{n_subjects} subject(s), {n_classes} activity(ies): too few"
+            skipped[name] = f"{n_subjects} subject(s), {n_classes} activity(ies): too few"
             continue
-        t0 = time.time()
-        pred, folds = evaluate(x, y, groups, args)
-        m = metrics_of(y, pred)
-        m.update({"subjects": n_subjects, "folds": folds, "features": len(names)})
-        model = make_model(args.model, args.trees, args.seed, args.jobs)
-        model.fit(x, y)
-        m["seconds"] = round(time.time() - t0, 2)
-        results[combo] = m
-        fitted[combo] = {"model": model, "features": names,
-                         "classes": [str(c) for c in model.classes_]}
-        log(f"{combo}: {len(y)} windows, {n_subjects} subjects, {n_classes} activities: "
-            f"accuracy {m['accuracy']:.3f}, macro F1 {m['macro_f1']:.3f} "
-            f"(chance {m['chance_uniform']:.3f}) in {m['seconds']} s", args.quiet)
+        results[name], fitted[name] = evaluate_combination(name, frame, args)
     if not results:
-        raise TrainError("NotFound", f"no device+sensor combination of features version "
-                                     f"{version} has enough windows to train on "
-                                     f"({skipped or 'no windows'})")
-
-    models.mkdir(parents=True, exist_ok=True)
-    stage = models / f".stage-{model_id}-{os.getpid()}"
-    shutil.rmtree(stage, ignore_errors=True)
-    stage.mkdir()
-    try:
-        joblib.dump({"format": FORMAT, "combinations": fitted, "versions": lib},
-                    stage / "model.joblib", compress=3)
-        metrics = {"format": FORMAT, "model_id": model_id, "features_version": version,
-                   "options": options, "combinations": results, "skipped": skipped}
-        write_json(stage / "metrics.json", metrics)
-        plot_confusions(results, stage / "confusion.png",
-                        f"{model_id} ({args.model}, subject-wise {args.folds}-fold CV, "
-                        f"features {version})")
-        card = {"format": FORMAT, "model_id": model_id, "features_version": version,
-                "lake": str(lake), "options": options, "versions": lib,
-                "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                "seconds": round(time.time() - started, 2),
-                "combinations": {c: {"features": f["features"], "classes": f["classes"]}
-                                 for c, f in fitted.items()},
-                "skipped": skipped,
-                "files": {"model.joblib": "joblib dict: combinations/<device/sensor>/"
-                                          "{model, features, classes}",
-                          "metrics.json": "out-of-fold metrics per combination",
-                          "confusion.png": "row-normalised out-of-fold confusion matrices"}}
-        write_json(stage / "card.json", card)
-        if final.exists():
-            shutil.rmtree(final)
-        os.rename(stage, final)
-    except OSError as e:
-        shutil.rmtree(stage, ignore_errors=True)
-        raise TrainError("IOError", f"writing {final}: {e}") from e
-    write_latest(models, model_id, version)
+        raise TrainError("NotFound", f"no combination of features version {version} has "
+                                     f"enough windows to train on ({skipped or 'no windows'})")
+    write_model(lake, model_id, {
+        "model.joblib": {"format": FORMAT, "combinations": fitted, "versions": lib},
+        "metrics.json": {"format": FORMAT, "model_id": model_id, "features_version": version,
+                         "options": options, "combinations": results, "skipped": skipped},
+        "card.json": {"format": FORMAT, "model_id": model_id, "features_version": version,
+                      "lake": lake.display, "options": options, "versions": lib,
+                      "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                      "seconds": round(time.time() - started, 2),
+                      "combinations": {c: {"features": f["features"], "classes": f["classes"]}
+                                       for c, f in fitted.items()},
+                      "skipped": skipped, "files": CARD_FILES},
+        "title": f"{model_id} ({args.model}, subject-wise {args.folds}-fold CV, "
+                 f"features {version})"})
+    write_latest(lake, model_id, version)
     summary["status"] = "trained"
-    summary["combinations"] = {c: {k: m[k] for k in ("accuracy", "macro_f1", "windows")}
-                               for c, m in results.items()}
+    summary["combinations"] = summary_of(results)
     summary["skipped"] = skipped
     return summary
 
 
-def write_latest(models: Path, model_id: str, version: str) -> None:
-    tmp = models / f"._latest.json.{os.getpid()}"
-    write_json(tmp, {"model_id": model_id, "path": model_id, "features_version": version})
-    os.replace(tmp, models / "_latest.json")
+CARD_FILES = {"model.joblib": "joblib dict: combinations/<combination>/{model, features, "
+                              "classes}",
+              "metrics.json": "out-of-fold metrics per combination",
+              "confusion.png": "row-normalised out-of-fold confusion matrices",
+              "card.json": "written last: a model folder without it is incomplete"}
+
+
+def write_model(lake: Lake, model_id: str, parts: dict) -> None:
+    """models/<model id>/ with card.json last, built in a stage first (docs/features.md)."""
+    import joblib
+
+    stage = lake.local_stage("models", f".stage-{model_id}-{os.getpid()}")
+    try:
+        joblib.dump(parts["model.joblib"], stage / "model.joblib", compress=3)
+        write_json(stage / "metrics.json", parts["metrics.json"])
+        plot_confusions(parts["metrics.json"]["combinations"], stage / "confusion.png",
+                        parts["title"])
+        write_json(stage / "card.json", parts["card.json"])
+        lake.publish_folder(stage, f"models/{model_id}", marker="card.json")
+    except OSError as e:
+        raise TrainError("IOError", f"writing {lake.display}/models/{model_id}: {e}") from e
+    finally:
+        lake.discard_stage(stage)
+
+
+def write_latest(lake: Lake, model_id: str, version: str) -> None:
+    lake.write_pointer("models/_latest.json", json_bytes(
+        {"model_id": model_id, "path": model_id, "features_version": version}))
 
 
 def load_model(lake: str | Path, model_id: str | None = None) -> dict:
-    """Loads a trained model ({combinations: {"phone/accel": {model, features, classes}}})."""
+    """Loads a trained model ({combinations: {"phone/accel": {model, features, classes}}})
+    from a lake URI (a path, file:// or s3://)."""
+    import io
+
     import joblib
-    models = lake_path(str(lake)) / "models"
+    store = Lake(str(lake))
     if model_id is None:
-        model_id = json.loads((models / "_latest.json").read_text())["model_id"]
-    return joblib.load(models / model_id / "model.joblib")
+        model_id = json.loads(store.read_bytes("models/_latest.json"))["model_id"]
+    return joblib.load(io.BytesIO(store.read_bytes(f"models/{model_id}/model.joblib")))
 
 
 def parse_args(argv):
     p = argparse.ArgumentParser(prog="sensorlake train", description=__doc__.split("\n")[0])
-    p.add_argument("--lake", required=True, help="lake URI (file:///path or a path)")
+    p.add_argument("--lake", required=True,
+                   help="lake URI: a path, file:///path or s3://bucket/prefix (docs/storage.md)")
     p.add_argument("--features-version", help="features version (default: the current one)")
     p.add_argument("--model", default="rf", choices=["rf", "et", "hgb"],
                    help="rf RandomForest (default), et ExtraTrees, hgb HistGradientBoosting")
     p.add_argument("--attributes", default="all", choices=["all", "published"],
                    help="all 91 numeric attributes, or the 46 the WISDM papers used (no MFCC, "
                         "cosine, correlation)")
+    p.add_argument("--combinations", default=",".join(fusion.ALL),
+                   help="comma-separated: single streams (phone/accel, ...) and fused ones "
+                        f"({', '.join(fusion.FUSED)}); default all")
     p.add_argument("--trees", type=int, default=200,
                    help="trees (rf, et) or boosting iterations (hgb)")
     p.add_argument("--folds", type=int, default=5, help="subject-wise folds (GroupKFold)")
@@ -387,6 +374,11 @@ def parse_args(argv):
         p.error("--folds must be at least 2")
     if args.trees < 1:
         p.error("--trees must be at least 1")
+    args.combinations = [c.strip() for c in args.combinations.split(",") if c.strip()]
+    unknown = [c for c in args.combinations if c not in fusion.ALL]
+    if unknown or not args.combinations:
+        p.error(f"--combinations: unknown {', '.join(unknown) or '(empty)'}; known: "
+                f"{', '.join(fusion.ALL)}")
     return args
 
 
@@ -396,7 +388,7 @@ def main(argv=None) -> int:
         import_dependencies()
         summary = train(args)
         code = 0
-    except TrainError as e:
+    except (TrainError, LakeError) as e:
         summary = {"error": {"code": e.code, "message": str(e)}}
         code = EXIT_CODES.get(e.code, 70)
         if not args.summary_json:  # else the caller (sensorlake train) reports it

@@ -37,6 +37,7 @@ struct TrainArgs {
   std::string features_version;
   std::string model = "rf";
   std::string attributes = "all";
+  std::string combinations;  // empty: the trainer's default (every single and fused one)
   int32_t trees = 200;
   int32_t folds = 5;
   int64_t seed = 1;
@@ -106,13 +107,13 @@ std::string SummaryText(const nlohmann::json& s) {
   if (s.contains("combinations")) {
     for (const auto& [combo, m] : s["combinations"].items()) {
       text +=
-          fmt::format("  {:<12} {:>6} windows  accuracy {:.3f}  macro F1 {:.3f}\n", combo,
+          fmt::format("  {:<22} {:>6} windows  accuracy {:.3f}  macro F1 {:.3f}\n", combo,
                       m.value("windows", 0), m.value("accuracy", 0.0), m.value("macro_f1", 0.0));
     }
   }
   if (s.contains("skipped")) {
     for (const auto& [combo, why] : s["skipped"].items()) {
-      text += fmt::format("  {:<12} skipped: {}\n", combo, why.get<std::string>());
+      text += fmt::format("  {:<22} skipped: {}\n", combo, why.get<std::string>());
     }
   }
   text += fmt::format("  written: {}\n", s.value("path", "?"));
@@ -164,6 +165,9 @@ Status RunTrainCommand(const TrainArgs& args, CommandOutput* out) {
                                    summary_path};
   if (!args.features_version.empty()) {
     argv.insert(argv.end(), {"--features-version", args.features_version});
+  }
+  if (!args.combinations.empty()) {
+    argv.insert(argv.end(), {"--combinations", args.combinations});
   }
   if (args.force) argv.emplace_back("--force");
   if (args.quiet) argv.emplace_back("--quiet");
@@ -235,9 +239,10 @@ void AddTrainCommand(CLI::App& app, const GlobalOptions& global, CommandRun* run
   CLI::App* sub = app.add_subcommand(
       "train",
       "Train the activity classifier on the lake's features (one model per device and "
-      "sensor, subject-wise cross-validation); write the model, metrics.json and a "
-      "confusion-matrix PNG to <lake>/models/");
-  sub->add_option("--lake", args->lake, "Lake URI (file:///path or a path)")->required();
+      "sensor, and fused ones, subject-wise cross-validation); write the model, "
+      "metrics.json and a confusion-matrix PNG to <lake>/models/");
+  sub->add_option("--lake", args->lake, "Lake URI (a path, file:///path or s3://bucket/prefix)")
+      ->required();
   sub->add_option("--features-version", args->features_version,
                   "Features version to train on (default: the current one)");
   sub->add_option("--model", args->model,
@@ -249,6 +254,10 @@ void AddTrainCommand(CLI::App& app, const GlobalOptions& global, CommandRun* run
                   "(no MFCC, cosine, correlation)")
       ->check(CLI::IsMember({"all", "published"}))
       ->capture_default_str();
+  sub->add_option("--combinations", args->combinations,
+                  "Comma-separated combinations to train: phone/accel, phone/gyro, "
+                  "watch/accel, watch/gyro, phone/accel+gyro, watch/accel+gyro, "
+                  "phone+watch/accel+gyro (default: all)");
   sub->add_option("--trees", args->trees, "Trees (rf, et) or boosting iterations (hgb)")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();

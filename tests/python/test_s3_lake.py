@@ -3,14 +3,17 @@ built by scripts/setup-s3-server.sh into .tools/): ingest -> transform -> check 
 on an S3 lake give what the same commands give on a local lake."""
 import json
 import pathlib
+import sys
 
 import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.fs as pafs
 import pytest
 
-from conftest import REAL_SAMPLE, run_cli
+from conftest import REAL_SAMPLE, REPO, run_cli
 from s3_server import s3_bucket
+
+sys.path.insert(0, str(REPO / "python"))
 
 BUCKET = "lake-bucket"
 
@@ -122,15 +125,80 @@ def _without_timings(v):
     return v
 
 
-def test_run_on_s3_publishes_the_same_version(s3, tmp_path, generated):
-    endpoint, fs = s3
-    _, local, _ = run_cli("run", "--source", generated, "--lake", tmp_path / "lake")
-    _, remote, _ = run_cli("run", "--source", generated, "--lake", s3_uri(endpoint, "run"))
+@pytest.fixture(scope="module")
+def run_lakes(s3, tmp_path_factory, generated):
+    """`sensorlake run` on generated data into a local lake and an S3 lake:
+    (local lake, its summary, S3 lake URI, its summary)."""
+    endpoint, _ = s3
+    local_lake = tmp_path_factory.mktemp("run") / "lake"
+    _, local, _ = run_cli("run", "--source", generated, "--lake", local_lake)
+    remote_lake = s3_uri(endpoint, "run")
+    _, remote, _ = run_cli("run", "--source", generated, "--lake", remote_lake)
+    return local_lake, local, remote_lake, remote
+
+
+def test_run_on_s3_publishes_the_same_version(s3, run_lakes):
+    _, fs = s3
+    local_lake, local, _, remote = run_lakes
     assert local["outcome"] == remote["outcome"] == "succeeded"
     assert remote["record"].startswith(f"s3://{BUCKET}/run/_runs/")
     published = json.loads(fs.open_input_stream(f"{BUCKET}/run/curated/_published.json").read())
     assert published["version"] == json.loads(
-        (tmp_path / "lake" / "curated" / "_published.json").read_text())["version"]
+        (local_lake / "curated" / "_published.json").read_text())["version"]
+
+
+# Small and quick: one single and one fused combination, few trees.
+TRAIN = ("--combinations", "phone/accel,watch/accel+gyro", "--trees", "20", "--folds", "3",
+         "--seed", "3")
+
+
+def test_train_on_s3_equals_local(s3, run_lakes):
+    import numpy as np
+    import pyarrow.parquet as pq
+
+    from sensorlake_ml.train import load_model
+
+    _, fs = s3
+    local_lake, _, remote_lake, _ = run_lakes
+    _, here, _ = run_cli("train", "--lake", local_lake, *TRAIN)
+    _, there, _ = run_cli("train", "--lake", remote_lake, *TRAIN)
+    # The same features version and options: the same model id and the same figures.
+    assert there["status"] == here["status"] == "trained"
+    assert there["model_id"] == here["model_id"]
+    assert there["combinations"] == here["combinations"]
+    assert set(there["combinations"]) == {"phone/accel", "watch/accel+gyro"}
+    assert there["path"] == f"s3://{BUCKET}/run/models/{there['model_id']}"
+
+    folder = f"{BUCKET}/run/models/{there['model_id']}"
+    names = {i.base_name for i in fs.get_file_info(pafs.FileSelector(folder))}
+    assert names == {"model.joblib", "metrics.json", "confusion.png", "card.json"}
+    card = json.loads(fs.open_input_stream(f"{folder}/card.json").read())
+    assert card["lake"] == f"s3://{BUCKET}/run"  # no endpoint in what is recorded
+    latest = json.loads(fs.open_input_stream(f"{BUCKET}/run/models/_latest.json").read())
+    assert latest["model_id"] == there["model_id"]
+
+    # The model read back from S3 predicts what the local one predicts.
+    remote_model = load_model(remote_lake)["combinations"]["phone/accel"]
+    local_model = load_model(local_lake)["combinations"]["phone/accel"]
+    table = pq.read_table(local_lake / "features" / "windows" / "device=phone" /
+                          "sensor=accel")
+    x = np.column_stack([table[c].to_numpy(zero_copy_only=False)
+                         for c in remote_model["features"]])
+    assert (remote_model["model"].predict(x) == local_model["model"].predict(x)).all()
+
+    _, again, _ = run_cli("train", "--lake", remote_lake, *TRAIN)
+    assert again["status"] == "unchanged" and again["model_id"] == there["model_id"]
+
+
+def test_train_on_s3_refuses_a_bad_uri_and_a_missing_bucket(s3):
+    endpoint, _ = s3
+    code, summary, err = run_cli("train", "--lake", f"s3://no-such-bucket/x?endpoint_override="
+                                 f"{endpoint}&scheme=http", check=False)
+    assert code == 4, err
+    assert "no-such-bucket" in summary["error"]["message"]
+    code, summary, err = run_cli("train", "--lake", f"s3://{BUCKET}/x?colour=red", check=False)
+    assert code == 3, err
+    assert "colour" in summary["error"]["message"]
 
 
 def test_a_held_lock_refuses_a_second_writer(s3, generated):

@@ -42,8 +42,9 @@ def test_generated_metrics_far_above_chance(generated_lake):
     lake, summary = generated_lake
     assert summary["ok"] and summary["status"] == "trained"
     metrics = json.loads((model_dir(lake, summary) / "metrics.json").read_text())
-    assert set(metrics["combinations"]) == {"phone/accel", "phone/gyro", "watch/accel",
-                                            "watch/gyro"}
+    assert set(metrics["combinations"]) == {
+        "phone/accel", "phone/gyro", "watch/accel", "watch/gyro", "phone/accel+gyro",
+        "watch/accel+gyro", "phone+watch/accel+gyro"}
     for combo, m in metrics["combinations"].items():
         assert len(m["activities"]) == 18, combo
         assert m["chance_uniform"] == pytest.approx(1 / 18)
@@ -53,6 +54,34 @@ def test_generated_metrics_far_above_chance(generated_lake):
         for a in m["per_activity"].values():
             assert {"precision", "recall", "f1", "support"} <= set(a)
         assert sum(a["support"] for a in m["per_activity"].values()) == m["windows"]
+
+
+def test_fused_combinations_pair_concurrent_windows(generated_lake):
+    lake, summary = generated_lake
+    metrics = json.loads((model_dir(lake, summary) / "metrics.json").read_text())
+    combos = metrics["combinations"]
+    card = json.loads((model_dir(lake, summary) / "card.json").read_text())
+    for device in ["phone", "watch"]:
+        fused = combos[f"{device}/accel+gyro"]
+        accel, gyro = combos[f"{device}/accel"], combos[f"{device}/gyro"]
+        # Every pair is one accel and one gyro window; generated streams run at 20 Hz
+        # on one clock, so nearly every window of the shorter stream finds its partner.
+        pairing = fused["pairing"]
+        assert pairing["pairs"] == fused["windows"]
+        assert pairing["unpaired"] == {f"{device}/accel": accel["windows"] - fused["windows"],
+                                       f"{device}/gyro": gyro["windows"] - fused["windows"]}
+        assert fused["windows"] >= 0.9 * min(accel["windows"], gyro["windows"])
+        assert fused["features"] == accel["features"] + gyro["features"] == 182
+        names = card["combinations"][f"{device}/accel+gyro"]["features"]
+        assert names[0] == f"{device}_accel.X0" and f"{device}_gyro.RESULTANT" in names
+    everything = combos["phone+watch/accel+gyro"]
+    assert everything["features"] == 364
+    assert everything["windows"] <= min(combos["phone/accel+gyro"]["windows"],
+                                        combos["watch/accel+gyro"]["windows"])
+    # The generator's activities differ more on the watch and the gyro adds information:
+    # fusing all four streams beats each single phone stream.
+    assert everything["macro_f1"] > max(combos["phone/accel"]["macro_f1"],
+                                        combos["phone/gyro"]["macro_f1"])
 
 
 def test_split_is_subject_wise(generated_lake):
@@ -110,8 +139,13 @@ def test_real_sample_figures(real_sample_lake):
     run_cli("features", "--lake", lake)
     _, summary, _ = run_cli("train", "--lake", lake, *FAST)
     metrics = json.loads((model_dir(lake, summary) / "metrics.json").read_text())
-    assert set(metrics["combinations"]) == {"phone/accel", "phone/gyro"}
-    assert set(metrics["skipped"]) == {"watch/accel", "watch/gyro"}
+    assert set(metrics["combinations"]) == {"phone/accel", "phone/gyro", "phone/accel+gyro"}
+    assert metrics["skipped"] == {"watch/accel": "no windows", "watch/gyro": "no windows",
+                                  "watch/accel+gyro": "no windows to pair",
+                                  "phone+watch/accel+gyro": "no windows to pair"}
+    # Real phone accel and gyro share the device clock: windows pair by time.
+    fused = metrics["combinations"]["phone/accel+gyro"]
+    assert fused["pairing"]["pairs"] > 0.5 * metrics["combinations"]["phone/gyro"]["windows"]
     for combo, m in metrics["combinations"].items():
         assert m["subjects"] == 13
         assert set(m["activities"]) <= {"A", "B", "C", "M"}
@@ -144,6 +178,14 @@ def test_unknown_features_version_is_not_found(generated_lake):
     code, summary, _ = run_cli("train", "--lake", lake, "--features-version", "f-0000",
                                check=False)
     assert code == 4 and "f-0000" in summary["error"]["message"]
+
+
+def test_unknown_combination_is_refused(generated_lake):
+    lake, _ = generated_lake
+    code, summary, err = run_cli("train", "--lake", lake, "--combinations", "phone/magnet",
+                                 check=False)
+    assert code == 3, err
+    assert "phone/magnet" in err
 
 
 def test_missing_interpreter_is_not_implemented(tmp_path):
