@@ -471,7 +471,8 @@ with DAG(
                 failing = [
                     f"{c.get('rule')}: {c.get('observed')}"
                     for c in out.get("checks", [])
-                    if c.get("status") == "fail" and c.get("severity") == "error"
+                    # The engine's outcome of a failed rule of severity error (checks.cc).
+                    if c.get("status") == "error"
                 ]
                 raise AirflowFailException(
                     f"quality gate failed for curated version {result['curated_version']} "

@@ -115,8 +115,12 @@ def test_failed_quality_gate_fails_the_run_and_alerts(
         "run_id": "q-test",
         "report": "quality/runs/q-test/report.html",
         "counts": {"error": 1, "pass": 12, "warn": 0, "skipped": 1},
-        "checks": [{"rule": "value_range", "severity": "error", "status": "fail",
-                    "observed": "42 readings out of range"}],
+        # The shape of the engine's summary: status is the rule's outcome (pass, warn,
+        # error, skipped); only the failed error rule is named in the message.
+        "checks": [{"rule": "value_range", "severity": "error", "status": "error",
+                    "observed": "42 readings out of range"},
+                   {"rule": "sampling_rate", "severity": "warn", "status": "warn",
+                    "observed": "3 blocks below 15 Hz"}],
     }
     body = f"if [ \"$2\" = \"check\" ]; then echo '{json.dumps(summary)}'; exit 1; fi"
     use_engine(wrapper(tmp_path, engine, body))
@@ -133,5 +137,8 @@ def test_failed_quality_gate_fails_the_run_and_alerts(
     assert dr.get_task_instance("local.quality_gate").try_number == 1
     assert "quality gate failed" in caplog.text
     assert "value_range: 42 readings out of range" in caplog.text
+    message = next(r.getMessage() for r in caplog.records
+                   if "quality gate failed" in r.getMessage())
+    assert "sampling_rate" not in message  # a warning is not why the gate failed
     # The failure callback raised the alert.
     assert "SENSORLAKE ALERT dag=sensorlake_wisdm task=local.quality_gate" in caplog.text
