@@ -203,7 +203,7 @@ def plot_confusions(results: dict, path: Path, title: str) -> None:
                     ax.text(j, i, f"{norm[i, j]:.2f}", ha="center", va="center", fontsize=7,
                             color="white" if norm[i, j] > 0.5 else "black")
     fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 0.97))  # room for the title above the panels
     fig.savefig(path, dpi=90)
     plt.close(fig)
 
