@@ -154,13 +154,13 @@ TRAIN = ("--combinations", "phone/accel,watch/accel+gyro", "--trees", "20", "--f
          "--seed", "3")
 
 
-def test_train_on_s3_equals_local(s3, run_lakes):
+def test_train_on_s3_equals_local(s3, run_lakes, monkeypatch):
     import numpy as np
     import pyarrow.parquet as pq
 
     from sensorlake_ml.train import load_model
 
-    _, fs = s3
+    endpoint, fs = s3
     local_lake, _, remote_lake, _ = run_lakes
     _, here, _ = run_cli("train", "--lake", local_lake, *TRAIN)
     _, there, _ = run_cli("train", "--lake", remote_lake, *TRAIN)
@@ -188,6 +188,10 @@ def test_train_on_s3_equals_local(s3, run_lakes):
     x = np.column_stack([table[c].to_numpy(zero_copy_only=False)
                          for c in remote_model["features"]])
     assert (remote_model["model"].predict(x) == local_model["model"].predict(x)).all()
+    # The endpoint may come from the environment instead of the URI, as for the engine.
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", f"http://{endpoint}")
+    via_env = load_model(f"s3://{BUCKET}/run")["combinations"]["phone/accel"]
+    assert (via_env["model"].predict(x) == local_model["model"].predict(x)).all()
 
     _, again, _ = run_cli("train", "--lake", remote_lake, *TRAIN)
     assert again["status"] == "unchanged" and again["model_id"] == there["model_id"]
