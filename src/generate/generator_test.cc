@@ -181,7 +181,7 @@ TEST(GenerateFiles, RefusesAnExistingRawFolderUnlessForced) {
 
 TEST(GenerateArgs, RejectsBadArgumentsWithClearMessages) {
   TempDir dir;
-  auto fails = [&](GenerateOptions o, std::string_view needle) {
+  auto fails = [&](const GenerateOptions& o, std::string_view needle) {
     auto r = Generate(o);
     ASSERT_FALSE(r.ok()) << needle;
     EXPECT_EQ(r.status().code(), StatusCode::kInvalid) << r.status().ToString();

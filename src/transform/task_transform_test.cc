@@ -44,7 +44,7 @@ std::vector<std::string> Paths(const nlohmann::json& listing) {
 
 // Batches of the curated table by (device, sensor, subject): one row group each.
 std::map<std::string, std::shared_ptr<arrow::RecordBatch>> CuratedBatches(
-    std::shared_ptr<const storage::Lake> lake, CuratedFilter filter = {}) {
+    std::shared_ptr<const storage::Lake> lake, const CuratedFilter& filter = {}) {
   auto reader = OpenCuratedReader(std::move(lake), filter).ValueOrDie();
   std::map<std::string, std::shared_ptr<arrow::RecordBatch>> out;
   while (true) {
