@@ -7,7 +7,9 @@ import subprocess
 import pytest
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
-SHARED = REPO.parent / "shared"
+# The read-only shared material beside the checkout (CI's layout); SENSORLAKE_SHARED points
+# elsewhere, e.g. from a git worktree.
+SHARED = pathlib.Path(os.environ.get("SENSORLAKE_SHARED", REPO.parent / "shared"))
 REAL_SAMPLE = SHARED / "wisdm" / "real-sample"
 
 
