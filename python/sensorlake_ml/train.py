@@ -47,12 +47,8 @@ EXIT_CODES = {"Invalid": 3, "NotFound": 4, "IOError": 6, "Corrupt": 7, "NotImple
               "Internal": 70}
 
 
-class TrainError(Exception):
-    """An error with a documented status code (docs/cli.md)."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
+class TrainError(LakeError):
+    """An error of the trainer, with a documented status code (docs/cli.md)."""
 
 
 def log(msg: str, quiet: bool) -> None:
@@ -286,7 +282,7 @@ def train(args) -> dict:
     if not results:
         raise TrainError("NotFound", f"no combination of features version {version} has "
                                      f"enough windows to train on ({skipped or 'no windows'})")
-    write_model(lake, model_id, {
+    parts = {
         "model.joblib": {"format": FORMAT, "combinations": fitted, "versions": lib},
         "metrics.json": {"format": FORMAT, "model_id": model_id, "features_version": version,
                          "options": options, "combinations": results, "skipped": skipped},
@@ -296,9 +292,9 @@ def train(args) -> dict:
                       "seconds": round(time.time() - started, 2),
                       "combinations": {c: {"features": f["features"], "classes": f["classes"]}
                                        for c, f in fitted.items()},
-                      "skipped": skipped, "files": CARD_FILES},
-        "title": f"{model_id} ({args.model}, subject-wise {args.folds}-fold CV, "
-                 f"features {version})"})
+                      "skipped": skipped, "files": CARD_FILES}}
+    write_model(lake, model_id, parts, title=f"{model_id} ({args.model}, subject-wise "
+                                             f"{args.folds}-fold CV, features {version})")
     write_latest(lake, model_id, version)
     summary["status"] = "trained"
     summary["combinations"] = summary_of(results)
@@ -313,8 +309,9 @@ CARD_FILES = {"model.joblib": "joblib dict: combinations/<combination>/{model, f
               "card.json": "written last: a model folder without it is incomplete"}
 
 
-def write_model(lake: Lake, model_id: str, parts: dict) -> None:
-    """models/<model id>/ with card.json last, built in a stage first (docs/features.md)."""
+def write_model(lake: Lake, model_id: str, parts: dict, title: str) -> None:
+    """models/<model id>/ from `parts` ({file name: content}), with a confusion-matrix PNG
+    titled `title`; built in a stage, card.json published last (docs/features.md)."""
     import joblib
 
     stage = lake.local_stage("models", f".stage-{model_id}-{os.getpid()}")
@@ -322,7 +319,7 @@ def write_model(lake: Lake, model_id: str, parts: dict) -> None:
         joblib.dump(parts["model.joblib"], stage / "model.joblib", compress=3)
         write_json(stage / "metrics.json", parts["metrics.json"])
         plot_confusions(parts["metrics.json"]["combinations"], stage / "confusion.png",
-                        parts["title"])
+                        title)
         write_json(stage / "card.json", parts["card.json"])
         lake.publish_folder(stage, f"models/{model_id}", marker="card.json")
     except OSError as e:
@@ -388,7 +385,7 @@ def main(argv=None) -> int:
         import_dependencies()
         summary = train(args)
         code = 0
-    except (TrainError, LakeError) as e:
+    except LakeError as e:  # TrainError too
         summary = {"error": {"code": e.code, "message": str(e)}}
         code = EXIT_CODES.get(e.code, 70)
         if not args.summary_json:  # else the caller (sensorlake train) reports it
