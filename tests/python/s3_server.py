@@ -93,13 +93,14 @@ def aws_environment():
 @contextlib.contextmanager
 def s3_bucket(root, bucket, log_path=None):
     """A versitygw serving the folder `root` with `bucket` created through the S3 API, and
-    the AWS environment pointing at it. Yields (server, pyarrow S3FileSystem); skips the
-    test when versitygw is not built (scripts/setup-s3-server.sh builds it)."""
-    import pytest
+    the AWS environment pointing at it. Yields (server, pyarrow S3FileSystem); fails the
+    test when versitygw is not built (scripts/setup-s3-server.sh builds it), unless the
+    s3-server component is opted out (opt_out.py)."""
+    from opt_out import require
 
     binary = versitygw_bin()
-    if not binary:
-        pytest.skip("no versitygw: run scripts/setup-s3-server.sh")
+    require("s3-server", binary is not None,
+            "versitygw is not built: run `make setup` (scripts/setup-s3-server.sh, needs Go >= 1.24)")
     root = pathlib.Path(root)
     root.mkdir(parents=True, exist_ok=True)
     server = Versitygw(binary, root, log_path or root.parent / f"versitygw-{root.name}.log")
