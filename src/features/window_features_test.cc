@@ -1,6 +1,7 @@
 #include "sensorlake/features/window_features.h"
 
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <vector>
@@ -10,6 +11,8 @@
 #include "sensorlake/features/arff.h"
 #include "sensorlake/features/windowing.h"
 #include "sensorlake/wisdm/schema.h"
+#include "testing/opt_out.h"
+#include "testing/temp_dir.h"
 
 namespace sensorlake::features {
 namespace {
@@ -143,10 +146,18 @@ TEST(Windowing, ArffmagicRunsAcrossActivitiesAndLabelsWithTheNextReading) {
 // real sample starts with its original A, B and C blocks, so arffmagic's first 53 windows
 // are the published ones (spec section 10).
 TEST(ArffmagicParity, RealSample1602MatchesThePublishedRows) {
-  const std::string root = std::string(SENSORLAKE_SHARED_DIR) + "/wisdm/real-sample/";
-  std::ifstream raw(root + "raw/phone/accel/data_1602_accel_phone.txt");
-  std::ifstream arff(root + "arff_files/phone/accel/data_1602_accel_phone.arff");
-  if (!raw || !arff) GTEST_SKIP() << "real sample not found under " << root;
+  const std::string root = testing::SharedDir() + "/wisdm/real-sample/";
+  const std::string raw_path = root + "raw/phone/accel/data_1602_accel_phone.txt";
+  const std::string arff_path = root + "arff_files/phone/accel/data_1602_accel_phone.arff";
+  std::ifstream raw(raw_path);
+  std::ifstream arff(arff_path);
+  const char* env = std::getenv(testing::kSharedEnv);
+  SENSORLAKE_REQUIRE_COMPONENT(
+      "real-sample", raw && arff,
+      "looked for " + raw_path + " and " + arff_path + " (" + testing::kSharedEnv + " is " +
+          (env ? "\"" + std::string(env) + "\"" : std::string("not set")) +
+          "); put the shared material beside the checkout (../shared) or set " +
+          testing::kSharedEnv + " to the folder that holds wisdm/real-sample");
   Axes a;
   std::vector<int8_t> act;
   std::vector<int32_t> block;

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -40,7 +41,10 @@ std::string ReadFile(const std::filesystem::path& path) {
   return ss.str();
 }
 
-std::string SharedDir() { return SENSORLAKE_SHARED_DIR; }
+std::string SharedDir() {
+  const char* env = std::getenv(kSharedEnv);
+  return env != nullptr && *env != '\0' ? std::string(env) : std::string(SENSORLAKE_SHARED_DIR);
+}
 std::string SensorlakeBinary() { return SENSORLAKE_BINARY; }
 
 }  // namespace sensorlake::testing

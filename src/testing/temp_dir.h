@@ -24,7 +24,10 @@ class TempDir {
 void WriteFile(const std::filesystem::path& path, std::string_view content);
 std::string ReadFile(const std::filesystem::path& path);
 
-// ../shared beside the repository (the WISDM real sample lives there).
+// The read-only shared material (the WISDM real sample lives in <shared>/wisdm/real-sample):
+// $SENSORLAKE_SHARED when set and not empty, else ../shared beside the repository as it was at
+// configure time (CI's layout). The same rule as tests/python/conftest.py.
+inline constexpr const char* kSharedEnv = "SENSORLAKE_SHARED";
 std::string SharedDir();
 // The built `sensorlake` program, for end-to-end tests of the CLI.
 std::string SensorlakeBinary();
