@@ -1,5 +1,12 @@
 #include "sensorlake/common/status.h"
 
+#include <cctype>
+#include <fstream>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
 #include <arrow/status.h>
 #include <gtest/gtest.h>
 
@@ -56,17 +63,51 @@ TEST(StatusTest, ArrowStatusesMapToOurCodes) {
   EXPECT_EQ(Status::FromArrow(arrow::Status::Invalid("boom")).message(), "boom");
 }
 
-TEST(StatusTest, EveryErrorCodeHasADistinctNonZeroExitCode) {
-  std::set<int> seen;
-  for (auto c :
-       {StatusCode::kInvalid, StatusCode::kNotFound, StatusCode::kAlreadyExists,
-        StatusCode::kIOError, StatusCode::kCorrupt, StatusCode::kBusy, StatusCode::kRefused,
-        StatusCode::kNotImplemented, StatusCode::kCancelled, StatusCode::kInternal}) {
-    int code = ExitCodeFor(c);
-    EXPECT_NE(code, 0);
-    EXPECT_NE(code, 2) << "2 is reserved for usage errors";
-    EXPECT_TRUE(seen.insert(code).second) << StatusCodeName(c);
+// docs/cli.md's table of exit codes: "| 4 | not found (...) | NotFound |" -> {"NotFound", 4}.
+std::map<std::string, int> DocumentedExitCodes() {
+  std::ifstream in(std::string(SENSORLAKE_SOURCE_DIR) + "/docs/cli.md");
+  std::map<std::string, int> codes;
+  std::string line;
+  bool table = false;
+  while (std::getline(in, line)) {
+    if (line.starts_with("## ")) table = line == "## Exit codes";
+    if (!table || !line.starts_with("| ") || !std::isdigit(static_cast<unsigned char>(line[2]))) {
+      continue;
+    }
+    size_t last = line.rfind('|', line.size() - 2);
+    std::string status = line.substr(last + 1, line.size() - last - 2);
+    status.erase(0, status.find_first_not_of(' '));
+    status.erase(status.find_last_not_of(' ') + 1);
+    if (!status.empty()) codes[status] = std::stoi(line.substr(2));
   }
+  return codes;
+}
+
+TEST(StatusTest, EveryStatusCodeHasTheDocumentedExitCode) {
+  const std::vector<StatusCode> all = {StatusCode::kOk,
+                                       StatusCode::kInvalid,
+                                       StatusCode::kNotFound,
+                                       StatusCode::kAlreadyExists,
+                                       StatusCode::kIOError,
+                                       StatusCode::kCorrupt,
+                                       StatusCode::kBusy,
+                                       StatusCode::kRefused,
+                                       StatusCode::kNotImplemented,
+                                       StatusCode::kCancelled,
+                                       StatusCode::kInternal};
+  auto documented = DocumentedExitCodes();
+  // Every Status code has its row in the table, and no row names another.
+  ASSERT_EQ(documented.size(), all.size()) << "docs/cli.md";
+  std::set<int> seen;
+  for (auto c : all) {
+    std::string name(StatusCodeName(c));
+    ASSERT_TRUE(documented.contains(name)) << name << " is not in docs/cli.md";
+    EXPECT_EQ(ExitCodeFor(c), documented[name]) << name;
+    EXPECT_TRUE(seen.insert(ExitCodeFor(c)).second) << name;
+  }
+  // 1 (quality gate) and 2 (usage error) belong to no Status code.
+  EXPECT_FALSE(seen.contains(1));
+  EXPECT_FALSE(seen.contains(2));
 }
 
 }  // namespace

@@ -17,8 +17,10 @@ struct CommandResult {
   std::string out;
 };
 
-CommandResult RunCli(const std::string& args) {
-  std::string cmd = testing::SensorlakeBinary() + " " + args + " 2>/dev/null";
+// stdout only, or stdout and stderr together (where CLI11 prints a usage error).
+CommandResult RunCli(const std::string& args, bool with_stderr = false) {
+  std::string cmd =
+      testing::SensorlakeBinary() + " " + args + (with_stderr ? " 2>&1" : " 2>/dev/null");
   CommandResult r;
   std::FILE* p = popen(cmd.c_str(), "r");
   if (p == nullptr) return r;
@@ -67,8 +69,11 @@ TEST(IngestCli, JsonSummaryThenUnchangedThenRefusal) {
   CommandResult conflict = RunCli("-q ingest --source " + dir.str() + "/src --lake " + lake +
                                   " --dataset-version " + version + " --sha256 00");
   EXPECT_EQ(conflict.exit_code, 3);  // --sha256 is not 64 hex digits
-  // --source is required. (CLI11 exits with its own code for this, 106, not 2.)
-  EXPECT_NE(RunCli("ingest --lake " + lake).exit_code, 0);
+  // --source is required: a usage error, 2 in docs/cli.md's table of exit codes (CLI11's
+  // own code for a missing option, 106, must not leak out).
+  CommandResult usage = RunCli("ingest --lake " + lake, /*with_stderr=*/true);
+  EXPECT_EQ(usage.exit_code, 2) << usage.out;
+  EXPECT_NE(usage.out.find("--source is required"), std::string::npos) << usage.out;
 }
 
 }  // namespace
