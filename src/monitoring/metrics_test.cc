@@ -1,6 +1,11 @@
 #include "sensorlake/monitoring/metrics.h"
 
+#include <fstream>
+#include <map>
 #include <set>
+#include <sstream>
+#include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -18,12 +23,44 @@ double Value(const std::vector<Sample>& samples, std::string_view name,
   return -1;
 }
 
-TEST(MetricsTest, CatalogNamesAreUniqueAndValidForBothSystems) {
+// The metric table of docs/monitoring.md, in order: "| `sensorlake.x` | `sensorlake_x` | Unit |".
+struct DocumentedMetric {
+  std::string name, prometheus, unit;
+};
+
+std::vector<DocumentedMetric> DocumentedMetrics() {
+  std::ifstream in(std::string(SENSORLAKE_SOURCE_DIR) + "/docs/monitoring.md");
+  std::vector<DocumentedMetric> out;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.starts_with("| `sensorlake.")) continue;
+    std::vector<std::string> cells;
+    std::stringstream ss(line.substr(1));
+    for (std::string cell; std::getline(ss, cell, '|');) {
+      cell.erase(0, cell.find_first_not_of(" `"));
+      cell.erase(cell.find_last_not_of(" `") + 1);
+      cells.push_back(cell);
+    }
+    if (cells.size() >= 3) out.push_back({cells[0], cells[1], cells[2]});
+  }
+  return out;
+}
+
+TEST(MetricsTest, CatalogIsTheDocumentedTableWithUniqueNamesValidForBothSystems) {
+  const auto documented = DocumentedMetrics();
+  const auto& catalog = MetricCatalog();
+  // 19 rows in the table of docs/monitoring.md; the catalog has one entry per row.
+  ASSERT_EQ(documented.size(), 19u);
+  ASSERT_EQ(catalog.size(), documented.size());
   std::set<std::string_view> names;
-  for (const auto& d : MetricCatalog()) {
+  for (size_t i = 0; i < catalog.size(); ++i) {
+    const auto& d = catalog[i];
+    EXPECT_EQ(d.name, documented[i].name) << i;
+    EXPECT_EQ(d.unit, documented[i].unit) << d.name;
     EXPECT_TRUE(names.insert(d.name).second) << d.name;
     EXPECT_TRUE(d.name.starts_with("sensorlake.")) << d.name;
     std::string prom = PrometheusName(d.name);
+    EXPECT_EQ(prom, documented[i].prometheus) << d.name;
     EXPECT_EQ(prom.find('.'), std::string::npos);
   }
   EXPECT_EQ(PrometheusName("sensorlake.run.duration_seconds"), "sensorlake_run_duration_seconds");
@@ -49,9 +86,24 @@ TEST(MetricsTest, SamplesComeFromTheRunRecord) {
 TEST(MetricsTest, StagesNotRunHereHaveNoStageSamples) {
   auto r = testing::MakeRecord("r-1", 10, 950);
   r.stages[0].metrics = nlohmann::json::object();  // skipped: completed in an earlier run
-  for (const auto& s : RunSamples(r)) {
-    if (s.labels.count("stage")) EXPECT_NE(s.labels.at("stage"), "ingest");
+  // The seven sensorlake.stage.* metrics of docs/monitoring.md, once for each of the other
+  // stages of the record.
+  constexpr size_t kStageMetrics = 7;
+  std::map<std::string, size_t> expected;
+  for (int32_t i = 1; i < pipeline::kNumStages; ++i) {
+    expected[std::string(pipeline::StageName(static_cast<pipeline::Stage>(i)))] = kStageMetrics;
   }
+  ASSERT_EQ(expected.size(), 4u);  // transform, check, features, publish
+  std::map<std::string, size_t> per_stage;
+  size_t stage_samples = 0;
+  for (const auto& s : RunSamples(r)) {
+    if (!s.labels.contains("stage")) continue;
+    ++stage_samples;
+    ++per_stage[s.labels.at("stage")];
+    EXPECT_TRUE(s.def->name.starts_with("sensorlake.stage.")) << s.def->name;
+  }
+  ASSERT_EQ(stage_samples, 4 * kStageMetrics);
+  EXPECT_EQ(per_stage, expected);  // no "ingest" among them
 }
 
 }  // namespace

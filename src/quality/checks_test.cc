@@ -81,7 +81,9 @@ bool Names(const CheckResult& r, int32_t folder, int32_t subject, char activity)
 
 TEST(QualityChecks, CleanDataPassesEveryCheckThatApplies) {
   DatasetProfile p = CleanProfile();
-  for (const auto& r : RunChecks(p, DefaultQualityRules(), nullptr)) {
+  const auto results = RunChecks(p, DefaultQualityRules(), nullptr);
+  ASSERT_EQ(results.size(), DefaultQualityRules().rules.size());  // one result per rule
+  for (const auto& r : results) {
     if (r.check == CheckKind::kPublishedCounts || r.check == CheckKind::kDrift) {
       EXPECT_EQ(r.status, CheckStatus::kSkipped) << r.rule << ": " << r.observed;
     } else {

@@ -74,9 +74,12 @@ TEST_F(QualityRunTest, StoresResultReportBaselineAndPointers) {
   EXPECT_NE(html.find("GATE PASSED"), std::string::npos);
   EXPECT_NE(html.find("<svg"), std::string::npos);
   EXPECT_EQ(html.find("http"), std::string::npos) << "the report must not load anything";
+  // The one run, and no staging folder left beside it.
+  std::vector<std::string> runs;
   for (const auto& e : fs::directory_iterator(dir_.path() / "quality" / "runs")) {
-    EXPECT_EQ(e.path().filename().string().rfind(".staging", 0), std::string::npos);
+    runs.push_back(e.path().filename().string());
   }
+  EXPECT_EQ(runs, std::vector<std::string>{s->run_id});
 }
 
 TEST_F(QualityRunTest, AFailingErrorRuleFailsTheGateAndDriftUsesTheBaseline) {

@@ -139,6 +139,7 @@ TEST_F(ServeTest, SignalReadsOneRowGroupAndDecimatesToTheWidth) {
   for (const char* axis : {"x", "y", "z"}) {
     const auto& fv = full["axes"][axis]["v"];
     const auto& sv = small["axes"][axis]["v"];
+    ASSERT_FALSE(sv.empty()) << axis;
     EXPECT_LE(sv.size(), 32u);
     EXPECT_LT(sv.size(), fv.size());
     // Min/max decimation keeps the extremes.
