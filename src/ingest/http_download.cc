@@ -238,10 +238,18 @@ AttemptOutcome OnRangeNotSatisfiable(Transfer* t) {
           0};
 }
 
-AttemptOutcome Finish(CURLcode res, Transfer* t, const std::string& shown_url) {
+AttemptOutcome Finish(CURLcode res, Transfer* t, const std::string& shown_url,
+                      const DownloadOptions& o) {
   if (!t->error.ok()) return {t->error, false, t->received};
   long code = 0;
   curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &code);
+  if (res == CURLE_OPERATION_TIMEDOUT && t->body_started) {
+    // The body had begun: the low-speed limit (the stall timeout) ended the transfer.
+    return {
+        Status::IOError("{}: stalled at byte {}: less than 1 KiB/s for {} s ({})", shown_url,
+                        t->offset + t->received, o.stall_timeout.count(), curl_easy_strerror(res)),
+        true, t->received};
+  }
   if (res != CURLE_OK) {
     return {Status::IOError("{}: {}", shown_url, curl_easy_strerror(res)), IsTransient(res),
             t->received};
@@ -288,7 +296,7 @@ AttemptOutcome RunAttempt(CURL* curl, const std::string& url, const std::string&
   }
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
   CURLcode res = curl_easy_perform(curl);
-  AttemptOutcome outcome = Finish(res, &t, RedactUrl(url));
+  AttemptOutcome outcome = Finish(res, &t, RedactUrl(url), o);
   curl_slist_free_all(headers);
   if (close(t.fd) != 0 && outcome.status.ok()) {
     outcome.status = Status::IOError("cannot write {}", part);

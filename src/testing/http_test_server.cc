@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -16,6 +17,16 @@
 
 namespace sensorlake::testing {
 namespace {
+
+// Waits up to 10 ms for the client; true once it has closed its end (or reset it). Anything
+// it sends meanwhile is read and dropped.
+bool PeerClosed(int fd) {
+  pollfd p{fd, POLLIN, 0};
+  if (poll(&p, 1, 10) <= 0) return false;
+  char buf[512];
+  ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+  return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
 
 bool SendAll(int fd, std::string_view data) {
   while (!data.empty()) {
@@ -158,8 +169,16 @@ void HttpTestServer::Handle(int fd) {
                                        static_cast<int64_t>(payload.size()));
     payload.resize(static_cast<size_t>(keep));
   }
-  SendAll(fd, response + payload);
-  if (cut) {
+  if (SendAll(fd, response) && SendAll(fd, payload)) {
+    lock.lock();
+    requests_[static_cast<size_t>(index)].body_sent = static_cast<int64_t>(payload.size());
+    lock.unlock();
+  }
+  if (cut && options_.stall_ms < 0) {
+    // Until the client gives up: only its own timeout can end the transfer.
+    bool closed = false;
+    while (!stop_ && !closed) closed = PeerClosed(fd);
+  } else if (cut) {
     for (int32_t waited = 0; waited < options_.stall_ms && !stop_; waited += 10) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }

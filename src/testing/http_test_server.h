@@ -20,7 +20,8 @@ struct HttpTestServerOptions {
   // full length, so the client sees a cut transfer). -1: never.
   int64_t cut_at_offset = -1;
   int32_t cut_requests = 1;  // how many of the first requests are cut; -1: all of them
-  // At the cut, stall this long (sending nothing) before closing: a hung transfer.
+  // At the cut, stall this long (sending nothing) before closing: a hung transfer. -1: until
+  // the client closes the connection (its stall timeout), or the server stops.
   int32_t stall_ms = 0;
   // Answers the first `fail_requests` requests with this status (503: a transient error).
   int32_t fail_status = 0;
@@ -31,9 +32,10 @@ struct HttpTestServerOptions {
 struct HttpTestRequest {
   std::string method;
   std::string target;
-  std::string range;     // the Range header, "" when absent
-  std::string if_range;  // the If-Range header
-  int32_t status = 0;    // what was answered
+  std::string range;      // the Range header, "" when absent
+  std::string if_range;   // the If-Range header
+  int32_t status = 0;     // what was answered
+  int64_t body_sent = 0;  // body bytes written to the socket (fewer than announced when cut)
 };
 
 class HttpTestServer {
