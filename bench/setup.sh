@@ -10,7 +10,7 @@ stamp=.venv/.bench-requirements.sha256
 req_hash=$(cat requirements.txt bench/requirements.txt | sha256sum | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$req_hash" ]; then
   echo "bench setup: installing bench/requirements.txt into .venv"
-  .venv/bin/pip install -q -r requirements.txt -r bench/requirements.txt
+  .venv/bin/pip install -q --require-hashes -r requirements.txt -r bench/requirements.txt
   echo "$req_hash" > "$stamp"
 fi
 

@@ -20,8 +20,9 @@ CHECKOV_VERSION=3.3.30
 tools="$PWD/.tools"
 bin="$tools/bin"
 mkdir -p "$bin"
-GO="${GO:-$(command -v go || echo /usr/local/go/bin/go)}"
-export GOPATH="$tools/go" GOCACHE="$tools/go-cache" GOFLAGS=-modcacherw GOTOOLCHAIN=local
+GO="${GO:-$(bash scripts/setup-go.sh)}"
+# auto: a module whose go.mod asks for a newer Go gets that toolchain from the module proxy.
+export GOPATH="$tools/go" GOCACHE="$tools/go-cache" GOFLAGS=-modcacherw GOTOOLCHAIN=auto
 
 stamp_ok() { [ -x "$bin/$1" ] && [ "$(cat "$tools/$1.version" 2>/dev/null)" = "$2" ]; }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One-time, idempotent set-up of a fresh Debian 12 machine: system packages from
-# scripts/apt-packages.txt and a project virtualenv (.venv) from requirements.txt.
+# scripts/apt-packages.txt, a Go toolchain for the S3 test server (scripts/setup-go.sh) and a
+# project virtualenv (.venv) from requirements.txt, the hash lock of requirements.in.
 # A second run finds everything in place and returns in about a second.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,12 +25,15 @@ if ! command -v npm >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends npm >/dev/null
 fi
 
+bash scripts/setup-go.sh >/dev/null
+
 stamp=.venv/.requirements.sha256
 req_hash=$(sha256sum requirements.txt | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$req_hash" ]; then
   echo "setup: creating .venv and installing requirements.txt"
   python3 -m venv .venv
   .venv/bin/pip install -q --upgrade pip
-  .venv/bin/pip install -q -r requirements.txt
+  # Hash-checking mode: every package, transitive ones included, is pinned with its hashes.
+  .venv/bin/pip install -q --require-hashes -r requirements.txt
   echo "$req_hash" > "$stamp"
 fi
