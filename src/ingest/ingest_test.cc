@@ -357,7 +357,8 @@ TEST_F(IngestTest, RealSampleManifestMatchesIndependentCounts) {
                                "looked for " + (sample / "raw").string() +
                                    "; put the shared material beside the checkout (../shared) "
                                    "or set " +
-                                   testing::kSharedEnv + " to the folder that holds wisdm/");
+                                   testing::kSharedEnv +
+                                   " to the folder that holds wisdm/real-sample");
   auto r = Run(sample.string());
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   auto m = ReadRawManifest(*lake_, r->version);
