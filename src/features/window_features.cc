@@ -6,6 +6,8 @@
 #include <complex>
 #include <limits>
 #include <numbers>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include <fmt/format.h>
@@ -286,11 +288,80 @@ Attributes ComputeAttributes(const WindowValues& w, FeatureMode mode) {
   return out;
 }
 
+namespace {
+
+// A non-negative decimal as integer digits times a power of ten, trailing zeros removed.
+struct ScaledDecimal {
+  std::string digits;
+  int32_t exponent = 0;  // of the last digit
+};
+
+ScaledDecimal Normalized(std::string digits, int32_t exponent) {
+  size_t lead = digits.find_first_not_of('0');
+  digits = lead == std::string::npos ? "0" : digits.substr(lead);
+  while (digits.size() > 1 && digits.back() == '0') digits.pop_back(), ++exponent;
+  return {digits, exponent};
+}
+
+// Java's text without its sign: "3.6601562", "7.4768066E-4", "1.0E7".
+ScaledDecimal OfJavaText(std::string_view text) {
+  size_t e = text.find('E');
+  int32_t exponent = 0;
+  if (e != std::string_view::npos) {
+    std::from_chars(text.data() + e + 1, text.data() + text.size(), exponent);
+    text = text.substr(0, e);
+  }
+  size_t dot = text.find('.');
+  std::string digits(text.substr(0, dot));
+  if (dot != std::string_view::npos) {
+    digits += text.substr(dot + 1);
+    exponent -= static_cast<int32_t>(text.size() - dot - 1);
+  }
+  return Normalized(digits, exponent);
+}
+
+// Every digit of a float's binary value (a float32 has at most 112 significant digits).
+ScaledDecimal Exact(float a) {
+  constexpr int32_t kPrecision = 160;
+  char buf[kPrecision + 16];
+  auto res = std::to_chars(buf, buf + sizeof(buf), static_cast<double>(a),
+                           std::chars_format::scientific, kPrecision);
+  std::string_view text(buf, static_cast<size_t>(res.ptr - buf));
+  size_t e = text.find('e');
+  int32_t exponent = 0;
+  std::from_chars(text.data() + e + (text[e + 1] == '+' ? 2 : 1), text.data() + text.size(),
+                  exponent);
+  std::string digits = std::string(text.substr(0, 1)) + std::string(text.substr(2, e - 2));
+  return Normalized(digits, exponent - kPrecision);
+}
+
+}  // namespace
+
+// The dataset's raw files were written on the phones and watches by Android's
+// Float.toString, which settles a tie (the float's value exactly halfway between the two
+// closest decimals of the shortest length) by rounding up in magnitude: 3.6601563 for the
+// float 3.66015625. FormatJavaFloat follows the JDK 19+ rule, the closer even digit
+// (3.6601562), as FACTS.md's example shows (0.13476563 on Android, 0.13476562 on the
+// desktop). arffmagic read the Android text: so does this.
 double ArffmagicValue(float v) {
   char text[wisdm::kMaxFloatTextLength];
   size_t len = wisdm::FormatJavaFloat(v, text);
   double d = 0;
   std::from_chars(text, text + len, d);  // Java's text always parses; NaN/inf never reach here
+  if (!std::isfinite(v) || v == 0.0f) return d;
+  const size_t sign = std::signbit(v) ? 1 : 0;
+  ScaledDecimal shortest = OfJavaText(std::string_view(text + sign, len - sign));
+  ScaledDecimal exact = Exact(std::fabs(v));
+  if (exact.exponent != shortest.exponent - 1 || exact.digits.back() != '5' ||
+      exact.digits.size() > 18 || shortest.digits.size() > 18) {
+    return d;  // not a tie: every writer gives the same text
+  }
+  uint64_t down = 0, written = 0;
+  std::from_chars(exact.digits.data(), exact.digits.data() + exact.digits.size() - 1, down);
+  std::from_chars(shortest.digits.data(), shortest.digits.data() + shortest.digits.size(), written);
+  if (written != down) return d;  // already rounded up
+  std::string up = fmt::format("{}{}e{}", sign ? "-" : "", down + 1, shortest.exponent);
+  std::from_chars(up.data(), up.data() + up.size(), d);
   return d;
 }
 

@@ -10,6 +10,7 @@
 
 #include "sensorlake/features/arff.h"
 #include "sensorlake/features/windowing.h"
+#include "sensorlake/wisdm/float_text.h"
 #include "sensorlake/wisdm/schema.h"
 #include "testing/opt_out.h"
 #include "testing/temp_dir.h"
@@ -115,6 +116,21 @@ TEST(FeatureValue, ArffmagicReadsTheDecimalTextNotTheWidenedFloat) {
   EXPECT_EQ(ArffmagicValue(0.1f), 0.1);
   EXPECT_NE(static_cast<double>(0.1f), 0.1);
   EXPECT_EQ(ArffmagicValue(-7.4768066E-4f), -7.4768066E-4);
+}
+
+// 0.134765625 and 3.66015625 are float32 values halfway between two 8-digit decimals: the
+// desktop JDK writes the even one, Android (which wrote the raw files arffmagic read) the
+// one above in magnitude (FACTS.md: 0.13476563 vs 0.13476562).
+TEST(FeatureValue, ArffmagicReadsTiesAsAndroidWroteThem) {
+  EXPECT_EQ(wisdm::FormatJavaFloat(0.134765625f), "0.13476562");
+  EXPECT_EQ(ArffmagicValue(0.134765625f), 0.13476563);
+  EXPECT_EQ(ArffmagicValue(-0.134765625f), -0.13476563);
+  EXPECT_EQ(ArffmagicValue(3.66015625f), 3.6601563);
+  EXPECT_EQ(ArffmagicValue(1.20703125f), 1.2070313);
+  // Not ties: the shortest text, whatever the writer.
+  EXPECT_EQ(ArffmagicValue(8.793503f), 8.793503);
+  EXPECT_EQ(ArffmagicValue(2.5f), 2.5);
+  EXPECT_EQ(ArffmagicValue(1.0E7f), 1.0E7);
 }
 
 TEST(ArffFormat, NumbersAsCppStreamsPrintThem) {

@@ -41,7 +41,8 @@ struct WindowValues {
 Attributes ComputeAttributes(const WindowValues& w, FeatureMode mode);
 
 // The double that arffmagic's atof made of a reading: the value of its shortest decimal
-// text (Java's Float.toString), which is not always the float32 widened to double.
+// text (Java's Float.toString as Android wrote it: a tie rounds up in magnitude), which is
+// not always the float32 widened to double.
 double ArffmagicValue(float v);
 
 }  // namespace sensorlake::features
