@@ -2,10 +2,13 @@
 DuckDB over the same Parquet, a signal against pyarrow, the files route byte for byte, and
 the process behaviour (loopback by default, a taken port, SIGTERM)."""
 import json
+import os
+import pathlib
 import re
 import signal
 import socket
 import subprocess
+import sys
 import urllib.error
 import urllib.request
 
@@ -22,12 +25,8 @@ def served(tmp_path_factory):
     root = tmp_path_factory.mktemp("serve")
     lake = root / "lake"
     run_cli("run", "--lake", lake, "--generate-scale", "0.01", "--work-dir", root / "work")
-    proc = subprocess.Popen([sensorlake_bin(), "serve", "--lake", str(lake), "--port", "0"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    line = proc.stdout.readline()
-    match = re.search(r"http://([0-9.]+):(\d+)/", line)
-    assert match, f"no address in {line!r}: {proc.stderr.read() if proc.poll() is not None else ''}"
-    yield lake, f"http://{match.group(1)}:{match.group(2)}", proc
+    proc, host, port = start_server(lake)
+    yield lake, f"http://{host}:{port}", proc
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
@@ -42,9 +41,64 @@ def published_dir(lake):
     return lake / "curated" / "published" / "sensor_readings"
 
 
+def listening_sockets(pid):
+    """The (address, port) of every TCP socket the process `pid` holds in LISTEN state, read
+    from the kernel: /proc/<pid>/net/tcp and tcp6 matched by inode with /proc/<pid>/fd."""
+    inodes = set()
+    for fd in pathlib.Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            match = re.fullmatch(r"socket:\[(\d+)\]", os.readlink(fd))
+        except OSError:  # closed since the listing
+            continue
+        if match:
+            inodes.add(match.group(1))
+    found = []
+    for table, family in (("tcp", socket.AF_INET), ("tcp6", socket.AF_INET6)):
+        path = pathlib.Path(f"/proc/{pid}/net/{table}")
+        if not path.exists():  # no IPv6 in this kernel
+            continue
+        for line in path.read_text().splitlines()[1:]:
+            fields = line.split()
+            local, state, inode = fields[1], fields[3], fields[9]
+            if state != "0A" or inode not in inodes:  # 0A: TCP_LISTEN
+                continue
+            addr_hex, port_hex = local.split(":")
+            raw = bytes.fromhex(addr_hex)
+            if sys.byteorder == "little":  # printed as 32-bit words in host byte order
+                raw = b"".join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4))
+            found.append((socket.inet_ntop(family, raw), int(port_hex, 16)))
+    return found
+
+
+def start_server(lake, *args):
+    """`sensorlake serve` on a free port: the process and the (host, port) its line names."""
+    proc = subprocess.Popen([sensorlake_bin(), "serve", "--lake", str(lake), "--port", "0",
+                             *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = proc.stdout.readline()
+    match = re.search(r"http://([0-9.]+):(\d+)/", line)
+    assert match, f"no address in {line!r}: {proc.stderr.read() if proc.poll() is not None else ''}"
+    return proc, match.group(1), int(match.group(2))
+
+
 def test_binds_loopback_by_default(served):
-    _, base, _ = served
-    assert base.startswith("http://127.0.0.1:")
+    _, base, proc = served
+    port = int(base.rsplit(":", 1)[1])
+    # The one listening socket the kernel shows for the process: 127.0.0.1, not 0.0.0.0/::.
+    assert listening_sockets(proc.pid) == [("127.0.0.1", port)]
+
+
+def test_bind_option_sets_the_listening_address(served):
+    lake, _, _ = served
+    # 127.0.0.2 is another loopback address (all of 127/8 is on lo): the test exposes nothing.
+    proc, host, port = start_server(lake, "--bind", "127.0.0.2")
+    try:
+        assert host == "127.0.0.2"
+        assert listening_sockets(proc.pid) == [("127.0.0.2", port)]
+        with urllib.request.urlopen(f"http://127.0.0.2:{port}/api/files") as r:
+            assert r.status == 200
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
 
 
 def test_dataset_counts_match_duckdb(served):
