@@ -38,6 +38,40 @@ def model_dir(lake, summary):
     return d
 
 
+# The 91 numeric attributes of a window in ARFF order (../shared/wisdm/arffmagic-features.md,
+# section 3: the 93 columns less ACTIVITY and class): the model's inputs.
+ATTRIBUTES = ([f"{a}{i}" for a in "XYZ" for i in range(10)]
+              + [f"{a}{k}" for k in ("AVG", "PEAK", "ABSOLDEV", "STANDDEV", "VAR") for a in "XYZ"]
+              + [f"{a}MFCC{i}" for a in "XYZ" for i in range(13)]
+              + ["XYCOS", "XZCOS", "YZCOS", "XYCOR", "XZCOR", "YZCOR", "RESULTANT"])
+
+
+def stream_windows(lake, version, device, sensor):
+    """(x, y, subject) of one stream's windows, read with pyarrow from the features version's
+    Parquet files in path order (the order the trainer reads them in: a forest's bootstrap
+    draws depend on the row order)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = (pathlib.Path(lake) / "features" / "_versions" / version / "windows" /
+              f"device={device}" / f"sensor={sensor}")
+    files = sorted(str(f) for f in folder.rglob("*.parquet"))
+    assert files, folder
+    t = pa.concat_tables([pq.read_table(f) for f in files])
+    x = np.column_stack([t[c].to_numpy(zero_copy_only=False).astype(np.float64)
+                         for c in ATTRIBUTES])
+    y = np.asarray([str(v) for v in t["activity"].to_pylist()])
+    return x, y, t["subject"].to_numpy().astype(np.int64)
+
+
+def forest():
+    """The model FAST asks for: a random forest of 60 trees, seed 7."""
+    from sklearn.ensemble import RandomForestClassifier
+
+    return RandomForestClassifier(n_estimators=60, random_state=7, n_jobs=2)
+
+
 def test_generated_metrics_far_above_chance(generated_lake):
     lake, summary = generated_lake
     assert summary["ok"] and summary["status"] == "trained"
@@ -97,9 +131,51 @@ def test_split_is_subject_wise(generated_lake):
         assert sorted(tested) == sorted(set(tested)) and len(tested) == m["subjects"] == 51
 
 
+def test_reported_scores_are_on_held_out_subjects(generated_lake):
+    """Each fold's reported accuracy, and the combination's accuracy and macro F1, are those of
+    a model that never saw the scored subjects: recomputed here with scikit-learn from the
+    windows (pyarrow) and the fold's subject lists, a forest fitted on the fold's training
+    subjects only reproduces them exactly; one fitted on every subject scores differently."""
+    import numpy as np
+    from sklearn.metrics import f1_score
+
+    lake, summary = generated_lake
+    metrics = json.loads((model_dir(lake, summary) / "metrics.json").read_text())
+    for device, sensor in [("phone", "accel"), ("phone", "gyro"), ("watch", "accel"),
+                           ("watch", "gyro")]:
+        m = metrics["combinations"][f"{device}/{sensor}"]
+        _, _, subject = stream_windows(lake, summary["features_version"], device, sensor)
+        assert m["windows"] == len(subject)
+        for fold in m["folds"]:
+            train, test = set(fold["train_subjects"]), set(fold["test_subjects"])
+            assert not train & test and train | test == set(subject.tolist())
+            assert fold["train_windows"] == int(np.isin(subject, list(train)).sum())
+            assert fold["test_windows"] == int(np.isin(subject, list(test)).sum())
+
+    x, y, subject = stream_windows(lake, summary["features_version"], "watch", "gyro")
+    m = metrics["combinations"]["watch/gyro"]
+    assert len(m["folds"]) == 3
+    everyone = forest().fit(x, y)
+    out_of_fold = np.empty_like(y)
+    for fold in m["folds"]:
+        held_out = np.isin(subject, fold["test_subjects"])
+        trained = np.isin(subject, fold["train_subjects"])
+        assert not (held_out & trained).any() and (held_out | trained).all()
+        pred = forest().fit(x[trained], y[trained]).predict(x[held_out])
+        out_of_fold[held_out] = pred
+        correct = int((pred == y[held_out]).sum())
+        assert fold["accuracy"] == pytest.approx(correct / held_out.sum(), rel=1e-12), fold
+        seen = everyone.predict(x[held_out])
+        # A model that saw these subjects would have scored them differently.
+        assert float(np.mean(seen == y[held_out])) != fold["accuracy"], fold["fold"]
+    present = sorted(set(y))
+    assert m["accuracy"] == pytest.approx(float(np.mean(out_of_fold == y)), rel=1e-12)
+    assert m["macro_f1"] == pytest.approx(
+        f1_score(y, out_of_fold, labels=present, average="macro", zero_division=0), rel=1e-12)
+
+
 def test_artifacts_reload_and_predict(generated_lake):
     import numpy as np
-    import pyarrow.parquet as pq
 
     from sensorlake_ml.train import load_model
 
@@ -115,16 +191,13 @@ def test_artifacts_reload_and_predict(generated_lake):
 
     bundle = load_model(lake)
     entry = bundle["combinations"]["watch/gyro"]
-    assert entry["features"] == card["combinations"]["watch/gyro"]["features"]
-    assert len(entry["features"]) == 91
-    table = pq.read_table(pathlib.Path(lake) / "features" / "windows" / "device=watch" /
-                          "sensor=gyro")
-    x = np.column_stack([table[c].to_numpy(zero_copy_only=False) for c in entry["features"]])
-    pred = entry["model"].predict(x[:50])
-    assert set(pred) <= set(entry["classes"])
-    # Trained on these windows, the model reproduces most of their labels.
-    truth = np.asarray([str(v) for v in table["activity"].to_pylist()[:50]])
-    assert np.mean(pred == truth) > 0.9
+    assert entry["features"] == card["combinations"]["watch/gyro"]["features"] == ATTRIBUTES
+    x, y, _ = stream_windows(lake, summary["features_version"], "watch", "gyro")
+    pred = entry["model"].predict(x)
+    assert set(pred) <= set(entry["classes"]) == set(y)
+    # The saved model is the final fit on all windows with the requested options: a forest
+    # fitted here the same way predicts exactly the same labels.
+    np.testing.assert_array_equal(pred, forest().fit(x, y).predict(x))
 
 
 def test_same_input_same_model_id(generated_lake):
