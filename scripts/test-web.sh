@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The web app's end-to-end test: a small lake (scale 0.01, `sensorlake run`), a real
 # `sensorlake serve` on a free loopback port, and web/e2e/e2e.mjs driving Debian's Chromium
-# headless through every page. Screenshots land in build/test-artifacts/web/.
+# headless through every page. Screenshots land in build/test-artifacts/web/, the JUnit
+# report (one testcase per check) in build/test-results/web-e2e.xml. What the pages must
+# show is computed here from the lake with independent readers (pyarrow, DuckDB) and the
+# rules file, not copied from an earlier run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 preset="${1:-release}"
@@ -23,7 +26,63 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 [[ -n $url ]] || { echo "sensorlake serve did not start:"; cat "$tmp/serve.err"; exit 1; }
-(cd web && node e2e/e2e.mjs "$url" "$PWD/../build/test-artifacts/web")
+# The expected values, from the published Parquet the pages read.
+.venv/bin/python - "$tmp/lake" "$PWD/config/quality.toml" >"$tmp/expected.json" <<'PY'
+import json, pathlib, sys, tomllib
+
+import duckdb
+import pyarrow.parquet as pq
+
+lake, rules_file = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+readings = lake / "curated" / "published" / "sensor_readings"
+glob = f"'{readings}/*/*/*.parquet'"
+con = duckdb.connect()
+by_folder = con.sql(f"SELECT device, sensor, count(*) FROM read_parquet({glob}, "
+                    "hive_partitioning=true) GROUP BY ALL ORDER BY device, sensor").fetchall()
+watch_gyro_subjects = con.sql(
+    f"SELECT count(DISTINCT subject) FROM read_parquet({glob}, hive_partitioning=true) "
+    "WHERE device = 'watch' AND sensor = 'gyro'").fetchall()[0][0]
+
+# The signal of one cell: the server reads the folder's one part and skips the row groups
+# whose subject statistics exclude the subject (docs/web.md).
+device, sensor, subject, activity = "phone", "accel", 1605, "B"
+parts = sorted((readings / f"device={device}" / f"sensor={sensor}").glob("*.parquet"))
+assert len(parts) == 1, parts
+meta = pq.ParquetFile(parts[0]).metadata
+col = meta.schema.to_arrow_schema().get_field_index("subject")
+may_hold = 0
+for rg in range(meta.num_row_groups):
+    st = meta.row_group(rg).column(col).statistics
+    may_hold += st is None or not st.has_min_max or st.min <= subject <= st.max
+table = pq.read_table(parts[0], columns=["subject", "activity"], filters=[("subject", "=", subject)])
+signal_rows = sum(1 for a in table.column("activity").to_pylist() if a == activity)
+
+# sampling_rate (config/quality.toml, docs/quality.md): a block of 2 or more readings fails
+# when (rows - 1) / duration is outside [min_hz, max_hz]; result.json lists the first 200.
+rule = next(r for r in tomllib.loads(rules_file.read_text())["rule"]
+            if r["check"] == "sampling_rate")
+failing = con.sql(f"""
+    SELECT count(*) FROM (
+      SELECT count(*) AS n, min(timestamp_ns) AS t0, max(timestamp_ns) AS t1
+      FROM read_parquet({glob}, hive_partitioning=true)
+      GROUP BY device, sensor, subject, activity, block)
+    WHERE n >= 2 AND NOT (CASE WHEN t1 > t0 THEN (n - 1) * 1e9 / (t1 - t0) ELSE 0 END
+                          BETWEEN {rule["min_hz"]} AND {rule["max_hz"]})""").fetchall()[0][0]
+
+json.dump({
+    "readings_total": sum(n for _, _, n in by_folder),
+    "readings_by_folder": [[d, s, n] for d, s, n in by_folder],
+    "watch_gyro_subjects": watch_gyro_subjects,
+    "signal": {"device": device, "sensor": sensor, "subject": subject, "activity": activity,
+               "rows": signal_rows, "row_groups_read": may_hold,
+               "row_groups_total": meta.num_row_groups},
+    "flags_truncated": {"check": "sampling_rate", "failing": failing, "listed": min(failing, 200)},
+}, sys.stdout)
+PY
+echo "expected (pyarrow/DuckDB over the lake): $(cat "$tmp/expected.json")"
+mkdir -p build/test-results
+SENSORLAKE_JUNIT="$PWD/build/test-results/web-e2e.xml" \
+  bash -c 'cd web && node e2e/e2e.mjs "$1" "$2" "$3"' _ "$url" "$PWD/build/test-artifacts/web" "$tmp/expected.json"
 # SIGTERM stops the server with exit 0 (under PRESET=asan also: no sanitizer report).
 kill -TERM "$server_pid"
 rc=0; wait "$server_pid" || rc=$?
