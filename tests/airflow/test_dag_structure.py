@@ -125,18 +125,49 @@ def test_no_variable_or_connection_access_at_import(monkeypatch):
     _load_module()
 
 
-def test_parse_time_is_small():
-    # A fresh interpreter, as the DAG processor would: most of the time is Airflow's own import.
-    code = (
-        "import time, importlib.util, airflow.sdk, airflow.providers.amazon.aws.sensors.emr;"
-        "t=time.perf_counter();"
-        f"s=importlib.util.spec_from_file_location('m', r'{DAGS / 'sensorlake_wisdm.py'}');"
-        "m=importlib.util.module_from_spec(s); s.loader.exec_module(m);"
-        "print(time.perf_counter()-t)"
-    )
-    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
-                         text=True).stdout
-    assert float(out.strip().splitlines()[-1]) < 2.0
+# Parses the DAG file in a fresh interpreter, as the DAG processor does, under an audit hook
+# (PEP 578) installed once the modules the processor has loaded already are imported: Airflow,
+# croniter (Airflow's cron timetables; its first import runs `file` through
+# platform.architecture()) and the Amazon provider's EMR modules the DAG imports (importing
+# urllib3 binds a probe socket to ::1 to detect IPv6). What is then recorded is the DAG
+# file's own doing: every process start (a JVM or the engine can only come from one) and
+# every socket operation (any AWS or other network call needs one), with the heavy modules
+# the parse pulled in. How long the parse takes is measured by bench/dag_parse.py, not here.
+_AUDITED_PARSE = r"""
+import importlib.util, json, sys
+import airflow
+import croniter
+import airflow.providers.amazon.aws.operators.emr, airflow.providers.amazon.aws.sensors.emr
+EVENTS = {"subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork",
+          "os.forkpty", "pty.spawn", "socket.connect", "socket.bind", "socket.getaddrinfo",
+          "socket.gethostbyname", "socket.gethostbyaddr", "socket.sendto", "urllib.Request"}
+seen = []
+sys.addaudithook(lambda event, args: seen.append([event, repr(args)[:300]])
+                 if event in EVENTS else None)
+before = set(sys.modules)
+spec = importlib.util.spec_from_file_location("sensorlake_wisdm_parse", sys.argv[2])
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+heavy = sorted(m for m in set(sys.modules) - before
+               if m.split(".")[0] in ("pyspark", "py4j", "sensorlake", "pyarrow", "duckdb"))
+with open(sys.argv[1], "w") as f:
+    json.dump({"events": seen, "heavy_modules": heavy}, f)
+"""
+
+
+def test_parsing_the_dag_file_starts_no_process_and_opens_no_socket(tmp_path):
+    """Importing the DAG file does no heavy work: no process started (no engine, no
+    spark-submit, so no JVM), no socket used (no AWS or other network call), and neither
+    the engine's Python package, pyarrow, DuckDB nor pyspark/py4j imported."""
+    import json
+
+    report = tmp_path / "parse-audit.json"
+    subprocess.run([sys.executable, "-c", _AUDITED_PARSE, str(report),
+                    str(DAGS / "sensorlake_wisdm.py")], check=True, capture_output=True,
+                   text=True, timeout=600)
+    audit = json.loads(report.read_text())
+    assert audit["events"] == []
+    assert audit["heavy_modules"] == []
 
 
 def test_exit_codes_map_to_retry_or_fail(monkeypatch, tmp_path):
