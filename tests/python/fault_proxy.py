@@ -4,7 +4,11 @@ Each request is read whole (head and Content-Length body), then, by a determinis
 either forwarded to the server (with `Connection: close`, so one request is one upstream
 connection and the response is relayed until the server closes it) or answered with a
 fault: `503 SlowDown`, `500 InternalError`, a dropped connection before any answer, or a
-response cut off in the middle of its body. The counts of each are kept for the report."""
+response cut off in the middle of its body. The counts of each are kept for the report.
+
+An `Outage` stops the real server when a chosen request arrives and starts it again after a
+given number of requests found it down: the server goes away and comes back at the same
+points of a run every time, counted in requests, never in seconds."""
 import collections
 import socket
 import threading
@@ -36,6 +40,41 @@ class FaultPlan:
                     self.injected[fault] += 1
                     return fault
             return None
+
+
+class Outage:
+    """The S3 server stopped while a run is in the middle of its work, then started again.
+
+    The first request whose head `trigger(head)` accepts stops the server (terminated, as
+    an operator or a crash would); that request and the next `refused - 1` find it down
+    (the client's connection is reset after its request: what a proxy in front of a
+    stopped server does); then the server is started again on the same port and folder,
+    and every later request reaches it. Requests in flight when it stops are cut off."""
+
+    def __init__(self, server, trigger, refused):
+        self.server, self.trigger, self.refused = server, trigger, refused
+        self.state = "up"  # up -> down -> restarted
+        self.trigger_request = None
+        self.refused_requests = []
+        self.lock = threading.Lock()
+
+    def refuses(self, head):
+        """Called with each request's head before it is forwarded: True when the request
+        finds the server down. Stops and starts the server by the plan; requests wait here
+        while it is starting again."""
+        with self.lock:
+            if self.state == "up" and self.trigger(head):
+                self.trigger_request = head.split(b"\r\n", 1)[0].decode()
+                self.server.stop()
+                self.state = "down"
+            if self.state != "down":
+                return False
+            if len(self.refused_requests) < self.refused:
+                self.refused_requests.append(head.split(b"\r\n", 1)[0].decode())
+                return True
+            self.server.start()
+            self.state = "restarted"
+            return False
 
 
 def _read_request(conn):
@@ -79,8 +118,8 @@ def _with_connection_close(head):
 
 
 class FaultProxy:
-    def __init__(self, upstream_port, plan):
-        self.upstream_port, self.plan = upstream_port, plan
+    def __init__(self, upstream_port, plan, outage=None):
+        self.upstream_port, self.plan, self.outage = upstream_port, plan, outage
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", 0))
@@ -121,6 +160,9 @@ class FaultProxy:
                 return
             if fault == "internal":
                 conn.sendall(INTERNAL % (len(INTERNAL_BODY), INTERNAL_BODY))
+                return
+            if self.outage is not None and self.outage.refuses(head):
+                conn.shutdown(socket.SHUT_RDWR)  # the server is down: the client sees a reset
                 return
             self._forward(conn, head, body, truncate=fault == "truncate")
 

@@ -5,15 +5,15 @@ completes; the published data then equals an undisturbed file:// run's, row for 
 import json
 import shutil
 import subprocess
-import time
 
 import pyarrow.dataset as ds
 import pytest
 
 from conftest import run_cli, sensorlake_bin
-from fault_proxy import FaultPlan, FaultProxy
+from fault_proxy import FaultPlan, FaultProxy, Outage
 from s3_server import s3_bucket
 from lake_view import assert_reader_view_consistent, canonical, read_dataset
+from opt_out import require
 
 BUCKET = "faults"
 
@@ -86,33 +86,41 @@ def test_s3_errors_and_dropped_connections_are_retried(server, generated, refere
     assert table.equals(reference[1])
 
 
+def first_curated_write(head):
+    """The transform's first write of curated rows: the run is then in the middle of the
+    transform (the ingest is done, the curated version is not yet committed)."""
+    line = head.split(b"\r\n", 1)[0]
+    method, target = line.split(b" ")[:2]
+    return (method in (b"PUT", b"POST") and b"/curated/_versions/.staging-" in target
+            and b"/sensor_readings/" in target)
+
+
+REFUSED = 12  # requests that find the server down before it is started again
+
+
 def test_s3_server_stopped_and_restarted_mid_run(server, generated, reference):
-    gw, fs, root = server
-    lake = f"s3://{BUCKET}/restarted?endpoint_override={gw.endpoint}&scheme=http"
-    runs_dir = root / BUCKET / "restarted" / "_runs"
-    proc = subprocess.Popen([sensorlake_bin(), "-q", "run", "--lake", lake, "--source",
-                             str(generated)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
-    # Stop the server once the transform has started, keep it down, start it again.
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and proc.poll() is None:
-        records = sorted(runs_dir.glob("*.json")) if runs_dir.exists() else []
-        try:
-            if records and json.loads(records[-1].read_text())["stages"][1]["status"] != "pending":
-                break
-        except (ValueError, KeyError):
-            pass
-        time.sleep(0.01)
-    assert proc.poll() is None, "the run ended before the server could be stopped"
-    gw.stop()
-    time.sleep(2)
-    gw.start()
-    _, stderr = proc.communicate(timeout=600)
-    first = "succeeded" if proc.returncode == 0 else f"failed cleanly ({proc.returncode})"
-    assert proc.returncode >= 0, stderr
-    runs, errors = run_until_done(["run", "--lake", lake, "--source", generated])
-    print(f"\nS3 server stopped for 2 s mid-transform: the run {first}; the rerun took "
-          f"{runs} attempt(s)")
+    gw, fs, _ = server
+    # The server is stopped when the transform writes its first curated rows, and started
+    # again once REFUSED requests have found it down: the same points of the run every time.
+    outage = Outage(gw, first_curated_write, REFUSED)
+    with FaultProxy(gw.port, FaultPlan([]), outage) as proxy:
+        lake = f"s3://{BUCKET}/restarted?endpoint_override={proxy.endpoint}&scheme=http"
+        proc = subprocess.run([sensorlake_bin(), "-q", "run", "--lake", lake, "--source",
+                               str(generated)], capture_output=True, text=True, timeout=600)
+        said = (proc.stdout + proc.stderr).strip()
+        assert proc.returncode >= 0, f"crashed with signal {-proc.returncode}: {said}"
+        assert outage.trigger_request is not None, "the run wrote no curated rows through S3"
+        first = "succeeded" if proc.returncode == 0 else f"failed cleanly ({proc.returncode})"
+        if proc.returncode != 0:
+            assert "error" in said.lower() or "failed" in said.lower(), said
+        # A run that failed before REFUSED requests found the server down leaves it down:
+        # the reruns meet the rest of the outage, then the restarted server.
+        runs, errors = run_until_done(["run", "--lake", lake, "--source", generated])
+    assert outage.state == "restarted"
+    assert len(outage.refused_requests) == REFUSED
+    print(f"\nS3 server stopped at {outage.trigger_request!r}, started again after "
+          f"{REFUSED} requests found it down: the run {first}; the rerun took {runs} "
+          f"attempt(s) {errors}")
     version, table = published_rows_s3(fs, "restarted")
     assert version == reference[0]
     assert table.equals(reference[1])
@@ -123,10 +131,13 @@ def small_tmpfs(tmp_path):
     """A 12 MB tmpfs: room for the raw zone of the generated data, not for the rest."""
     mount = tmp_path / "tmpfs"
     mount.mkdir()
-    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=12m", "tmpfs", str(mount)],
-                          capture_output=True, text=True)
-    if proc.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here (needs root): {proc.stderr.strip()}")
+    mount_bin = shutil.which("mount")
+    proc = subprocess.run([mount_bin, "-t", "tmpfs", "-o", "size=12m", "tmpfs", str(mount)],
+                          capture_output=True, text=True) if mount_bin else None
+    said = "no mount command on PATH" if proc is None else proc.stderr.strip()
+    require("tmpfs", proc is not None and proc.returncode == 0,
+            f"the full-disk test mounts a 12 MB tmpfs ({said}): run the tests as root, "
+            "with util-linux's mount on PATH")
     try:
         yield mount
     finally:
