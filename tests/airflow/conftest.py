@@ -1,15 +1,21 @@
 """Fixtures for the Airflow DAG tests: a throw-away AIRFLOW_HOME with a migrated SQLite
 metadata database, the DAG loaded through a DagBag, the sensorlake binary and a small
-generated WISDM dataset. Runs under .venv-airflow (scripts/setup-airflow.sh)."""
+generated WISDM dataset. Runs under each Airflow the project supports: .venv-airflow
+(Airflow 3) and .venv-airflow2 (Airflow 2.10, what MWAA runs), both made by
+scripts/setup-airflow.sh; scripts/test-airflow.sh runs the tests under each in turn.
+`airflow_api()` names the few Airflow objects whose import path differs between the two."""
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -37,6 +43,12 @@ os.environ.update(
     }
 )
 os.environ.pop("AIRFLOW_CONN_AWS_DEFAULT", None)
+# Airflow 2's unit-test configuration (unit_test_mode) picks the LocalExecutor, which refuses
+# SQLite; SQLite takes the single-threaded SequentialExecutor there, which Airflow 3 no longer
+# has (its default, LocalExecutor, accepts SQLite). The version is read from the installed
+# distribution: importing Airflow now would read its configuration too early.
+if int(importlib.metadata.version("apache-airflow").split(".")[0]) < 3:
+    os.environ["AIRFLOW__CORE__EXECUTOR"] = "SequentialExecutor"
 
 
 def _engine() -> Path:
@@ -46,6 +58,53 @@ def _engine() -> Path:
         pytest.exit(
             f"sensorlake binary not found at {path}: run make build (or set SENSORLAKE_BIN)", 2)
     return path.resolve()
+
+
+# What scripts/setup-airflow.sh records in each venv: "<environment> <requirements file>".
+VENV_MARKER = ".sensorlake-airflow-env"
+
+
+def venv_airflow_pin() -> tuple[str, str]:
+    """(environment name, Airflow version) of the venv running the tests: the apache-airflow
+    pin of the requirements file that scripts/setup-airflow.sh built this venv from. Known
+    without asking Airflow, so a test can check the installed Airflow against it."""
+    marker = Path(sys.prefix) / VENV_MARKER
+    if not marker.is_file():
+        pytest.fail(f"{marker} is missing: run tests/airflow in a venv made by "
+                    "scripts/setup-airflow.sh (or through scripts/test-airflow.sh)")
+    name, requirements = marker.read_text().split()
+    pins = re.findall(r"^apache-airflow==(\S+)$", (REPO / requirements).read_text(), re.M)
+    assert len(pins) == 1, f"{requirements}: expected one apache-airflow== pin, found {pins}"
+    return name, pins[0]
+
+
+def airflow_major() -> int:
+    import airflow
+
+    return int(airflow.__version__.split(".")[0])
+
+
+def airflow_api() -> SimpleNamespace:
+    """The Airflow objects the tests use whose home differs between Airflow 3 and 2.10."""
+    if airflow_major() >= 3:
+        from airflow.dag_processing.dagbag import DagBag
+        from airflow.sdk import BaseHook, Variable
+        from airflow.sdk.exceptions import AirflowException, AirflowFailException
+        from airflow.serialization.serialized_objects import DagSerialization
+
+        serialize, deserialize = DagSerialization.serialize_dag, DagSerialization.deserialize_dag
+    else:
+        from airflow.exceptions import AirflowException, AirflowFailException
+        from airflow.hooks.base import BaseHook
+        from airflow.models.dagbag import DagBag
+        from airflow.models.variable import Variable
+        from airflow.serialization.serialized_objects import SerializedDAG
+
+        serialize, deserialize = SerializedDAG.serialize_dag, SerializedDAG.deserialize_dag
+    return SimpleNamespace(DagBag=DagBag, BaseHook=BaseHook, Variable=Variable,
+                           AirflowException=AirflowException,
+                           AirflowFailException=AirflowFailException,
+                           serialize_dag=serialize, deserialize_dag=deserialize)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -59,9 +118,7 @@ def airflow_db() -> Path:
 
 @pytest.fixture(scope="session")
 def dagbag(airflow_db):
-    from airflow.dag_processing.dagbag import DagBag
-
-    return DagBag(dag_folder=str(DAGS))
+    return airflow_api().DagBag(dag_folder=str(DAGS))
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 
-from conftest import DAGS
+from conftest import DAGS, airflow_api, airflow_major
 
 LOCAL = ["local.ingest", "local.transform", "local.quality_gate", "local.features", "local.publish"]
 EMR = ["emr.create_cluster", "emr.add_spark_step", "emr.wait_for_spark_step",
@@ -76,9 +76,8 @@ def test_step_sensor(dag):
 @pytest.fixture(scope="module")
 def scheduler_dag(dag):
     """The DAG as the scheduler sees it (serialized and back), which computes retry delays."""
-    from airflow.serialization.serialized_objects import DagSerialization
-
-    return DagSerialization.deserialize_dag(DagSerialization.serialize_dag(dag))
+    api = airflow_api()
+    return api.deserialize_dag(api.serialize_dag(dag))
 
 
 @pytest.mark.parametrize("task_id", [*LOCAL, *EMR])
@@ -88,8 +87,14 @@ def test_retries_timeouts_and_callbacks(dag, scheduler_dag, task_id):
         assert t.retries == 3
         assert t.retry_delay == timedelta(seconds=30)
         assert t.max_retry_delay == timedelta(minutes=10)
-        # Exponential backoff: doubling the delay on each retry.
-        assert scheduler_dag.get_task(task_id).retry_exponential_backoff == 2.0
+        # Exponential backoff: doubling the delay on each retry. Airflow >= 3.2 turns the
+        # DAG's True into the multiplier 2.0; Airflow 2.10 keeps the bool, whose documented
+        # meaning is the same doubling (delay * 2 ** (try - 1), capped by max_retry_delay).
+        backoff = scheduler_dag.get_task(task_id).retry_exponential_backoff
+        if airflow_major() >= 3:
+            assert backoff == 2.0
+        else:
+            assert backoff is True
     assert t.execution_timeout is not None and t.execution_timeout <= timedelta(hours=4)
     callbacks = (t.on_failure_callback if isinstance(t.on_failure_callback, list)
                  else [t.on_failure_callback])
@@ -112,7 +117,8 @@ def _load_module(name: str = "sensorlake_wisdm_under_test"):
 
 def test_no_variable_or_connection_access_at_import(monkeypatch):
     """Parsing the file must not touch Variables, Connections or AWS (Airflow best practice)."""
-    from airflow.sdk import BaseHook, Variable
+    api = airflow_api()
+    BaseHook, Variable = api.BaseHook, api.Variable
 
     def forbidden(*args, **kwargs):
         raise AssertionError("called at import time")
@@ -171,7 +177,8 @@ def test_parsing_the_dag_file_starts_no_process_and_opens_no_socket(tmp_path):
 
 
 def test_exit_codes_map_to_retry_or_fail(monkeypatch, tmp_path):
-    from airflow.sdk.exceptions import AirflowException, AirflowFailException
+    api = airflow_api()
+    AirflowException, AirflowFailException = api.AirflowException, api.AirflowFailException
 
     module = _load_module()
     for rc, final in [(8, False), (6, False), (3, True), (10, True), (70, True)]:
@@ -228,6 +235,10 @@ def test_spot_task_nodes_in_the_cluster_request():
     assert groups["MASTER"]["Market"] == groups["CORE"]["Market"] == "ON_DEMAND"
     without_spot = module.job_flow_config({**p, "emr_spot_task_nodes": 0})
     assert "TASK" not in {g["InstanceRole"] for g in without_spot["Instances"]["InstanceGroups"]}
+    # No emr_log_uri, no LogUri member; with one, the request carries it.
+    assert "LogUri" not in without_spot
+    assert module.job_flow_config({**p, "emr_log_uri": "s3://logs/emr/"})["LogUri"] == (
+        "s3://logs/emr/")
 
 
 def test_param_defaults_from_the_sensorlake_config_section(monkeypatch):

@@ -18,6 +18,13 @@ from conftest import task_states
 
 REGION = "us-east-1"
 JOB_SCRIPT = "s3://sensorlake-test-artifacts/spark/sensorlake_job.py"
+# The runs give their cluster a log URI. Without one, AWS's DescribeCluster has no LogUri
+# member (the Amazon provider then links no logs), but moto < 5.1 answers
+# <LogUri>None</LogUri>, which the provider's EMR sensor and terminate operator (9.0.0,
+# Airflow 2.10.3's constraints) fail to parse; moto >= 5.1 does not resolve with those
+# constraints' boto3 1.35.36. The cluster request without a log URI is checked in
+# test_dag_structure.py (test_spot_task_nodes_in_the_cluster_request).
+LOG_URI = "s3://sensorlake-test-logs/emr/"
 
 
 def _free_port() -> int:
@@ -87,6 +94,7 @@ def run_emr(dag, final_state: str):
         "environment": "staging",
         "emr_job_script": JOB_SCRIPT,
         "emr_spot_task_nodes": 3,
+        "emr_log_uri": LOG_URI,
     }
     driver = StepDriver(final_state)
     driver.start()
@@ -109,6 +117,7 @@ def assert_spot_cluster_with_step(emr, cluster):
     tags = {t["Key"]: t["Value"] for t in cluster["Tags"]}
     assert tags["project"] == "sensorlake" and tags["environment"] == "staging"
     assert cluster["Name"].endswith(tags["sensorlake:run_key"])
+    assert cluster["LogUri"] == LOG_URI
     assert {"Name": "Spark"} in [{"Name": a["Name"]} for a in cluster["Applications"]]
     groups = {g["InstanceGroupType"]: g
               for g in emr.list_instance_groups(ClusterId=cluster["Id"])["InstanceGroups"]}
