@@ -2,6 +2,7 @@
 distributed transform (tasks + commit) equals `sensorlake transform` row for row."""
 import json
 import pathlib
+import re
 import subprocess
 import zipfile
 
@@ -9,7 +10,7 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from conftest import REPO, run_cli, run_py
+from conftest import REPO, expected_check_exit, run_cli, run_py
 
 # Runs tasks over the raw files the way the Spark job does: attempt-scoped prefixes, a
 # failed attempt and a speculative duplicate left behind, only accepted attempts committed.
@@ -107,7 +108,9 @@ def test_distributed_transform_equals_the_cli(tmp_path, generated, ingested_lake
     # The curated version is what `check` and `features` read, unchanged.
     check = subprocess.run([str(REPO / "build/release/src/sensorlake"), "check", "--lake",
                             str(ingested_lake)], capture_output=True, text=True)
-    assert check.returncode in (0, 1), check.stderr  # 1: the gate failed on injected faults
+    # 1 here: the injected scaled block and copied stream fail rules of severity error.
+    assert expected_check_exit(generated) == 1
+    assert check.returncode == 1, check.stderr
     run_cli("features", "--lake", ingested_lake)
 
 
@@ -136,9 +139,11 @@ print(json.dumps({"engine": list(log.addresses), "pyarrow": mine, "rows": table.
 def test_manifests_and_run_records(tmp_path):
     lake = tmp_path / "lake"
     for _ in range(2):
-        subprocess.run([str(REPO / "build/release/src/sensorlake"), "-q", "run",
-                        "--lake", str(lake), "--generate-scale", "0.002"],
-                       capture_output=True, text=True, timeout=600)
+        # Clean generated data: every stage succeeds and the quality gate passes (exit 0).
+        proc = subprocess.run([str(REPO / "build/release/src/sensorlake"), "-q", "run",
+                               "--lake", str(lake), "--generate-scale", "0.002"],
+                              capture_output=True, text=True, timeout=600)
+        assert proc.returncode == 0, proc.stderr
     got = run_py(r"""
 import json, sys, sensorlake
 records = sensorlake.read_run_records(sys.argv[1])
@@ -159,12 +164,13 @@ import json, os, sys, sensorlake
 lake = sys.argv[1]
 listing = sensorlake.list_raw_files(lake)
 v, paths = listing["raw_version"], [f["path"] for f in listing["files"]]
-out = {}
+out = {"raw_version": v, "paths": paths}
 def err(fn):
     try:
         fn()
-    except sensorlake.EngineError as e:
-        return str(e)
+    except Exception as e:
+        return {"type": type(e).__name__, "runtime_error": isinstance(e, RuntimeError),
+                "message": str(e)}
     return None
 out["unknown"] = err(lambda: sensorlake.transform_files(
     lake, v, ["raw/phone/accel/data_1999_accel_phone.txt"], "_s/u", "u"))
@@ -185,13 +191,36 @@ print(json.dumps(out))
 
 def test_fault_cases_are_clear_errors(ingested_lake):
     got = run_py(FAULTS, ingested_lake)
-    assert got["unknown"].startswith("NotFound: raw/phone/accel/data_1999_accel_phone.txt: not in "
-                                     "the manifest of raw version"), got
-    assert "already holds" in got["not_empty"]
-    assert "104 missing: raw/phone/gyro/data_1649_gyro_phone.txt, " in got["missing"], got
-    assert "(99 more)" in got["missing"]
-    assert "2 in more than one task:" in got["twice"] and "(tasks a, c)" in got["twice"], got
-    assert got["modified"].startswith("Corrupt: ") and "checksum mismatch" in got["modified"]
+    v, paths = got["raw_version"], got["paths"]
+    # docs/python.md: every failure raises sensorlake.EngineError (a RuntimeError) whose
+    # message starts with the status code and names the file and the reason.
+    for case, code in (("unknown", "NotFound"), ("not_empty", "AlreadyExists"),
+                       ("missing", "Invalid"), ("twice", "Invalid"), ("modified", "Corrupt")):
+        e = got[case]
+        assert e is not None, f"{case}: no error raised"
+        assert (e["type"], e["runtime_error"]) == ("EngineError", True), (case, e)
+        assert e["message"].startswith(f"{code}: "), (case, e["message"])
+    unknown = got["unknown"]["message"]
+    assert "raw/phone/accel/data_1999_accel_phone.txt" in unknown, unknown
+    assert f"not in the manifest of raw version {v}" in unknown, unknown
+    not_empty = got["not_empty"]["message"]
+    assert "_s/a" in not_empty and "already holds" in not_empty, not_empty  # the prefix, why
+    # Task a covered paths[:100]: the commit names the rest as missing, in listing order,
+    # five by name and the count of the others.
+    missing = got["missing"]["message"]
+    assert f"the raw sensor files of version {v} exactly once" in missing, missing
+    match = re.search(r" (\d+) missing: (.*?)(?:, \.\.\. \((\d+) more\))?(?:;|$)", missing)
+    assert match, missing
+    listed = match.group(2).split(", ")
+    assert int(match.group(1)) == len(paths) - 100
+    assert listed == paths[100:100 + len(listed)]
+    assert int(match.group(3) or 0) == len(paths) - 100 - len(listed)
+    # Task c repeated paths[99] (also in a) and paths[100] (also in b).
+    twice = got["twice"]["message"]
+    assert " 2 in more than one task: " in twice, twice
+    assert f"{paths[99]} (tasks a, c)" in twice and f"{paths[100]} (tasks b, c)" in twice, twice
+    modified = got["modified"]["message"]
+    assert paths[7] in modified and "checksum mismatch" in modified, modified
     assert got["ok"] is True  # the failed commits left the accepted parts in place
 
 
