@@ -114,7 +114,7 @@ def test_run_killed_at_every_crash_point_loses_nothing(scenario):
         "_published.json", min_points=50)
     names = {n for n, _ in plan}
     # the stage boundaries, the middle of writes and every step of an atomic publish
-    assert {"pipeline.stage.start", "pipeline.stage.before_record",
+    assert {"pipeline.stage.start", "pipeline.stage.before_record", "transform.file_done",
             "parquet.curated.row_group_written", "ingest.land_file.before_close",
             "zone.commit.before_rename", "zone.publish.before_pointer",
             "zone.alias.begin", "lake.write_atomic.before_rename"} <= names
@@ -126,4 +126,4 @@ def test_transform_killed_at_every_crash_point_loses_nothing(scenario):
     run_cli("ingest", "--lake", scenario["template"], "--source", scenario["new"])
     plan = crash_and_recover(scenario, lambda lake: ["transform", "--lake", lake], "transform",
                              "_current.json", min_points=15)
-    assert "parquet.curated.row_group_written" in {n for n, _ in plan}
+    assert {"transform.file_done", "parquet.curated.row_group_written"} <= {n for n, _ in plan}
