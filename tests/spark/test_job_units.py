@@ -138,20 +138,49 @@ def test_staging_listing_and_delete_on_an_s3_lake(tmp_path):
         assert fs.get_file_info("bucket/lake/raw/keep.txt").type == pafs.FileType.File
 
 
-def test_unknown_raw_version_fails_before_spark_starts(datasets):
+# Runs the job in a fresh interpreter under an audit hook (PEP 578) that records every
+# process start (a JVM can only come from one: pyspark launches spark-submit) and every socket
+# operation (py4j's gateway is a local socket), then reports them and the Spark modules the
+# job imported.
+_AUDITED_RUN = r"""
+import json, runpy, sys
+EVENTS = {"subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork",
+          "os.forkpty", "pty.spawn", "socket.connect", "socket.bind", "socket.getaddrinfo"}
+seen = []
+sys.addaudithook(lambda event, args: seen.append([event, repr(args)[:300]])
+                 if event in EVENTS else None)
+report, job = sys.argv[1], sys.argv[2]
+sys.argv = sys.argv[2:]
+code = None
+try:
+    runpy.run_path(job, run_name="__main__")
+except SystemExit as e:
+    code = e.code
+finally:
+    spark = sorted(m for m in sys.modules if m.split(".")[0] in ("pyspark", "py4j"))
+    with open(report, "w") as f:
+        json.dump({"exit": code, "events": seen, "spark_modules": spark}, f)
+sys.exit(code)
+"""
+
+
+def test_unknown_raw_version_fails_before_spark_starts(datasets, tmp_path):
     """Bad input is refused by the listing, before any JVM: a one-line error naming the
-    version, a non-zero exit, within seconds."""
+    version and a non-zero exit, with no process started (no spark-submit, so no JVM), no
+    socket opened (no py4j gateway) and pyspark/py4j never imported."""
+    import json
     import subprocess
-    import time
 
     from conftest import spark_python
 
     lake, _ = datasets.raw_lake("clean")
-    started = time.monotonic()
-    p = subprocess.run([spark_python(), str(JOB), "--lake", f"file://{lake}",
-                        "--dataset-version", "wisdm-000000000000"],
-                       capture_output=True, text=True, timeout=60)
-    assert p.returncode != 0
+    report = tmp_path / "audit.json"
+    p = subprocess.run([spark_python(), "-c", _AUDITED_RUN, str(report), str(JOB),
+                        "--lake", f"file://{lake}", "--dataset-version", "wisdm-000000000000"],
+                       capture_output=True, text=True, timeout=300)
+    audit = json.loads(report.read_text())
+    assert p.returncode != 0 and audit["exit"] == p.returncode, (p.returncode, p.stderr)
     assert "sensorlake_job: error:" in p.stderr and "wisdm-000000000000" in p.stderr
     assert "Traceback" not in p.stderr
-    assert time.monotonic() - started < 20  # no JVM was started
+    assert audit["events"] == []
+    assert audit["spark_modules"] == []
