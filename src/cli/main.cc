@@ -6,18 +6,9 @@
 #include <fmt/format.h>
 
 #include "cli/command.h"
+#include "cli/exit_codes.h"
 #include "sensorlake/common/progress.h"
 #include "sensorlake/storage/lake.h"
-
-namespace {
-
-constexpr const char* kExitCodes = R"(Exit codes:
-  0 success            1 quality gate failed  2 usage error          3 invalid input
-  4 not found          5 already exists       6 I/O or storage error
-  7 corrupt data       8 lake busy (locked)   9 input refused for safety
- 10 not implemented   11 cancelled           70 internal error)";
-
-}  // namespace
 
 // The program proper; main() only adds the last line of defence around it.
 int RunSensorlake(int argc, char** argv) {
@@ -28,7 +19,7 @@ int RunSensorlake(int argc, char** argv) {
 
   CLI::App app{"sensorlake: a data platform for wearable-sensor time series (WISDM 2019)",
                "sensorlake"};
-  app.footer(kExitCodes);
+  app.footer(sensorlake::cli::ExitCodesHelp());
   app.require_subcommand(1);
   app.set_version_flag("--version", SENSORLAKE_VERSION);
   sensorlake::cli::GlobalOptions global;
@@ -52,6 +43,7 @@ int RunSensorlake(int argc, char** argv) {
   sensorlake::cli::AddTrainCommand(app, global, &run);
   sensorlake::cli::AddServeCommand(app, global, &run);
   sensorlake::cli::AddRunsCommand(app, global, &run);
+  sensorlake::cli::AddConstantsCommand(app, global, &run);
 
   try {
     app.parse(argc, argv);
