@@ -46,7 +46,6 @@ from typing import Any, Iterable, Iterator
 # with the system libcrypto, and a libcrypto first loaded after that binds to the wrong
 # copy and crashes on `import hashlib` (pyspark imports it). Loading it first avoids that.
 STAGING_ROOT = "_staging/spark"
-POST_STAGES = ("check", "features", "publish")
 FAIL_ONCE_ENV = "SENSORLAKE_SPARK_FAIL_ONCE"
 FAIL_MARKER_ENV = "SENSORLAKE_SPARK_FAIL_MARKER"
 # The exit status of a test-killed attempt (distinct from any the engine uses).
@@ -109,43 +108,30 @@ def attempt_prefix(job_id: str, partition: int, attempt: int) -> str:
     return f"{job_staging(job_id)}/task-{partition:05d}/attempt-{attempt}"
 
 
-def lake_filesystem(lake_uri: str):
-    """The pyarrow filesystem and the lake's root path in it (file:// and s3://, with the
-    s3 query options pyarrow understands, e.g. endpoint_override and scheme)."""
-    from pyarrow import fs
+def known_post_stages() -> tuple[str, ...]:
+    """The stages that may follow the transform (--then), in the engine's order
+    (sensorlake.constants.STAGES: ingest, transform, check, ...)."""
+    from sensorlake.constants import STAGES
 
-    if "://" not in lake_uri:
-        return fs.LocalFileSystem(), os.path.abspath(lake_uri)
-    filesystem, root = fs.FileSystem.from_uri(lake_uri)
-    return filesystem, root.rstrip("/")
+    return STAGES[STAGES.index("transform") + 1:]
 
 
 def list_attempt_prefixes(lake_uri: str, job_id: str) -> list[str]:
-    """Every attempt prefix the job's tasks created, committed or not."""
-    from pyarrow import fs
+    """Every attempt prefix the job's tasks created, committed or not. The lake is the
+    engine's (sensorlake.Lake): the same URI rules, file:// and s3:// with its query."""
+    import sensorlake
 
-    filesystem, root = lake_filesystem(lake_uri)
-    base = f"{root}/{job_staging(job_id)}"
-    found: list[str] = []
-    for task_dir in filesystem.get_file_info(fs.FileSelector(base, allow_not_found=True)):
-        if task_dir.type != fs.FileType.Directory:
-            continue
-        attempts = filesystem.get_file_info(fs.FileSelector(task_dir.path, allow_not_found=True))
-        for attempt in attempts:
-            if attempt.type == fs.FileType.Directory:
-                found.append(attempt.path[len(root) + 1 :])
-    return sorted(found)
+    lake = sensorlake.Lake(lake_uri)
+    base = job_staging(job_id)
+    return sorted(f"{base}/{task}/{attempt}" for task in lake.list_dirs(base)
+                  for attempt in lake.list_dirs(f"{base}/{task}"))
 
 
 def delete_prefix(lake_uri: str, prefix: str) -> None:
     """Delete a lake folder and everything under it; a missing folder is fine."""
-    from pyarrow import fs
+    import sensorlake
 
-    filesystem, root = lake_filesystem(lake_uri)
-    path = f"{root}/{prefix}"
-    if filesystem.get_file_info(path).type == fs.FileType.NotFound:
-        return
-    filesystem.delete_dir(path)
+    sensorlake.Lake(lake_uri).delete_dir(prefix)
 
 
 # --------------------------------------------------------------------------- the task
@@ -348,7 +334,9 @@ def run_engine(args: list[str], log) -> dict[str, Any]:
         out = json.loads(p.stdout) if p.stdout.strip() else {}
     except json.JSONDecodeError:
         out = {}
-    if p.returncode == 1 and args[0] == "check":
+    from sensorlake.constants import EXIT_GATE_FAILED
+
+    if p.returncode == EXIT_GATE_FAILED and args[0] == "check":
         # A failed rule of severity error has status "error" (warnings: "warn").
         failing = [c.get("rule") for c in out.get("checks", []) if c.get("status") == "error"]
         raise JobError(f"quality gate failed for curated version {out.get('curated_version')}: "
@@ -398,7 +386,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                    help="engine threads per task (default: spark.task.cpus)")
     p.add_argument("--config", default=None, help="transform config file (default: the engine's)")
     p.add_argument("--then", default="",
-                   help=f"comma list of stages after the transform: {','.join(POST_STAGES)}")
+                   help="comma list of stages after the transform: "
+                        f"{','.join(known_post_stages())}")
     p.add_argument("--job-id", default="", help="staging name of this job (default: time + random)")
     p.add_argument("--environment", default="",
                    help="recorded in the summary (the Airflow DAG passes it)")
@@ -409,9 +398,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--summary", default="", help="write the run's JSON summary to this local file")
     a = p.parse_args(argv)
     a.then = [s for s in a.then.split(",") if s]
-    unknown = [s for s in a.then if s not in POST_STAGES]
+    known = known_post_stages()
+    unknown = [s for s in a.then if s not in known]
     if unknown:
-        p.error(f"--then: unknown stages {unknown} (known: {', '.join(POST_STAGES)})")
+        p.error(f"--then: unknown stages {unknown} (known: {', '.join(known)})")
     return a
 
 

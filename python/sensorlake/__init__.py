@@ -1,6 +1,8 @@
-"""sensorlake for Python: the C++ engine's transform split into tasks, the commit that
-publishes them as one curated version, manifests and run records, and the curated data as a
-pyarrow Table handed over without a copy (docs/python.md)."""
+"""sensorlake for Python: the engine's lake (``Lake``: the same URIs and the same atomic
+writes as every ``sensorlake`` command), the C++ engine's transform split into tasks, the
+commit that publishes them as one curated version, manifests and run records, the curated
+data as a pyarrow Table handed over without a copy, and the engine's constants
+(``sensorlake.constants``) (docs/python.md)."""
 
 from __future__ import annotations
 
@@ -17,17 +19,22 @@ import hashlib  # noqa: F401
 # $ORIGIN/../pyarrow) and must find them loaded, never a second copy.
 import pyarrow
 
-from . import _engine
+from . import _engine, constants
 
 __version__: str = _engine.version()
 
 EngineError = _engine.EngineError
-"""Raised for every engine failure; the message starts with the status code (``invalid:``,
-``not_found:``, ``corrupt:``, ...) and names the file and the reason."""
+"""Raised for every engine failure (a ``RuntimeError``): ``.code`` is the status code
+(``"Invalid"``, ``"NotFound"``, ``"IOError"``, ``"Busy"``, ...), ``.exit_code`` the exit code
+the CLI gives for it (``constants.EXIT_CODE_BY_STATUS``); the message starts with the code
+(``NotFound: ...``) and names the file and the reason."""
 
 __all__ = [
     "__version__",
     "EngineError",
+    "Lake",
+    "LakeLock",
+    "constants",
     "list_raw_files",
     "transform_files",
     "commit_transform",
@@ -119,3 +126,116 @@ def arrow_library_path() -> str:
 def set_progress(enabled: bool) -> None:
     """Progress lines on stderr during transform_files (off by default: Spark logs)."""
     _engine.set_progress(bool(enabled))
+
+
+def _bytes(data: Any) -> bytes:
+    return data.encode() if isinstance(data, str) else bytes(data)
+
+
+class LakeLock:
+    """The lake's named lock (``_locks/<name>.lock``), as the engine's writers take it: held
+    from ``Lake.lock()`` until ``release()`` or the end of the ``with`` block. A lock held by
+    a live process raises EngineError ``Busy`` (exit code 8)."""
+
+    def __init__(self, native: Any):
+        self._native = native
+
+    @property
+    def held(self) -> bool:
+        return self._native.held
+
+    def release(self) -> None:
+        self._native.release()
+
+    def __enter__(self) -> "LakeLock":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.release()
+
+
+class Lake:
+    """A lake opened by the engine's rules (docs/storage.md): a path or ``file:///path`` (the
+    folder is created when missing), or ``s3://bucket/prefix[?endpoint_override=host:port&
+    scheme=http&region=r]`` (endpoint and region also from AWS_ENDPOINT_URL_S3 /
+    AWS_ENDPOINT_URL / AWS_REGION; credentials from the AWS chain). Every path is relative
+    to the lake root (``"models/_latest.json"``); failures raise EngineError."""
+
+    def __init__(self, uri: Any):
+        self._lake = _engine.Lake(_uri(uri))
+
+    @property
+    def uri(self) -> str:
+        """``file:///abs/path`` or ``s3://bucket/prefix`` (no query, no credentials)."""
+        return self._lake.uri
+
+    @property
+    def is_local(self) -> bool:
+        return self._lake.is_local
+
+    def display_path(self, path: str = "") -> str:
+        """What to show a person: the local path, or the s3:// URI of the object."""
+        return self._lake.display_path(path)
+
+    def exists(self, path: str) -> bool:
+        return self._lake.exists(path)
+
+    def is_dir(self, path: str) -> bool:
+        return self._lake.is_dir(path)
+
+    def read_bytes(self, path: str) -> bytes:
+        return self._lake.read_bytes(path)
+
+    def read_text(self, path: str) -> str:
+        return self.read_bytes(path).decode()
+
+    def read_json(self, path: str) -> Any:
+        return json.loads(self.read_bytes(path))
+
+    def write_atomic(self, path: str, data: Any) -> None:
+        """Replaces the file so that a reader sees the old content or the new, never a part
+        (a temporary sibling renamed locally, one PUT on S3). ``data``: bytes or str."""
+        self._lake.write_atomic(path, _bytes(data))
+
+    def write_if_absent(self, path: str, data: Any) -> bool:
+        """Creates the file only if nothing is there; True when this call created it."""
+        return self._lake.write_if_absent(path, _bytes(data))
+
+    def list_files(self, path: str = "", recursive: bool = True,
+                   suffix: str = "") -> list[tuple[str, int]]:
+        """(path relative to ``path``, size) of the regular files under the folder, sorted;
+        none when the folder is missing. ``suffix`` keeps the names that end with it."""
+        return [(p, n) for p, n in self._lake.list_files(path, recursive) if p.endswith(suffix)]
+
+    def list_dirs(self, path: str = "") -> list[str]:
+        """Names of the immediate subfolders of ``path``, sorted."""
+        return self._lake.list_dirs(path)
+
+    def mkdir(self, path: str) -> None:
+        self._lake.mkdir(path)
+
+    def delete_dir(self, path: str) -> None:
+        """Deletes the folder and everything below it; a missing folder is fine."""
+        self._lake.delete_dir(path)
+
+    def delete_file(self, path: str) -> None:
+        self._lake.delete_file(path)
+
+    def move(self, source: str, target: str) -> None:
+        """Renames a file or folder (atomic for a folder on a local lake; on S3 copied object
+        by object, every ``_manifest.json`` last)."""
+        self._lake.move(source, target)
+
+    def publish_folder(self, local_dir: Any, path: str, marker: str) -> None:
+        """Makes the files of the local folder ``local_dir`` the lake folder ``path``
+        (replacing it) so that a reader who finds ``marker`` there finds every file: staged
+        beside it and renamed on a local lake, uploaded with ``marker`` last on S3."""
+        self._lake.publish_folder(os.fspath(local_dir), path, marker)
+
+    def lock(self, name: str, purpose: str) -> LakeLock:
+        """Takes the lake's lock ``name`` (as the engine's writers do), e.g.
+        ``with lake.lock("models", "train"): ...``."""
+        return LakeLock(_engine.LakeLock(self._lake, name, purpose))
+
+    def __repr__(self) -> str:
+        return f"sensorlake.Lake({self.uri!r})"

@@ -45,6 +45,25 @@ def spark_python() -> str:
     return venv
 
 
+@pytest.fixture(scope="session", autouse=True)
+def wheel_package_importable():
+    """The driver's helpers the unit tests call in this process (list_attempt_prefixes,
+    delete_prefix, the --then check) use the sensorlake package (its Lake and constants), which
+    .venv, where pytest runs, may not hold: the Spark interpreter's site-packages (the wheel's
+    venv) is then appended to sys.path, after .venv's, so that only what .venv lacks comes from
+    there (pyarrow is .venv's, already loaded, the same pinned version)."""
+    try:
+        import sensorlake  # noqa: F401
+        return
+    except ImportError:
+        pass
+    site = subprocess.run(
+        [spark_python(), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True, capture_output=True, text=True).stdout.strip()
+    sys.path.append(site)
+    import sensorlake  # noqa: F401,F811
+
+
 def spark_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ)
     env.update(

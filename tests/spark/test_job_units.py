@@ -112,8 +112,8 @@ def test_task_count_by_size_or_option():
 
 
 def test_staging_listing_and_delete_on_an_s3_lake(tmp_path):
-    """The same on an s3:// lake (a versitygw on loopback): the driver's cleanup uses
-    pyarrow's S3 filesystem with the lake URI's endpoint options."""
+    """The same on an s3:// lake (a versitygw on loopback): the driver's cleanup uses the
+    engine's Lake (sensorlake.Lake), with the lake URI's endpoint options."""
     import pyarrow.fs as pafs
 
     sys.path.insert(0, str(JOB.parents[1] / "tests" / "python"))
