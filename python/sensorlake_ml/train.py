@@ -35,16 +35,28 @@ from sensorlake_ml import fusion
 from sensorlake_ml.lake_io import Lake, LakeError
 
 FORMAT = "sensorlake.model/1"
-# The 18 activity codes of the dataset (A..S without N) and their names (activity_key.txt).
-ACTIVITIES = {
-    "A": "walking", "B": "jogging", "C": "stairs", "D": "sitting", "E": "standing",
-    "F": "typing", "G": "teeth", "H": "soup", "I": "chips", "J": "pasta", "K": "drinking",
-    "L": "sandwich", "M": "kicking", "O": "catch", "P": "dribbling", "Q": "writing",
-    "R": "clapping", "S": "folding",
-}
 
-EXIT_CODES = {"Invalid": 3, "NotFound": 4, "IOError": 6, "Corrupt": 7, "NotImplemented": 10,
-              "Internal": 70}
+
+def _engine_constants():
+    """The engine's constants, python/sensorlake/constants.py (generated from
+    `sensorlake --json constants`), loaded by path: importing the sensorlake package would
+    load its native module, which the interpreter of `sensorlake train` (the source tree's
+    python/ on PYTHONPATH) does not have (issue 16 packages the trainer)."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "sensorlake" / "constants.py"
+    spec = importlib.util.spec_from_file_location("sensorlake_engine_constants", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_CONSTANTS = _engine_constants()
+# The 18 activity codes of the dataset (A..S without N) and their names.
+ACTIVITIES = _CONSTANTS.ACTIVITIES
+# The exit code the CLI gives for each status code (docs/cli.md).
+EXIT_CODES = _CONSTANTS.EXIT_CODE_BY_STATUS
+EXIT_INTERNAL = _CONSTANTS.EXIT_INTERNAL
 
 
 class TrainError(LakeError):
@@ -387,13 +399,13 @@ def main(argv=None) -> int:
         code = 0
     except LakeError as e:  # TrainError too
         summary = {"error": {"code": e.code, "message": str(e)}}
-        code = EXIT_CODES.get(e.code, 70)
+        code = EXIT_CODES.get(e.code, EXIT_INTERNAL)
         if not args.summary_json:  # else the caller (sensorlake train) reports it
             print(f"train: error: {e.code}: {e}", file=sys.stderr)
     except Exception as e:  # a bug: say so with the traceback
         traceback.print_exc()
         summary = {"error": {"code": "Internal", "message": f"{type(e).__name__}: {e}"}}
-        code = 70
+        code = EXIT_INTERNAL
     if args.summary_json:
         write_json(Path(args.summary_json), summary)
     elif code == 0:
