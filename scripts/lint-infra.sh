@@ -8,7 +8,7 @@
 #   actionlint        Go module proxy (~15 s once), every workflow
 # `tofu validate` is not run: it needs the AWS and GitHub providers from the provider
 # registry, which this build machine cannot reach. The HCL invariants are tested by
-# tests/python/test_infra.py (part of make test).
+# tests/infra/test_infra.py (part of make test).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite (`make test`): clang-format, the C++ tests under ctest, the pytest
-# cross-checks with independent readers (pyarrow, DuckDB) against a real S3 server, the DAG
+# The whole test suite (`make test`): clang-format, the C++ tests under ctest, the Python
+# suites (tests/e2e: the CLI end to end, cross-checked with independent readers such as pyarrow
+# and DuckDB, against a real S3 server too; tests/reliability; tests/ml; tests/infra), the DAG
 # under both Airflow versions, the web app in Chromium, ASan+UBSan, fuzzing, the wheel in a
 # clean venv, and the Spark job. Every suite runs even when an earlier one failed; each writes
 # JUnit XML to build/test-results/, and the run ends with a summary (scripts/test-summary.py):
@@ -33,7 +34,7 @@ clang_format() {
 }
 
 s3_server() {
-  # The S3 tests need versitygw; without it they fail by name (tests/python/s3_server.py).
+  # The S3 tests need versitygw; without it they fail by name (tests/support/s3_server.py).
   if opted_out s3-server; then echo "s3-server opted out"; return 0; fi
   bash scripts/setup-s3-server.sh
 }
@@ -50,7 +51,10 @@ spark() {
 run_suite clang-format clang_format
 run_suite ctest ctest --preset "$preset" --output-junit "$results/ctest.xml"
 run_suite s3-server s3_server
-run_suite pytest .venv/bin/python -m pytest -q tests/python --junitxml="$results/pytest.xml"
+# The Python suites, one JUnit file each (pyproject.toml puts tests/support on their path).
+for suite in e2e reliability ml infra; do
+  run_suite "$suite" .venv/bin/python -m pytest -q "tests/$suite" --junitxml="$results/$suite.xml"
+done
 run_suite airflow bash scripts/test-airflow.sh
 run_suite web-e2e bash scripts/test-web.sh "$preset"
 if opted_out sanitizers; then

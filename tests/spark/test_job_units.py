@@ -116,7 +116,7 @@ def test_staging_listing_and_delete_on_an_s3_lake(tmp_path):
     engine's Lake (sensorlake.Lake), with the lake URI's endpoint options."""
     import pyarrow.fs as pafs
 
-    sys.path.insert(0, str(JOB.parents[1] / "tests" / "python"))
+    sys.path.insert(0, str(JOB.parents[1] / "tests" / "support"))
     from s3_server import s3_bucket
 
     with s3_bucket(tmp_path / "root", "bucket") as (server, fs):

@@ -44,7 +44,7 @@ def run_py(code: str, *args, expect_ok=True):
 
 def expected_check_exit(gen) -> int:
     """The exit code `sensorlake check` (default rules) must give on generated data, derived
-    from its faults.jsonl and the rule set (as in tests/python/test_quality.py): 1 when a
+    from its faults.jsonl and the rule set (as in tests/e2e/test_quality.py): 1 when a
     rule of severity error fails (docs/quality.md, docs/cli.md), that is when a fault is one
     such a rule's check must flag, or the lines `quarantine` faults name are a larger share
     of the raw lines than quarantine_rate allows; else 0."""

@@ -25,7 +25,7 @@ provider "github" {
 }
 
 locals {
-  # The job names of .github/workflows/ci.yml (tests/python/test_infra.py keeps them equal).
+  # The job names of .github/workflows/ci.yml (tests/infra/test_infra.py keeps them equal).
   required_checks = ["lint", "build-and-test", "bench-smoke", "terraform", "wheel"]
 }
 

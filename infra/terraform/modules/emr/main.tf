@@ -104,7 +104,7 @@ resource "aws_ssm_parameter" "job_flow" {
 }
 
 resource "aws_emr_cluster" "this" {
-  #checkov:skip=CKV2_AWS_7:Its security groups come from the network module (no ingress from 0.0.0.0/0 there; tests/python/test_infra.py asserts it), a connection this module-level graph cannot see
+  #checkov:skip=CKV2_AWS_7:Its security groups come from the network module (no ingress from 0.0.0.0/0 there; tests/infra/test_infra.py asserts it), a connection this module-level graph cannot see
   #checkov:skip=CKV_AWS_114:Kerberos is not used: no interactive users on the cluster, access is by IAM roles only
   count                             = var.long_running_cluster ? 1 : 0
   name                              = "${local.name}-sensorlake"

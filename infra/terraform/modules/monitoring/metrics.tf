@@ -3,7 +3,7 @@
 # Emitted by `sensorlake run --metrics-emf` as CloudWatch Embedded Metric Format log lines
 # (namespace below, dimension `environment`, plus `stage` or `reason` where `dimension`
 # says so); the same list is the engine's catalog (src/monitoring/metrics.cc) and
-# docs/monitoring.md. tests/python/test_monitoring.py checks that this list and what the
+# docs/monitoring.md. tests/e2e/test_monitoring.py checks that this list and what the
 # engine emits are exactly the same names. Prometheus names: '.' -> '_'.
 locals {
   metric_namespace = "sensorlake"

@@ -1,6 +1,6 @@
 # One S3 bucket with the platform's invariants: default encryption, versioning, every
 # public access setting blocked, bucket-owner object ownership, TLS-only access, server
-# access logs, and lifecycle rules (tests/python/test_infra.py asserts each of them).
+# access logs, and lifecycle rules (tests/infra/test_infra.py asserts each of them).
 
 resource "aws_s3_bucket" "this" {
   #checkov:skip=CKV_AWS_144:Cross-region replication is not wanted: raw data is re-ingestable from the published dataset and everything else is derived from it (docs/infrastructure.md)
@@ -72,7 +72,7 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
   }
 
   # Rules with no value for this bucket stay in place, disabled (no dynamic blocks: every
-  # rule is visible to checkov and to tests/python/test_infra.py).
+  # rule is visible to checkov and to tests/infra/test_infra.py).
   rule {
     id     = "transition-to-infrequent-access"
     status = var.transition_days == null ? "Disabled" : "Enabled"

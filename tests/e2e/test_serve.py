@@ -16,7 +16,7 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import run_cli, sensorlake_bin
+from sensorlake_cli import run_cli, sensorlake_bin
 
 
 @pytest.fixture(scope="module")

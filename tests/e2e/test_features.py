@@ -28,7 +28,7 @@ import numpy as np
 import pyarrow.dataset as ds
 import pytest
 
-from conftest import REAL_SAMPLE, run_cli
+from sensorlake_cli import REAL_SAMPLE, run_cli
 
 N = 200
 SENSORS = ("accel", "gyro")

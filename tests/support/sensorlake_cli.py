@@ -1,10 +1,10 @@
-"""Shared fixtures for the cross-checks: the built CLI, and lakes it fills."""
+"""What the Python suites share about the engine: where the repository, the shared real sample
+and the built CLI are, and how to run the CLI. Importable from every suite (pyproject.toml's
+pytest `pythonpath` holds tests/support); the fixtures built on it are in tests/conftest.py."""
 import json
 import os
 import pathlib
 import subprocess
-
-import pytest
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 # The read-only shared material beside the checkout (CI's layout); SENSORLAKE_SHARED points
@@ -26,12 +26,3 @@ def run_cli(*args, check=True):
         raise AssertionError(f"sensorlake {' '.join(map(str, args))} failed "
                              f"({proc.returncode}): {proc.stderr}")
     return proc.returncode, summary, proc.stderr
-
-
-@pytest.fixture(scope="session")
-def real_sample_lake(tmp_path_factory):
-    """A lake holding the real sample, ingested and transformed."""
-    lake = tmp_path_factory.mktemp("real-sample-lake")
-    run_cli("ingest", "--source", REAL_SAMPLE, "--lake", lake)
-    _, summary, _ = run_cli("transform", "--lake", lake)
-    return lake, summary

@@ -3,7 +3,7 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import run_cli
+from sensorlake_cli import run_cli
 
 
 @pytest.fixture(scope="module")

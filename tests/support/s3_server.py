@@ -100,7 +100,8 @@ def s3_bucket(root, bucket, log_path=None):
 
     binary = versitygw_bin()
     require("s3-server", binary is not None,
-            "versitygw is not built: run `make setup` (scripts/setup-s3-server.sh, needs Go >= 1.24)")
+            "versitygw is not built: run `make setup` "
+            "(scripts/setup-s3-server.sh, needs Go >= 1.24)")
     root = pathlib.Path(root)
     root.mkdir(parents=True, exist_ok=True)
     server = Versitygw(binary, root, log_path or root.parent / f"versitygw-{root.name}.log")

@@ -4,7 +4,7 @@ import sys
 
 import numpy as np
 
-from conftest import REPO
+from sensorlake_cli import REPO
 
 sys.path.insert(0, str(REPO / "python"))
 

@@ -7,7 +7,7 @@ import numpy as np
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from conftest import REAL_SAMPLE
+from sensorlake_cli import REAL_SAMPLE
 
 
 def query(sql):

@@ -16,7 +16,7 @@ import zipfile
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import run_cli, sensorlake_bin
+from sensorlake_cli import run_cli, sensorlake_bin
 from s3_server import SECRET, s3_bucket
 
 REFUSED = 9

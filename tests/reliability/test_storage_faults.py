@@ -9,7 +9,7 @@ import subprocess
 import pyarrow.dataset as ds
 import pytest
 
-from conftest import run_cli, sensorlake_bin
+from sensorlake_cli import run_cli, sensorlake_bin
 from fault_proxy import FaultPlan, FaultProxy, Outage
 from s3_server import s3_bucket
 from lake_view import assert_reader_view_consistent, canonical, read_dataset

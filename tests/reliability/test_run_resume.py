@@ -9,7 +9,7 @@ import os
 import signal
 import subprocess
 
-from conftest import run_cli, sensorlake_bin
+from sensorlake_cli import run_cli, sensorlake_bin
 from lake_view import assert_reader_view_consistent, read_dataset
 
 CRASH_POINT, OCCURRENCE = "transform.file_done", 2

@@ -10,7 +10,7 @@ import pyarrow.dataset as ds
 import pyarrow.fs as pafs
 import pytest
 
-from conftest import REAL_SAMPLE, REPO, run_cli
+from sensorlake_cli import REAL_SAMPLE, REPO, run_cli
 from s3_server import s3_bucket
 
 sys.path.insert(0, str(REPO / "python"))

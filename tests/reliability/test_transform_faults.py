@@ -6,7 +6,7 @@ import json
 import pyarrow.dataset as ds
 import pytest
 
-from conftest import run_cli
+from sensorlake_cli import run_cli
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ import zlib
 import pyarrow.dataset as ds
 import pytest
 
-from conftest import REAL_SAMPLE, REPO, run_cli
+from sensorlake_cli import REAL_SAMPLE, REPO, run_cli
 
 # Checks whose failures must each be explained by an injected fault (no false alarms).
 FAULT_CHECKS = {"stuck_values", "clipped_values", "scaled_values", "duplicate_stream",

@@ -6,7 +6,7 @@ import pathlib
 import re
 import subprocess
 
-from conftest import REPO
+from sensorlake_cli import REPO
 
 
 def test_make_run_builds_the_whole_pipeline_and_prints_where_things_are(tmp_path):

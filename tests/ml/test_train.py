@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from conftest import REPO, run_cli
+from sensorlake_cli import REPO, run_cli
 
 sys.path.insert(0, str(REPO / "python"))
 
@@ -264,7 +264,7 @@ def test_unknown_combination_is_refused(generated_lake):
 def test_missing_interpreter_is_not_implemented(tmp_path):
     import subprocess
 
-    from conftest import sensorlake_bin
+    from sensorlake_cli import sensorlake_bin
 
     env = dict(os.environ, SENSORLAKE_PYTHON=str(tmp_path / "no-python"))
     proc = subprocess.run([sensorlake_bin(), "train", "--lake", tmp_path], env=env,

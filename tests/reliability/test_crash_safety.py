@@ -14,7 +14,7 @@ import subprocess
 
 import pytest
 
-from conftest import run_cli, sensorlake_bin
+from sensorlake_cli import run_cli, sensorlake_bin
 from lake_view import assert_reader_view_consistent, read_dataset
 
 

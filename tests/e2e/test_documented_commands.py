@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from conftest import REPO, sensorlake_bin
+from sensorlake_cli import REPO, sensorlake_bin
 
 README = (REPO / "README.md").read_text()
 

@@ -21,7 +21,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from referencing import Registry, Resource
 
-from conftest import REPO, sensorlake_bin
+from sensorlake_cli import REPO, sensorlake_bin
 
 OL_DIR = REPO / "tests" / "data" / "openlineage"
 METRICS_TF = REPO / "infra" / "terraform" / "modules" / "monitoring" / "metrics.tf"
