@@ -52,14 +52,14 @@ class IngestHttpTest : public ::testing::Test {
   }
 
   // The manifest of a direct ingest of the same zip: what every download must reproduce.
-  RawManifest DirectManifest() {
+  zones::RawManifest DirectManifest() {
     auto lake = NewLake("direct-lake");
     auto r = Ingest(*lake, Options(zip_path_));
     EXPECT_TRUE(r.ok()) << r.status().ToString();
-    return *ReadRawManifest(*lake, r->version);
+    return *zones::ReadRawManifest(*lake, r->version);
   }
 
-  static void ExpectSameLanding(const RawManifest& a, const RawManifest& b) {
+  static void ExpectSameLanding(const zones::RawManifest& a, const zones::RawManifest& b) {
     EXPECT_EQ(a.version, b.version);
     EXPECT_EQ(a.content_sha256, b.content_sha256);
     EXPECT_EQ(a.source["archive_sha256"], b.source["archive_sha256"]);
@@ -99,7 +99,7 @@ TEST_F(IngestHttpTest, CutDownloadResumesWithRangeAndLandsLikeTheZip) {
   EXPECT_EQ(requests[1].status, 206);
   EXPECT_EQ(retries.size(), 1u);
 
-  auto m = ReadRawManifest(*lake, r->version);
+  auto m = zones::ReadRawManifest(*lake, r->version);
   ASSERT_TRUE(m.ok());
   EXPECT_EQ(m->source["location"], server.url());
   ExpectSameLanding(*m, DirectManifest());
@@ -116,7 +116,7 @@ TEST_F(IngestHttpTest, ServerThatAlwaysCutsFailsCleanlyAndANextRunResumes) {
   EXPECT_NE(r.status().message().find("giving up after 3 attempts"), std::string::npos)
       << r.status().ToString();
   EXPECT_TRUE(lake->ListDirectories("raw/wisdm")->empty());
-  EXPECT_EQ(LatestRawVersion(*lake).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(zones::LatestRawVersion(*lake).status().code(), StatusCode::kNotFound);
   // One attempt with progress, then three in a row without.
   EXPECT_EQ(server.requests().size(), 4u);
 
@@ -130,7 +130,7 @@ TEST_F(IngestHttpTest, ServerThatAlwaysCutsFailsCleanlyAndANextRunResumes) {
   auto requests = server.requests();
   ASSERT_EQ(requests.size(), 5u);
   EXPECT_EQ(requests.back().range, fmt::format("bytes={}-", cut));
-  ExpectSameLanding(*ReadRawManifest(*lake, again->version), DirectManifest());
+  ExpectSameLanding(*zones::ReadRawManifest(*lake, again->version), DirectManifest());
   EXPECT_FALSE(fs::exists(part));
 }
 
@@ -165,7 +165,7 @@ TEST_F(IngestHttpTest, StalledTransferTimesOutAndResumes) {
   EXPECT_EQ(requests[1].status, 206);
   EXPECT_EQ(requests[1].body_sent, static_cast<int64_t>(zip_bytes_.size()) - cut);
   EXPECT_EQ(r->archive_sha256, Sha256::Hex(zip_bytes_));
-  ExpectSameLanding(*ReadRawManifest(*lake, r->version), DirectManifest());
+  ExpectSameLanding(*zones::ReadRawManifest(*lake, r->version), DirectManifest());
 }
 
 TEST_F(IngestHttpTest, ServerWithoutRangesIsDownloadedAgainFromTheStart) {
@@ -179,7 +179,7 @@ TEST_F(IngestHttpTest, ServerWithoutRangesIsDownloadedAgainFromTheStart) {
   auto requests = server.requests();
   ASSERT_EQ(requests.size(), 2u);
   EXPECT_EQ(requests[1].status, 200);  // the Range was ignored: the file starts over
-  ExpectSameLanding(*ReadRawManifest(*lake, r->version), DirectManifest());
+  ExpectSameLanding(*zones::ReadRawManifest(*lake, r->version), DirectManifest());
 }
 
 TEST_F(IngestHttpTest, TransientStatusIsRetriedAndNotFoundIsNot) {

@@ -167,11 +167,11 @@ std::string RandomHex() {
 
 // The version in the lake whose content matches, if any. With an explicit version only
 // that version counts: an explicit name that holds other content is refused.
-Result<const RawManifest*> FindSame(const std::vector<RawManifest>& versions,
-                                    const std::string& content_sha256,
-                                    const std::string& explicit_version,
-                                    const std::string& latest) {
-  const RawManifest* found = nullptr;
+Result<const zones::RawManifest*> FindSame(const std::vector<zones::RawManifest>& versions,
+                                           const std::string& content_sha256,
+                                           const std::string& explicit_version,
+                                           const std::string& latest) {
+  const zones::RawManifest* found = nullptr;
   for (const auto& m : versions) {
     if (!explicit_version.empty() && m.version != explicit_version) continue;
     if (m.content_sha256 != content_sha256) {
@@ -190,9 +190,9 @@ Result<const RawManifest*> FindSame(const std::vector<RawManifest>& versions,
 
 // A version holding this very archive (same archive_sha256): its content is the same, so
 // nothing needs extracting.
-const RawManifest* FindByArchive(const std::vector<RawManifest>& versions,
-                                 const std::string& archive_sha256,
-                                 const std::string& explicit_version) {
+const zones::RawManifest* FindByArchive(const std::vector<zones::RawManifest>& versions,
+                                        const std::string& archive_sha256,
+                                        const std::string& explicit_version) {
   for (const auto& m : versions) {
     if (!explicit_version.empty() && m.version != explicit_version) continue;
     auto sha = m.source.is_object() ? m.source.find("archive_sha256") : m.source.end();
@@ -202,7 +202,7 @@ const RawManifest* FindByArchive(const std::vector<RawManifest>& versions,
 }
 
 std::string ReadLatest(const storage::Lake& lake) {
-  auto latest = LatestRawVersion(lake);
+  auto latest = zones::LatestRawVersion(lake);
   return latest.ok() ? *latest : std::string();
 }
 
@@ -210,7 +210,7 @@ Status WriteLatest(const storage::Lake& lake, const std::string& version) {
   return lake.WriteAtomic(kLatestPath, nlohmann::json{{"version", version}}.dump() + "\n");
 }
 
-std::map<std::string, int64_t> FolderLines(const std::vector<RawFileEntry>& files) {
+std::map<std::string, int64_t> FolderLines(const std::vector<zones::RawFileEntry>& files) {
   std::map<std::string, int64_t> out;
   for (const auto& f : files) {
     // raw/<device>/<sensor>/<file>: exactly three slashes.
@@ -223,7 +223,7 @@ std::map<std::string, int64_t> FolderLines(const std::vector<RawFileEntry>& file
   return out;
 }
 
-IngestSummary Summarize(const RawManifest& m, const ResolvedSource& src, bool unchanged) {
+IngestSummary Summarize(const zones::RawManifest& m, const ResolvedSource& src, bool unchanged) {
   IngestSummary s;
   s.version = m.version;
   s.unchanged = unchanged;
@@ -235,12 +235,12 @@ IngestSummary Summarize(const RawManifest& m, const ResolvedSource& src, bool un
   s.bytes = m.TotalBytes();
   s.lines = m.TotalLines();
   s.folder_lines = FolderLines(m.files);
-  s.manifest_path = RawManifestPath(m.version);
+  s.manifest_path = zones::RawManifestPath(m.version);
   return s;
 }
 
 // Nothing lands; only the latest pointer moves when it named another version.
-Result<IngestSummary> Unchanged(const storage::Lake& lake, const RawManifest& existing,
+Result<IngestSummary> Unchanged(const storage::Lake& lake, const zones::RawManifest& existing,
                                 const ResolvedSource& src, const std::string& latest) {
   IngestSummary s = Summarize(existing, src, /*unchanged=*/true);
   if (latest != existing.version) {
@@ -255,7 +255,7 @@ struct Context {
   const IngestOptions& options;
   std::string cache_dir;
   std::string expected_sha;
-  std::vector<RawManifest> versions;
+  std::vector<zones::RawManifest> versions;
   std::string latest;
 };
 
@@ -293,15 +293,15 @@ Result<std::unique_ptr<Source>> OpenSource(const ResolvedSource& src, const Inge
 
 // Moves the staging prefix to the version folder, then writes the manifest (last: it
 // marks the version complete), then the latest pointer.
-Status Publish(const storage::Lake& lake, StagingGuard* staging, const RawManifest& m) {
-  std::string dir = RawVersionDir(m.version);
+Status Publish(const storage::Lake& lake, StagingGuard* staging, const zones::RawManifest& m) {
+  std::string dir = zones::RawVersionDir(m.version);
   // A folder without a manifest is what a run that died before its manifest left behind.
   SL_RETURN_NOT_OK(lake.DeleteDir(dir));
   CrashPoint("ingest.publish.before_move");
   SL_RETURN_NOT_OK(lake.Move(staging->path(), dir));
   staging->Disarm();
   CrashPoint("ingest.publish.before_manifest");
-  Status st = lake.WriteAtomic(RawManifestPath(m.version), m.ToJson().dump(2) + "\n");
+  Status st = lake.WriteAtomic(zones::RawManifestPath(m.version), m.ToJson().dump(2) + "\n");
   if (!st.ok()) {
     (void)lake.DeleteDir(dir);
     return st;
@@ -315,20 +315,21 @@ Result<IngestSummary> LandNew(Context& ctx, const ResolvedSource& src) {
   SL_ASSIGN_OR_RETURN(std::string root, FindDatasetRoot(source->entries(), src.location));
   SL_ASSIGN_OR_RETURN(auto entries, EntriesUnderRoot(source->entries(), root, src.location));
   const std::string& explicit_version = ctx.options.dataset_version;
-  std::vector<RawFileEntry> scanned;
+  std::vector<zones::RawFileEntry> scanned;
   if (src.kind == "dir") {
     // Hash first: an unchanged folder is then recognized without writing a byte.
     SL_ASSIGN_OR_RETURN(scanned, ScanEntries(*source, entries));
-    SL_ASSIGN_OR_RETURN(const RawManifest* same, FindSame(ctx.versions, ContentSha256(scanned),
-                                                          explicit_version, ctx.latest));
+    SL_ASSIGN_OR_RETURN(
+        const zones::RawManifest* same,
+        FindSame(ctx.versions, zones::ContentSha256(scanned), explicit_version, ctx.latest));
     if (same != nullptr) return Unchanged(ctx.lake, *same, src, ctx.latest);
   }
   StagingGuard staging(ctx.lake, fmt::format("{}/{}", kStagingRoot, RandomHex()));
   SL_ASSIGN_OR_RETURN(auto files, LandEntries(ctx.lake, staging.path(), *source, entries, scanned));
   SL_RETURN_NOT_OK(VerifyStaged(ctx.lake, staging.path(), files));
-  RawManifest m;
-  m.content_sha256 = ContentSha256(files);
-  SL_ASSIGN_OR_RETURN(const RawManifest* same,
+  zones::RawManifest m;
+  m.content_sha256 = zones::ContentSha256(files);
+  SL_ASSIGN_OR_RETURN(const zones::RawManifest* same,
                       FindSame(ctx.versions, m.content_sha256, explicit_version, ctx.latest));
   if (same != nullptr) return Unchanged(ctx.lake, *same, src, ctx.latest);
   m.version =
@@ -351,7 +352,8 @@ Result<IngestSummary> Run(Context& ctx) {
   SL_ASSIGN_OR_RETURN(auto kind_path, Classify(o.source));
   // With --sha256 naming an archive already landed, not even the download is needed.
   if (kind_path.first != "dir" && !ctx.expected_sha.empty()) {
-    if (const RawManifest* m = FindByArchive(ctx.versions, ctx.expected_sha, o.dataset_version)) {
+    if (const zones::RawManifest* m =
+            FindByArchive(ctx.versions, ctx.expected_sha, o.dataset_version)) {
       std::string location = kind_path.first == "url" ? RedactUrl(o.source) : kind_path.second;
       return Unchanged(ctx.lake, *m, {kind_path.first, location, "", ctx.expected_sha}, ctx.latest);
     }
@@ -359,7 +361,8 @@ Result<IngestSummary> Run(Context& ctx) {
   FileRemover download;
   SL_ASSIGN_OR_RETURN(ResolvedSource src, Resolve(ctx, &download));
   if (!src.archive_sha256.empty()) {
-    if (const RawManifest* m = FindByArchive(ctx.versions, src.archive_sha256, o.dataset_version)) {
+    if (const zones::RawManifest* m =
+            FindByArchive(ctx.versions, src.archive_sha256, o.dataset_version)) {
       return Unchanged(ctx.lake, *m, src, ctx.latest);
     }
   }
@@ -395,14 +398,14 @@ std::string DefaultCacheDir() {
   return (fs::temp_directory_path() / "sensorlake-cache").string();
 }
 
-Result<std::vector<RawManifest>> ListRawVersions(const storage::Lake& lake) {
+Result<std::vector<zones::RawManifest>> ListRawVersions(const storage::Lake& lake) {
   SL_ASSIGN_OR_RETURN(auto dirs, lake.ListDirectories(kZone));
-  std::vector<RawManifest> out;
+  std::vector<zones::RawManifest> out;
   for (const auto& d : dirs) {
     if (d.starts_with("_") || d.starts_with(".")) continue;
-    SL_ASSIGN_OR_RETURN(bool complete, lake.Exists(RawManifestPath(d)));
+    SL_ASSIGN_OR_RETURN(bool complete, lake.Exists(zones::RawManifestPath(d)));
     if (!complete) continue;  // remains of a run that died before its manifest
-    SL_ASSIGN_OR_RETURN(RawManifest m, ReadRawManifest(lake, d));
+    SL_ASSIGN_OR_RETURN(zones::RawManifest m, zones::ReadRawManifest(lake, d));
     out.push_back(std::move(m));
   }
   return out;

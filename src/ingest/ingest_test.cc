@@ -89,9 +89,9 @@ TEST_F(IngestTest, FolderLandsEverythingUnderTheDatasetRoot) {
   EXPECT_EQ(r->folder_lines,
             (std::map<std::string, int64_t>{
                 {"phone/accel", 40}, {"phone/gyro", 40}, {"watch/accel", 40}, {"watch/gyro", 40}}));
-  EXPECT_EQ(*LatestRawVersion(*lake_), r->version);
+  EXPECT_EQ(*zones::LatestRawVersion(*lake_), r->version);
 
-  auto m = ReadRawManifest(*lake_, r->version);
+  auto m = zones::ReadRawManifest(*lake_, r->version);
   ASSERT_TRUE(m.ok()) << m.status().ToString();
   ASSERT_EQ(m->files.size(), files.size());
   auto it = files.begin();
@@ -141,7 +141,7 @@ TEST_F(IngestTest, ZipAndNestedZipLandTheSameAsTheFolder) {
   auto from_nested = Run(outer);
   ASSERT_TRUE(from_nested.ok()) << from_nested.status().ToString();
   EXPECT_EQ(from_nested->content_sha256, from_dir->content_sha256);
-  auto m = ReadRawManifest(*lake_, from_nested->version);
+  auto m = zones::ReadRawManifest(*lake_, from_nested->version);
   ASSERT_TRUE(m.ok());
   EXPECT_EQ(m->source["kind"], "zip");
   EXPECT_EQ(m->source["nested_archive"], "wisdm-dataset.zip");
@@ -281,15 +281,15 @@ TEST_F(IngestTest, ChangedSourceLandsANewVersionBesideTheOld) {
   ASSERT_TRUE(b.ok()) << b.status().ToString();
   EXPECT_FALSE(b->unchanged);
   EXPECT_NE(b->version, a->version);
-  EXPECT_EQ(*LatestRawVersion(*lake_), b->version);
+  EXPECT_EQ(*zones::LatestRawVersion(*lake_), b->version);
   EXPECT_EQ(testing::ReadFile(Zone() / a->version / "_manifest.json"), old_manifest);
-  EXPECT_TRUE(ReadRawManifest(*lake_, a->version).ok());
+  EXPECT_TRUE(zones::ReadRawManifest(*lake_, a->version).ok());
   // Ingesting the first source again finds it and makes it the latest again.
   auto again = Run((dir_.path() / "a").string());
   ASSERT_TRUE(again.ok());
   EXPECT_TRUE(again->unchanged);
   EXPECT_TRUE(again->latest_updated);
-  EXPECT_EQ(*LatestRawVersion(*lake_), a->version);
+  EXPECT_EQ(*zones::LatestRawVersion(*lake_), a->version);
   auto versions = ListRawVersions(*lake_);
   ASSERT_TRUE(versions.ok());
   EXPECT_EQ(versions->size(), 2u);
@@ -307,7 +307,7 @@ TEST_F(IngestTest, ExplicitVersionHoldingOtherContentIsRefused) {
   auto same = Run((dir_.path() / "a").string(), "2019-uci");
   ASSERT_TRUE(same.ok());
   EXPECT_TRUE(same->unchanged);
-  EXPECT_EQ(ReadRawManifest(*lake_, "2019-uci")->content_sha256, a->content_sha256);
+  EXPECT_EQ(zones::ReadRawManifest(*lake_, "2019-uci")->content_sha256, a->content_sha256);
 }
 
 TEST_F(IngestTest, RemainsOfACrashedRunAreCleared) {
@@ -321,15 +321,15 @@ TEST_F(IngestTest, RemainsOfACrashedRunAreCleared) {
   std::string version = probe->version;
   fs::remove(Zone() / version / "_manifest.json");
   testing::WriteFile(Zone() / version / "raw/junk.txt", "left over\n");
-  EXPECT_EQ(LatestRawVersion(*lake_).ok(), true);
-  EXPECT_EQ(ReadRawManifest(*lake_, version).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(zones::LatestRawVersion(*lake_).ok(), true);
+  EXPECT_EQ(zones::ReadRawManifest(*lake_, version).status().code(), StatusCode::kNotFound);
 
   auto r = Run(src);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_FALSE(r->unchanged);
   EXPECT_FALSE(fs::exists(Zone() / "_staging"));
   EXPECT_FALSE(fs::exists(Zone() / version / "raw/junk.txt"));
-  EXPECT_EQ(lake_->ListFiles(RawVersionDir(version), true)->size(), files.size() + 1);
+  EXPECT_EQ(lake_->ListFiles(zones::RawVersionDir(version), true)->size(), files.size() + 1);
 }
 
 TEST_F(IngestTest, BusyLakeIsRefused) {
@@ -339,8 +339,9 @@ TEST_F(IngestTest, BusyLakeIsRefused) {
 }
 
 TEST_F(IngestTest, NothingIngestedYetIsNotFound) {
-  EXPECT_EQ(LatestRawVersion(*lake_).status().code(), StatusCode::kNotFound);
-  EXPECT_EQ(ReadRawManifest(*lake_, "wisdm-000000000000").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(zones::LatestRawVersion(*lake_).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(zones::ReadRawManifest(*lake_, "wisdm-000000000000").status().code(),
+            StatusCode::kNotFound);
   EXPECT_TRUE(ListRawVersions(*lake_)->empty());
 }
 
@@ -361,7 +362,7 @@ TEST_F(IngestTest, RealSampleManifestMatchesIndependentCounts) {
                                    " to the folder that holds wisdm/real-sample");
   auto r = Run(sample.string());
   ASSERT_TRUE(r.ok()) << r.status().ToString();
-  auto m = ReadRawManifest(*lake_, r->version);
+  auto m = zones::ReadRawManifest(*lake_, r->version);
   ASSERT_TRUE(m.ok());
   size_t on_disk = 0;
   for (const auto& e : fs::recursive_directory_iterator(sample)) on_disk += e.is_regular_file();

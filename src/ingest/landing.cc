@@ -21,13 +21,13 @@ int64_t TotalSize(const std::vector<SourceEntry>& entries) {
 }
 
 // Streams one entry through the digests into `out` (null: hash only).
-Result<RawFileEntry> DigestEntry(const Source& source, const SourceEntry& entry,
-                                 arrow::io::OutputStream* out, std::vector<char>* buf,
-                                 Progress* progress) {
+Result<zones::RawFileEntry> DigestEntry(const Source& source, const SourceEntry& entry,
+                                        arrow::io::OutputStream* out, std::vector<char>* buf,
+                                        Progress* progress) {
   SL_ASSIGN_OR_RETURN(auto in, source.Open(entry));
   Sha256 sha;
   Xxh3 xxh3;
-  LineCounter lines;
+  zones::LineCounter lines;
   int64_t bytes = 0;
   while (true) {
     SL_ASSIGN_OR_RETURN(int64_t got, in->Read(buf->data(), kChunk));
@@ -49,10 +49,10 @@ Result<RawFileEntry> DigestEntry(const Source& source, const SourceEntry& entry,
   if (bytes != entry.size) {
     return Status::Corrupt("'{}' declared {} bytes but yielded {}", entry.name, entry.size, bytes);
   }
-  return RawFileEntry{entry.path, bytes, sha.HexDigest(), lines.lines(), xxh3.HexDigest()};
+  return zones::RawFileEntry{entry.path, bytes, sha.HexDigest(), lines.lines(), xxh3.HexDigest()};
 }
 
-Status CheckSame(const RawFileEntry& now, const RawFileEntry& before) {
+Status CheckSame(const zones::RawFileEntry& now, const zones::RawFileEntry& before) {
   if (now.sha256 == before.sha256 && now.bytes == before.bytes) return Status::OK();
   return Status::Corrupt(
       "'{}' changed while it was being ingested; try again when the source "
@@ -60,9 +60,9 @@ Status CheckSame(const RawFileEntry& now, const RawFileEntry& before) {
       now.path);
 }
 
-Result<RawFileEntry> LandOne(const storage::Lake& lake, const std::string& staging,
-                             const Source& source, const SourceEntry& entry, std::vector<char>* buf,
-                             Progress* progress) {
+Result<zones::RawFileEntry> LandOne(const storage::Lake& lake, const std::string& staging,
+                                    const Source& source, const SourceEntry& entry,
+                                    std::vector<char>* buf, Progress* progress) {
   SL_ASSIGN_OR_RETURN(auto out, lake.OpenOutputStream(storage::JoinPath(staging, entry.path)));
   auto digest = DigestEntry(source, entry, out.get(), buf, progress);
   CrashPoint("ingest.land_file.before_close");
@@ -74,27 +74,26 @@ Result<RawFileEntry> LandOne(const storage::Lake& lake, const std::string& stagi
 
 }  // namespace
 
-Result<std::vector<RawFileEntry>> ScanEntries(const Source& source,
-                                              const std::vector<SourceEntry>& entries) {
+Result<std::vector<zones::RawFileEntry>> ScanEntries(const Source& source,
+                                                     const std::vector<SourceEntry>& entries) {
   std::vector<char> buf(kChunk);
   Progress progress("scan", TotalSize(entries), "bytes");
-  std::vector<RawFileEntry> files;
+  std::vector<zones::RawFileEntry> files;
   for (const auto& e : entries) {
-    SL_ASSIGN_OR_RETURN(RawFileEntry f, DigestEntry(source, e, nullptr, &buf, &progress));
+    SL_ASSIGN_OR_RETURN(zones::RawFileEntry f, DigestEntry(source, e, nullptr, &buf, &progress));
     files.push_back(std::move(f));
   }
   return files;
 }
 
-Result<std::vector<RawFileEntry>> LandEntries(const storage::Lake& lake, const std::string& staging,
-                                              const Source& source,
-                                              const std::vector<SourceEntry>& entries,
-                                              const std::vector<RawFileEntry>& expected) {
+Result<std::vector<zones::RawFileEntry>> LandEntries(
+    const storage::Lake& lake, const std::string& staging, const Source& source,
+    const std::vector<SourceEntry>& entries, const std::vector<zones::RawFileEntry>& expected) {
   std::vector<char> buf(kChunk);
   Progress progress("land", TotalSize(entries), "bytes");
-  std::vector<RawFileEntry> files;
+  std::vector<zones::RawFileEntry> files;
   for (size_t i = 0; i < entries.size(); ++i) {
-    SL_ASSIGN_OR_RETURN(RawFileEntry f,
+    SL_ASSIGN_OR_RETURN(zones::RawFileEntry f,
                         LandOne(lake, staging, source, entries[i], &buf, &progress));
     if (!expected.empty()) SL_RETURN_NOT_OK(CheckSame(f, expected[i]));
     files.push_back(std::move(f));
@@ -103,7 +102,7 @@ Result<std::vector<RawFileEntry>> LandEntries(const storage::Lake& lake, const s
 }
 
 Status VerifyStaged(const storage::Lake& lake, const std::string& staging,
-                    const std::vector<RawFileEntry>& files) {
+                    const std::vector<zones::RawFileEntry>& files) {
   int64_t total = 0;
   for (const auto& f : files) total += f.bytes;
   Progress progress("verify", total, "bytes");

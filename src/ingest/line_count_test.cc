@@ -5,8 +5,8 @@
 #include <gtest/gtest.h>
 
 #include "ingest/source.h"
-#include "sensorlake/ingest/raw_manifest.h"
 #include "sensorlake/wisdm/line_parser.h"
+#include "sensorlake/zones/raw_manifest.h"
 
 namespace sensorlake::ingest {
 namespace {
@@ -20,18 +20,18 @@ int64_t SplitterLines(std::string_view s) {
 }
 
 TEST(IngestLineCount, EdgeCases) {
-  EXPECT_EQ(CountLines(""), 0);
-  EXPECT_EQ(CountLines("a"), 1);
-  EXPECT_EQ(CountLines("a\nb"), 2);  // no trailing newline
-  EXPECT_EQ(CountLines("a\nb\n"), 2);
-  EXPECT_EQ(CountLines("a\r\nb\r\n"), 2);  // CRLF
-  EXPECT_EQ(CountLines("a\r\nb"), 2);
-  EXPECT_EQ(CountLines("a\n\n"), 2);  // a blank last line
-  EXPECT_EQ(CountLines("\n"), 1);
-  EXPECT_EQ(CountLines("\r"), 1);
-  EXPECT_EQ(CountLines(std::string_view("a\n\0", 3)), 2);  // ends in a NUL byte
+  EXPECT_EQ(zones::CountLines(""), 0);
+  EXPECT_EQ(zones::CountLines("a"), 1);
+  EXPECT_EQ(zones::CountLines("a\nb"), 2);  // no trailing newline
+  EXPECT_EQ(zones::CountLines("a\nb\n"), 2);
+  EXPECT_EQ(zones::CountLines("a\r\nb\r\n"), 2);  // CRLF
+  EXPECT_EQ(zones::CountLines("a\r\nb"), 2);
+  EXPECT_EQ(zones::CountLines("a\n\n"), 2);  // a blank last line
+  EXPECT_EQ(zones::CountLines("\n"), 1);
+  EXPECT_EQ(zones::CountLines("\r"), 1);
+  EXPECT_EQ(zones::CountLines(std::string_view("a\n\0", 3)), 2);  // ends in a NUL byte
   for (std::string_view s : {"", "a", "a\nb", "a\nb\n", "a\r\nb", "a\n\n", "\n", "\r"}) {
-    EXPECT_EQ(CountLines(s), SplitterLines(s)) << s;
+    EXPECT_EQ(zones::CountLines(s), SplitterLines(s)) << s;
   }
 }
 
@@ -41,7 +41,7 @@ TEST(IngestLineCount, IncrementalCountMatchesLineSplitterForAnyChunking) {
   for (int trial = 0; trial < 500; ++trial) {
     std::string s(rng() % 40, 'a');
     for (char& c : s) c = alphabet[rng() % 5];
-    LineCounter counter;
+    zones::LineCounter counter;
     for (size_t at = 0; at < s.size();) {
       size_t n = std::min<size_t>(s.size() - at, rng() % 5);
       counter.Update(std::string_view(s).substr(at, n));

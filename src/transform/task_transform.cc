@@ -49,7 +49,7 @@ Status CheckStagingPrefix(const storage::Lake& lake, const std::string& prefix) 
 }
 
 // The inputs of a task: exactly `paths`, each a raw sensor file of the version, once.
-Result<Plan> TaskPlan(const ingest::RawManifest& raw, const std::vector<std::string>& paths) {
+Result<Plan> TaskPlan(const zones::RawManifest& raw, const std::vector<std::string>& paths) {
   Plan all = detail::PlanInputs(raw);
   std::map<std::string, const InputFile*> by_path;
   for (const auto& folder : all.folders) {
@@ -88,9 +88,9 @@ Result<Plan> TaskPlan(const ingest::RawManifest& raw, const std::vector<std::str
 Result<nlohmann::json> ListRawSensorFiles(const storage::Lake& lake, std::string_view raw_version) {
   std::string version(raw_version);
   if (version.empty()) {
-    SL_ASSIGN_OR_RETURN(version, ingest::LatestRawVersion(lake));
+    SL_ASSIGN_OR_RETURN(version, zones::LatestRawVersion(lake));
   }
-  SL_ASSIGN_OR_RETURN(ingest::RawManifest raw, ingest::ReadRawManifest(lake, version));
+  SL_ASSIGN_OR_RETURN(zones::RawManifest raw, zones::ReadRawManifest(lake, version));
   Plan plan = detail::PlanInputs(raw);
   nlohmann::json files = nlohmann::json::array();
   for (const auto& folder : plan.folders) {
@@ -114,9 +114,9 @@ Result<nlohmann::json> RunTaskTransform(const storage::Lake& lake, const TaskOpt
   SL_RETURN_NOT_OK(CheckStagingPrefix(lake, prefix));
   std::string version = options.raw_version;
   if (version.empty()) {
-    SL_ASSIGN_OR_RETURN(version, ingest::LatestRawVersion(lake));
+    SL_ASSIGN_OR_RETURN(version, zones::LatestRawVersion(lake));
   }
-  SL_ASSIGN_OR_RETURN(ingest::RawManifest raw, ingest::ReadRawManifest(lake, version));
+  SL_ASSIGN_OR_RETURN(zones::RawManifest raw, zones::ReadRawManifest(lake, version));
   SL_ASSIGN_OR_RETURN(Plan plan, TaskPlan(raw, options.paths));
 
   detail::RunOptions run;

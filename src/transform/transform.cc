@@ -13,10 +13,10 @@
 #include "sensorlake/common/progress.h"
 #include "sensorlake/common/sha256.h"
 #include "sensorlake/common/xxh3.h"
-#include "sensorlake/ingest/raw_manifest.h"
 #include "sensorlake/storage/lake_lock.h"
 #include "sensorlake/storage/versioned_zone.h"
 #include "sensorlake/transform/parquet_writer.h"
+#include "sensorlake/zones/raw_manifest.h"
 #include "transform/transform_internal.h"
 
 namespace sensorlake::transform {
@@ -26,9 +26,9 @@ double SecondsSince(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-Plan PlanInputs(const ingest::RawManifest& manifest) {
+Plan PlanInputs(const zones::RawManifest& manifest) {
   Plan plan;
-  std::string root = ingest::RawVersionDir(manifest.version);
+  std::string root = zones::RawVersionDir(manifest.version);
   for (const auto& f : manifest.files) {
     if (!f.path.starts_with("raw/")) continue;  // arff_files/, README.txt, ...
     std::string_view base = std::string_view(f.path).substr(f.path.rfind('/') + 1);
@@ -154,7 +154,7 @@ void AppendOutputs(const std::vector<WrittenFile>& files, const char* dataset,
 
 }  // namespace
 
-std::string CuratedVersionId(const ingest::RawManifest& raw, const TransformConfig& config) {
+std::string CuratedVersionId(const zones::RawManifest& raw, const TransformConfig& config) {
   Sha256 h;
   h.Update(fmt::format("format={}\nraw={}\nconfig={}\n", kCuratedFormatVersion, raw.content_sha256,
                        config.Canonical()));
@@ -281,9 +281,9 @@ Result<PreparedVersion> PrepareVersion(const storage::Lake& lake, const std::str
   TransformSummary& summary = p.summary;
   summary.raw_version = raw_version;
   if (summary.raw_version.empty()) {
-    SL_ASSIGN_OR_RETURN(summary.raw_version, ingest::LatestRawVersion(lake));
+    SL_ASSIGN_OR_RETURN(summary.raw_version, zones::LatestRawVersion(lake));
   }
-  SL_ASSIGN_OR_RETURN(p.raw, ingest::ReadRawManifest(lake, summary.raw_version));
+  SL_ASSIGN_OR_RETURN(p.raw, zones::ReadRawManifest(lake, summary.raw_version));
 
   storage::VersionedZone zone(lake, kZone);
   summary.curated_version = CuratedVersionId(p.raw, config);

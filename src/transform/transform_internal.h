@@ -11,11 +11,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sensorlake/ingest/raw_manifest.h"
 #include "sensorlake/storage/lake.h"
 #include "sensorlake/storage/versioned_zone.h"
 #include "sensorlake/transform/parquet_writer.h"
 #include "sensorlake/transform/transform.h"
+#include "sensorlake/zones/raw_manifest.h"
 
 namespace sensorlake::transform::detail {
 
@@ -49,7 +49,7 @@ struct Plan {
 };
 
 // Every raw sensor file of the version, by folder.
-Plan PlanInputs(const ingest::RawManifest& manifest);
+Plan PlanInputs(const zones::RawManifest& manifest);
 
 // Everything one folder task produces.
 struct FolderResult {
@@ -73,7 +73,7 @@ std::array<FolderResult, 4> RunFolders(const storage::Lake& lake, const Plan& pl
 // The first real failure among the folders (a cancellation only when nothing else failed).
 Status FirstFailure(const std::array<FolderResult, 4>& results);
 
-std::string CuratedVersionId(const ingest::RawManifest& raw, const TransformConfig& config);
+std::string CuratedVersionId(const zones::RawManifest& raw, const TransformConfig& config);
 std::string ConfigSha(const TransformConfig& config);  // sha256 of the canonical config
 
 nlohmann::json CountsJson(const FileCounts& c);
@@ -90,7 +90,7 @@ nlohmann::json BuildManifest(const TransformSummary& s, const TransformConfig& c
 // Opens the zone for `raw_version` (empty = latest): summary with ids and paths filled, and
 // when that exact curated version already exists, republishes it and marks it unchanged.
 struct PreparedVersion {
-  ingest::RawManifest raw;
+  zones::RawManifest raw;
   TransformSummary summary;
 };
 Result<PreparedVersion> PrepareVersion(const storage::Lake& lake, const std::string& raw_version,

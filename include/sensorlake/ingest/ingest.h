@@ -22,8 +22,8 @@
 #include <nlohmann/json.hpp>
 
 #include "sensorlake/common/result.h"
-#include "sensorlake/ingest/raw_manifest.h"
 #include "sensorlake/storage/lake.h"
+#include "sensorlake/zones/raw_manifest.h"
 
 namespace sensorlake::ingest {
 
@@ -87,6 +87,6 @@ Result<IngestSummary> Ingest(const storage::Lake& lake, const IngestOptions& opt
 std::string DefaultCacheDir();
 
 // Versions with a manifest in the raw zone, sorted by name.
-Result<std::vector<RawManifest>> ListRawVersions(const storage::Lake& lake);
+Result<std::vector<zones::RawManifest>> ListRawVersions(const storage::Lake& lake);
 
 }  // namespace sensorlake::ingest

@@ -1,10 +1,10 @@
-#include "sensorlake/ingest/raw_manifest.h"
+#include "sensorlake/zones/raw_manifest.h"
 
 #include <algorithm>
 
 #include "sensorlake/common/sha256.h"
 
-namespace sensorlake::ingest {
+namespace sensorlake::zones {
 
 int64_t RawManifest::TotalBytes() const {
   int64_t n = 0;
@@ -135,4 +135,4 @@ Result<std::string> LatestRawVersion(const storage::Lake& lake) {
   return j["version"].get<std::string>();
 }
 
-}  // namespace sensorlake::ingest
+}  // namespace sensorlake::zones

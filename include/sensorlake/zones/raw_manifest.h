@@ -1,6 +1,7 @@
 // The raw zone's manifest: what ingest landed for one dataset version, written last so a
 // half-landed version is never mistaken for a complete one. The transform reads it to know
-// its inputs and the line counts its row-conservation identity must meet.
+// its inputs and the line counts its row-conservation identity must meet. It lives in the
+// zones layer, below both stages, so that neither includes the other.
 //
 //   raw/wisdm/<version>/<dataset files>
 //   raw/wisdm/<version>/_manifest.json
@@ -17,7 +18,7 @@
 #include "sensorlake/common/result.h"
 #include "sensorlake/storage/lake.h"
 
-namespace sensorlake::ingest {
+namespace sensorlake::zones {
 
 inline constexpr std::string_view kRawManifestFormat = "sensorlake.raw-manifest/1";
 
@@ -70,4 +71,4 @@ Result<RawManifest> ReadRawManifest(const storage::Lake& lake, std::string_view 
 // The version ingested last; kNotFound when nothing was ingested.
 Result<std::string> LatestRawVersion(const storage::Lake& lake);
 
-}  // namespace sensorlake::ingest
+}  // namespace sensorlake::zones
