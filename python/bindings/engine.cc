@@ -28,8 +28,8 @@
 #include "sensorlake/common/progress.h"
 #include "sensorlake/storage/lake.h"
 #include "sensorlake/storage/lake_lock.h"
-#include "sensorlake/transform/curated_table.h"
 #include "sensorlake/transform/task_transform.h"
+#include "sensorlake/zones/curated_table.h"
 
 namespace nb = nanobind;
 
@@ -197,9 +197,9 @@ std::shared_ptr<arrow::RecordBatchReader> CuratedReader(const std::string& lake_
                                                         std::optional<int32_t> subject,
                                                         const std::string& device,
                                                         const std::string& sensor) {
-  transform::CuratedFilter filter{version, subject, device, sensor};
+  zones::CuratedFilter filter{version, subject, device, sensor};
   std::shared_ptr<const storage::Lake> lake = OpenLake(lake_uri);
-  return Value(transform::OpenCuratedReader(std::move(lake), filter));
+  return Value(zones::OpenCuratedReader(std::move(lake), filter));
 }
 
 // An ArrowArrayStream capsule (the Arrow PyCapsule interface) over the curated reader.

@@ -20,8 +20,8 @@
 #include "sensorlake/features/windowing.h"
 #include "sensorlake/storage/lake_lock.h"
 #include "sensorlake/storage/versioned_zone.h"
-#include "sensorlake/transform/curated_reader.h"
 #include "sensorlake/wisdm/schema.h"
+#include "sensorlake/zones/curated_reader.h"
 
 namespace sensorlake::features {
 namespace {
@@ -98,19 +98,17 @@ SubjectWindows ComputeSubject(int32_t folder, int32_t subject, const Stream& s, 
 
 // Reads one row group (one subject per row group in the curated layout, but any mix works
 // as long as no subject spans row groups, which the caller verifies).
-Status ProcessRowGroup(const arrow::RecordBatch& b, const transform::CuratedPart& part,
+Status ProcessRowGroup(const arrow::RecordBatch& b, const zones::CuratedPart& part,
                        FeatureMode mode, std::vector<SubjectWindows>* out) {
   const std::string& file = part.lake_path;
-  SL_ASSIGN_OR_RETURN(auto subject,
-                      transform::CuratedColumn<arrow::Int16Array>(b, "subject", file));
-  SL_ASSIGN_OR_RETURN(auto ts,
-                      transform::CuratedColumn<arrow::Int64Array>(b, "timestamp_ns", file));
-  SL_ASSIGN_OR_RETURN(auto x, transform::CuratedColumn<arrow::FloatArray>(b, "x", file));
-  SL_ASSIGN_OR_RETURN(auto y, transform::CuratedColumn<arrow::FloatArray>(b, "y", file));
-  SL_ASSIGN_OR_RETURN(auto z, transform::CuratedColumn<arrow::FloatArray>(b, "z", file));
-  SL_ASSIGN_OR_RETURN(auto block, transform::CuratedColumn<arrow::Int32Array>(b, "block", file));
-  SL_ASSIGN_OR_RETURN(auto sample, transform::CuratedColumn<arrow::Int32Array>(b, "sample", file));
-  SL_ASSIGN_OR_RETURN(auto activity, transform::CuratedActivityIndices(b, file));
+  SL_ASSIGN_OR_RETURN(auto subject, zones::CuratedColumn<arrow::Int16Array>(b, "subject", file));
+  SL_ASSIGN_OR_RETURN(auto ts, zones::CuratedColumn<arrow::Int64Array>(b, "timestamp_ns", file));
+  SL_ASSIGN_OR_RETURN(auto x, zones::CuratedColumn<arrow::FloatArray>(b, "x", file));
+  SL_ASSIGN_OR_RETURN(auto y, zones::CuratedColumn<arrow::FloatArray>(b, "y", file));
+  SL_ASSIGN_OR_RETURN(auto z, zones::CuratedColumn<arrow::FloatArray>(b, "z", file));
+  SL_ASSIGN_OR_RETURN(auto block, zones::CuratedColumn<arrow::Int32Array>(b, "block", file));
+  SL_ASSIGN_OR_RETURN(auto sample, zones::CuratedColumn<arrow::Int32Array>(b, "sample", file));
+  SL_ASSIGN_OR_RETURN(auto activity, zones::CuratedActivityIndices(b, file));
   std::map<int32_t, std::vector<int64_t>> by_subject;
   for (int64_t i = 0; i < b.num_rows(); ++i) by_subject[subject->Value(i)].push_back(i);
   for (auto& [subj, rows] : by_subject) {
@@ -120,9 +118,9 @@ Status ProcessRowGroup(const arrow::RecordBatch& b, const transform::CuratedPart
   return Status::OK();
 }
 
-Status ProcessPart(const storage::Lake& lake, const transform::CuratedPart& part, FeatureMode mode,
+Status ProcessPart(const storage::Lake& lake, const zones::CuratedPart& part, FeatureMode mode,
                    std::vector<SubjectWindows>* out) {
-  return transform::ForEachCuratedRowGroup(
+  return zones::ForEachCuratedRowGroup(
       lake, part, {"subject", "activity", "timestamp_ns", "x", "y", "z", "block", "sample"},
       [&](const arrow::RecordBatch& b) { return ProcessRowGroup(b, part, mode, out); });
 }
@@ -226,7 +224,7 @@ Result<int64_t> WriteWindows(const storage::Lake& lake, const std::string& path,
 
 // Runs every part on `threads` workers; the result is sorted by folder and subject.
 Result<std::vector<SubjectWindows>> ComputeAll(const storage::Lake& lake,
-                                               const std::vector<transform::CuratedPart>& parts,
+                                               const std::vector<zones::CuratedPart>& parts,
                                                FeatureMode mode, int32_t threads) {
   std::vector<SubjectWindows> all;
   std::mutex mu;
@@ -445,7 +443,7 @@ Result<FeaturesSummary> RunFeatures(const storage::Lake& lake, const FeaturesOpt
   if (!s.unchanged || !options.export_arff_dir.empty()) {
     storage::VersionedZone curated(lake, "curated");
     SL_ASSIGN_OR_RETURN(auto parts,
-                        transform::ListCuratedParts(lake, curated.VersionDir(s.curated_version)));
+                        zones::ListCuratedParts(lake, curated.VersionDir(s.curated_version)));
     SL_ASSIGN_OR_RETURN(auto all, ComputeAll(lake, parts, s.mode, options.threads));
     s.windows = 0;
     Tally(all, &s);

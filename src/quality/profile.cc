@@ -12,7 +12,7 @@
 
 #include "sensorlake/common/progress.h"
 #include "sensorlake/storage/versioned_zone.h"
-#include "sensorlake/transform/curated_reader.h"
+#include "sensorlake/zones/curated_reader.h"
 
 namespace sensorlake::quality {
 
@@ -177,18 +177,16 @@ DatasetProfile::MagnitudeFromBaselineJson(const nlohmann::json& j, std::string_v
 
 namespace {
 
-Status ProfileRowGroup(const arrow::RecordBatch& b, const transform::CuratedPart& part,
+Status ProfileRowGroup(const arrow::RecordBatch& b, const zones::CuratedPart& part,
                        std::map<BlockKey, BlockProfiler>* open) {
   const std::string& file = part.lake_path;
-  SL_ASSIGN_OR_RETURN(auto subject,
-                      transform::CuratedColumn<arrow::Int16Array>(b, "subject", file));
-  SL_ASSIGN_OR_RETURN(auto ts,
-                      transform::CuratedColumn<arrow::Int64Array>(b, "timestamp_ns", file));
-  SL_ASSIGN_OR_RETURN(auto x, transform::CuratedColumn<arrow::FloatArray>(b, "x", file));
-  SL_ASSIGN_OR_RETURN(auto y, transform::CuratedColumn<arrow::FloatArray>(b, "y", file));
-  SL_ASSIGN_OR_RETURN(auto z, transform::CuratedColumn<arrow::FloatArray>(b, "z", file));
-  SL_ASSIGN_OR_RETURN(auto block, transform::CuratedColumn<arrow::Int32Array>(b, "block", file));
-  SL_ASSIGN_OR_RETURN(auto activity, transform::CuratedActivityIndices(b, file));
+  SL_ASSIGN_OR_RETURN(auto subject, zones::CuratedColumn<arrow::Int16Array>(b, "subject", file));
+  SL_ASSIGN_OR_RETURN(auto ts, zones::CuratedColumn<arrow::Int64Array>(b, "timestamp_ns", file));
+  SL_ASSIGN_OR_RETURN(auto x, zones::CuratedColumn<arrow::FloatArray>(b, "x", file));
+  SL_ASSIGN_OR_RETURN(auto y, zones::CuratedColumn<arrow::FloatArray>(b, "y", file));
+  SL_ASSIGN_OR_RETURN(auto z, zones::CuratedColumn<arrow::FloatArray>(b, "z", file));
+  SL_ASSIGN_OR_RETURN(auto block, zones::CuratedColumn<arrow::Int32Array>(b, "block", file));
+  SL_ASSIGN_OR_RETURN(auto activity, zones::CuratedActivityIndices(b, file));
   BlockKey current{-1, 0, 0, 0};
   BlockProfiler* profiler = nullptr;
   for (int64_t i = 0; i < b.num_rows(); ++i) {
@@ -204,10 +202,10 @@ Status ProfileRowGroup(const arrow::RecordBatch& b, const transform::CuratedPart
 
 // Profiles one Parquet file. Rows are sorted by subject, activity, timestamp, so each
 // block's readings arrive in timestamp order.
-Status ProfilePart(const storage::Lake& lake, const transform::CuratedPart& part,
+Status ProfilePart(const storage::Lake& lake, const zones::CuratedPart& part,
                    std::vector<BlockProfile>* out) {
   std::map<BlockKey, BlockProfiler> open;
-  SL_RETURN_NOT_OK(transform::ForEachCuratedRowGroup(
+  SL_RETURN_NOT_OK(zones::ForEachCuratedRowGroup(
       lake, part, {"subject", "activity", "timestamp_ns", "x", "y", "z", "block"},
       [&](const arrow::RecordBatch& b) { return ProfileRowGroup(b, part, &open); }));
   for (auto& [key, profiler] : open) out->push_back(profiler.Finish());
@@ -286,7 +284,7 @@ Result<DatasetProfile> ProfileCuratedVersion(const storage::Lake& lake,
   SL_RETURN_NOT_OK(ReadManifest(lake, version_dir, &profile));
   SL_RETURN_NOT_OK(ReadGeneratedScale(lake, &profile));
 
-  SL_ASSIGN_OR_RETURN(auto parts, transform::ListCuratedParts(lake, version_dir));
+  SL_ASSIGN_OR_RETURN(auto parts, zones::ListCuratedParts(lake, version_dir));
   int64_t total_bytes = 0;
   for (const auto& part : parts) total_bytes += part.bytes;
 

@@ -7,7 +7,7 @@
 #include <arrow/io/interfaces.h>
 #include <fmt/format.h>
 
-#include "sensorlake/transform/curated_reader.h"
+#include "sensorlake/zones/curated_reader.h"
 
 namespace sensorlake::serve {
 
@@ -220,7 +220,7 @@ Result<const DatasetIndex*> LakeApi::Index() {
   auto index = std::make_unique<DatasetIndex>();
   index->version_dir = dir;
   index->curated_version = std::filesystem::path(dir).filename().string();
-  SL_ASSIGN_OR_RETURN(auto parts, transform::ListCuratedParts(*lake_, dir));
+  SL_ASSIGN_OR_RETURN(auto parts, zones::ListCuratedParts(*lake_, dir));
   for (const auto& part : parts) {
     index->parts.push_back(part.lake_path);
     // One part per folder in the transform's layout; a second would be read too (first wins
@@ -230,17 +230,17 @@ Result<const DatasetIndex*> LakeApi::Index() {
     auto& rows = index->rows[static_cast<size_t>(part.folder)];
     auto& secs = index->seconds[static_cast<size_t>(part.folder)];
     auto& blk = index->blocks[static_cast<size_t>(part.folder)];
-    SL_RETURN_NOT_OK(transform::ForEachCuratedRowGroup(
+    SL_RETURN_NOT_OK(zones::ForEachCuratedRowGroup(
         *lake_, part, {"subject", "activity", "timestamp_ns", "block"},
         [&](const arrow::RecordBatch& b) -> Status {
           const std::string& file = part.lake_path;
           SL_ASSIGN_OR_RETURN(auto subj,
-                              transform::CuratedColumn<arrow::Int16Array>(b, "subject", file));
+                              zones::CuratedColumn<arrow::Int16Array>(b, "subject", file));
           SL_ASSIGN_OR_RETURN(auto ts,
-                              transform::CuratedColumn<arrow::Int64Array>(b, "timestamp_ns", file));
+                              zones::CuratedColumn<arrow::Int64Array>(b, "timestamp_ns", file));
           SL_ASSIGN_OR_RETURN(auto block,
-                              transform::CuratedColumn<arrow::Int32Array>(b, "block", file));
-          SL_ASSIGN_OR_RETURN(auto act, transform::CuratedActivityIndices(b, file));
+                              zones::CuratedColumn<arrow::Int32Array>(b, "block", file));
+          SL_ASSIGN_OR_RETURN(auto act, zones::CuratedActivityIndices(b, file));
           int64_t run_start = 0;
           for (int64_t i = 0; i < b.num_rows(); ++i) {
             int32_t s = subj->Value(i) - wisdm::kFirstSubject;

@@ -8,7 +8,7 @@
 #include <parquet/metadata.h>
 #include <parquet/statistics.h>
 
-#include "sensorlake/transform/curated_reader.h"
+#include "sensorlake/zones/curated_reader.h"
 
 namespace sensorlake::serve {
 
@@ -32,16 +32,15 @@ struct Readings {
 Status CollectRows(const arrow::RecordBatch& batch, const std::string& file, const SignalQuery& q,
                    Readings* out) {
   SL_ASSIGN_OR_RETURN(auto subject,
-                      transform::CuratedColumn<arrow::Int16Array>(batch, "subject", file));
+                      zones::CuratedColumn<arrow::Int16Array>(batch, "subject", file));
   SL_ASSIGN_OR_RETURN(auto ts,
-                      transform::CuratedColumn<arrow::Int64Array>(batch, "timestamp_ns", file));
+                      zones::CuratedColumn<arrow::Int64Array>(batch, "timestamp_ns", file));
   std::array<const arrow::FloatArray*, 3> axis{};
   const char* names[3] = {"x", "y", "z"};
   for (size_t a = 0; a < 3; ++a) {
-    SL_ASSIGN_OR_RETURN(axis[a],
-                        transform::CuratedColumn<arrow::FloatArray>(batch, names[a], file));
+    SL_ASSIGN_OR_RETURN(axis[a], zones::CuratedColumn<arrow::FloatArray>(batch, names[a], file));
   }
-  SL_ASSIGN_OR_RETURN(auto activity, transform::CuratedActivityIndices(batch, file));
+  SL_ASSIGN_OR_RETURN(auto activity, zones::CuratedActivityIndices(batch, file));
   for (int64_t i = 0; i < batch.num_rows(); ++i) {
     if (subject->Value(i) != q.subject || activity[static_cast<size_t>(i)] != q.activity) continue;
     out->t.push_back(ts->Value(i));

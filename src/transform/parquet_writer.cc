@@ -7,25 +7,10 @@
 #include <parquet/properties.h>
 
 #include "sensorlake/common/crash_point.h"
+#include "sensorlake/zones/curated_schema.h"
 
 namespace sensorlake::transform {
 namespace {
-
-std::shared_ptr<arrow::DataType> DictType() {
-  return arrow::dictionary(arrow::int8(), arrow::utf8());
-}
-
-std::shared_ptr<arrow::Array> ActivityDictionary(bool names) {
-  arrow::StringBuilder b;
-  for (int32_t i = 0; i < wisdm::kNumActivities; ++i) {
-    if (names) {
-      (void)b.Append(std::string(wisdm::ActivityName(i)));
-    } else {
-      (void)b.Append(std::string(1, wisdm::kActivityCodes[i]));
-    }
-  }
-  return b.Finish().ValueOrDie();
-}
 
 parquet::Compression::type Codec(const TransformConfig& c) {
   if (c.compression == "zstd") return parquet::Compression::ZSTD;
@@ -70,34 +55,11 @@ std::shared_ptr<arrow::Array> MakeArray(const std::vector<T>& v) {
 
 std::shared_ptr<arrow::Array> MakeDictArray(const std::vector<int8_t>& codes, bool names) {
   auto indices = MakeArray<arrow::Int8Type>(codes);
-  return std::make_shared<arrow::DictionaryArray>(DictType(), indices, ActivityDictionary(names));
+  return std::make_shared<arrow::DictionaryArray>(zones::ActivityDictType(), indices,
+                                                  zones::ActivityDictionary(names));
 }
 
 }  // namespace
-
-std::shared_ptr<arrow::Schema> CuratedSchema() {
-  auto meta =
-      arrow::key_value_metadata({"sensorlake.sort_order", "sensorlake.units"},
-                                {"subject,activity,timestamp_ns",
-                                 "accel: m/s^2; gyro: rad/s; timestamp_ns: device clock ns"});
-  return arrow::schema(
-      {arrow::field("subject", arrow::int16(), false), arrow::field("activity", DictType(), false),
-       arrow::field("activity_name", DictType(), false),
-       arrow::field("timestamp_ns", arrow::int64(), false),
-       arrow::field("x", arrow::float32(), false), arrow::field("y", arrow::float32(), false),
-       arrow::field("z", arrow::float32(), false), arrow::field("block", arrow::int32(), false),
-       arrow::field("sample", arrow::int32(), false)},
-      meta);
-}
-
-std::shared_ptr<arrow::Schema> QuarantineSchema() {
-  return arrow::schema(
-      {arrow::field("subject", arrow::int16(), false), arrow::field("file", arrow::utf8(), false),
-       arrow::field("line", arrow::int64(), false),
-       arrow::field("reason", arrow::dictionary(arrow::int8(), arrow::utf8()), false),
-       arrow::field("detail", arrow::utf8(), false), arrow::field("raw_text", arrow::utf8(), false),
-       arrow::field("raw_bytes", arrow::binary(), true)});
-}
 
 // ---- curated -------------------------------------------------------------------------
 
@@ -126,9 +88,9 @@ Status CuratedPartitionWriter::OpenNextPart() {
   impl_->current.path = storage::JoinPath(
       impl_->dir, fmt::format("{}{:05d}.parquet", impl_->part_prefix, impl_->next_part++));
   SL_ASSIGN_OR_RETURN(impl_->sink, impl_->lake.OpenOutputStream(impl_->current.path));
-  auto writer =
-      parquet::arrow::FileWriter::Open(*CuratedSchema(), arrow::default_memory_pool(), impl_->sink,
-                                       CuratedProperties(impl_->config), ArrowProperties());
+  auto writer = parquet::arrow::FileWriter::Open(
+      *zones::CuratedSchema(), arrow::default_memory_pool(), impl_->sink,
+      CuratedProperties(impl_->config), ArrowProperties());
   if (!writer.ok()) return Status::FromArrow(writer.status()).WithContext(impl_->current.path);
   impl_->writer = std::move(*writer);
   return Status::OK();
@@ -154,7 +116,7 @@ Status CuratedPartitionWriter::Append(const CleanedFile& file) {
   auto subject = MakeArray<arrow::Int16Type>(
       std::vector<int16_t>(r.size(), static_cast<int16_t>(file.name.subject)));
   auto table = arrow::Table::Make(
-      CuratedSchema(),
+      zones::CuratedSchema(),
       {subject, MakeDictArray(r.activity, false), MakeDictArray(r.activity, true),
        MakeArray<arrow::Int64Type>(r.timestamp_ns), MakeArray<arrow::FloatType>(r.x),
        MakeArray<arrow::FloatType>(r.y), MakeArray<arrow::FloatType>(r.z),
@@ -252,9 +214,10 @@ Status QuarantineWriter::Flush() {
     parquet::WriterProperties::Builder b;
     b.compression(Codec(impl_->config));
     SL_ASSIGN_OR_RETURN(impl_->sink, impl_->lake.OpenOutputStream(file_.path));
-    SL_ASSIGN_OR_RETURN_ARROW(impl_->writer, parquet::arrow::FileWriter::Open(
-                                                 *QuarantineSchema(), arrow::default_memory_pool(),
-                                                 impl_->sink, b.build(), ArrowProperties()));
+    SL_ASSIGN_OR_RETURN_ARROW(
+        impl_->writer,
+        parquet::arrow::FileWriter::Open(*zones::QuarantineSchema(), arrow::default_memory_pool(),
+                                         impl_->sink, b.build(), ArrowProperties()));
   }
   int64_t n = impl_->subject.length();
   if (n == 0) return Status::OK();
@@ -274,7 +237,7 @@ Status QuarantineWriter::Flush() {
       std::make_shared<arrow::DictionaryArray>(arrow::dictionary(arrow::int8(), arrow::utf8()),
                                                MakeArray<arrow::Int8Type>(impl_->reason), dict);
   impl_->reason.clear();
-  auto table = arrow::Table::Make(QuarantineSchema(),
+  auto table = arrow::Table::Make(zones::QuarantineSchema(),
                                   {subject, file, line, reason, detail, raw, raw_bytes}, n);
   SL_RETURN_NOT_OK_ARROW(impl_->writer->WriteTable(*table, n));
   file_.rows += n;

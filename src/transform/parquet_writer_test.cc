@@ -7,6 +7,7 @@
 #include <parquet/file_reader.h>
 #include <parquet/metadata.h>
 
+#include "sensorlake/zones/curated_schema.h"
 #include "testing/temp_dir.h"
 
 namespace sensorlake::transform {
@@ -47,7 +48,7 @@ TEST(ParquetWriterTest, OneRowGroupPerSubjectWithTypedSortedColumns) {
 
   std::string path = lake->LocalPath(w.files()[0].path);
   auto t = ReadTable(path);
-  EXPECT_TRUE(t->schema()->Equals(*CuratedSchema(), /*check_metadata=*/false))
+  EXPECT_TRUE(t->schema()->Equals(*zones::CuratedSchema(), /*check_metadata=*/false))
       << t->schema()->ToString();
   EXPECT_EQ(t->num_rows(), 1500);
   auto md = parquet::ReadMetaData(arrow::io::ReadableFile::Open(path).ValueOrDie());

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <map>
 
-#include "sensorlake/transform/curated_table.h"
+#include "sensorlake/zones/curated_table.h"
 #include "testing/raw_zone.h"
 #include "testing/temp_dir.h"
 
@@ -44,8 +44,8 @@ std::vector<std::string> Paths(const nlohmann::json& listing) {
 
 // Batches of the curated table by (device, sensor, subject): one row group each.
 std::map<std::string, std::shared_ptr<arrow::RecordBatch>> CuratedBatches(
-    std::shared_ptr<const storage::Lake> lake, const CuratedFilter& filter = {}) {
-  auto reader = OpenCuratedReader(std::move(lake), filter).ValueOrDie();
+    std::shared_ptr<const storage::Lake> lake, const zones::CuratedFilter& filter = {}) {
+  auto reader = zones::OpenCuratedReader(std::move(lake), filter).ValueOrDie();
   std::map<std::string, std::shared_ptr<arrow::RecordBatch>> out;
   while (true) {
     std::shared_ptr<arrow::RecordBatch> b;
@@ -172,7 +172,7 @@ TEST_F(TaskTransformTest, ReadsOneSubjectOfOneFolder) {
   EXPECT_TRUE(batches.contains("watch/accel/1601"));
   EXPECT_EQ(batches.begin()->second->num_rows(), rows);
   EXPECT_GT(rows, 50);
-  EXPECT_FALSE(OpenCuratedReader(lake_, {"", {}, "tablet", ""}).ok());
+  EXPECT_FALSE(zones::OpenCuratedReader(lake_, {"", {}, "tablet", ""}).ok());
 }
 
 TEST_F(TaskTransformTest, RefusesAFileNotInTheRawManifest) {

@@ -15,13 +15,14 @@
 #include "sensorlake/storage/versioned_zone.h"
 #include "sensorlake/transform/parquet_writer.h"
 #include "sensorlake/transform/transform.h"
+#include "sensorlake/zones/curated_schema.h"
 #include "sensorlake/zones/raw_manifest.h"
 
 namespace sensorlake::transform::detail {
 
 inline constexpr const char* kZone = "curated";
-inline constexpr const char* kReadings = "sensor_readings";
-inline constexpr const char* kQuarantine = "quarantine";
+inline constexpr const char* kReadings = zones::kReadingsDir;
+inline constexpr const char* kQuarantine = zones::kQuarantineDir;
 
 using Clock = std::chrono::steady_clock;
 double SecondsSince(Clock::time_point t);

@@ -2,6 +2,7 @@
 // (device=<d>/sensor=<s>/): one row group per raw file (= one subject, already sorted),
 // part files rolled past TransformConfig::target_file_bytes. Encodings and compression
 // come from TransformConfig; the choices and their measured effect are in docs/curated.md.
+// The schemas themselves are the zones layer's (zones/curated_schema.h).
 #pragma once
 
 #include <memory>
@@ -13,10 +14,6 @@
 #include "sensorlake/transform/cleaning_rules.h"
 #include "sensorlake/transform/file_cleaner.h"
 
-namespace arrow {
-class Schema;
-}  // namespace arrow
-
 namespace sensorlake::transform {
 
 struct WrittenFile {
@@ -25,10 +22,6 @@ struct WrittenFile {
   int64_t bytes = 0;
   int32_t row_groups = 0;
 };
-
-// The curated schema (device and sensor are hive partition columns, not stored).
-std::shared_ptr<arrow::Schema> CuratedSchema();
-std::shared_ptr<arrow::Schema> QuarantineSchema();
 
 // `lake` must outlive the writer.
 class CuratedPartitionWriter {

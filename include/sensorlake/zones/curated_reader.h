@@ -13,7 +13,7 @@
 #include "sensorlake/common/result.h"
 #include "sensorlake/storage/lake.h"
 
-namespace sensorlake::transform {
+namespace sensorlake::zones {
 
 struct CuratedPart {
   std::string lake_path;  // .../sensor_readings/device=<d>/sensor=<s>/part-00000.parquet
@@ -49,4 +49,4 @@ Result<const T*> CuratedColumn(const arrow::RecordBatch& batch, const std::strin
 Result<std::vector<int8_t>> CuratedActivityIndices(const arrow::RecordBatch& batch,
                                                    const std::string& file);
 
-}  // namespace sensorlake::transform
+}  // namespace sensorlake::zones

@@ -1,11 +1,12 @@
-#include "sensorlake/transform/curated_reader.h"
+#include "sensorlake/zones/curated_reader.h"
 
 #include <fmt/format.h>
 #include <parquet/arrow/reader.h>
 
 #include "sensorlake/wisdm/schema.h"
+#include "sensorlake/zones/curated_schema.h"
 
-namespace sensorlake::transform {
+namespace sensorlake::zones {
 
 namespace {
 
@@ -29,7 +30,7 @@ Result<int8_t> ActivityOf(std::string_view code, const std::string& file) {
 
 Result<std::vector<CuratedPart>> ListCuratedParts(const storage::Lake& lake,
                                                   const std::string& version_dir) {
-  const std::string data_dir = storage::JoinPath(version_dir, "sensor_readings");
+  const std::string data_dir = storage::JoinPath(version_dir, kReadingsDir);
   SL_ASSIGN_OR_RETURN(auto entries, lake.ListFiles(data_dir, /*recursive=*/true));
   std::vector<CuratedPart> parts;
   for (const auto& e : entries) {
@@ -87,4 +88,4 @@ Result<std::vector<int8_t>> CuratedActivityIndices(const arrow::RecordBatch& bat
   return out;
 }
 
-}  // namespace sensorlake::transform
+}  // namespace sensorlake::zones

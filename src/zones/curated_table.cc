@@ -1,14 +1,14 @@
-#include "sensorlake/transform/curated_table.h"
+#include "sensorlake/zones/curated_table.h"
 
 #include <arrow/api.h>
 #include <parquet/arrow/reader.h>
 
 #include "sensorlake/storage/versioned_zone.h"
-#include "sensorlake/transform/curated_reader.h"
-#include "sensorlake/transform/parquet_writer.h"
 #include "sensorlake/wisdm/schema.h"
+#include "sensorlake/zones/curated_reader.h"
+#include "sensorlake/zones/curated_schema.h"
 
-namespace sensorlake::transform {
+namespace sensorlake::zones {
 namespace {
 
 std::shared_ptr<arrow::DataType> PartitionType() {
@@ -149,4 +149,4 @@ Result<std::shared_ptr<arrow::RecordBatchReader>> OpenCuratedReader(
       std::make_shared<CuratedBatchReader>(std::move(lake), std::move(parts), filter.subject));
 }
 
-}  // namespace sensorlake::transform
+}  // namespace sensorlake::zones

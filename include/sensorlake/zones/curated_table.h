@@ -14,7 +14,7 @@
 #include "sensorlake/common/result.h"
 #include "sensorlake/storage/lake.h"
 
-namespace sensorlake::transform {
+namespace sensorlake::zones {
 
 struct CuratedFilter {
   std::string version;             // curated version id; empty = the current one
@@ -31,4 +31,4 @@ std::shared_ptr<arrow::Schema> CuratedTableSchema();
 Result<std::shared_ptr<arrow::RecordBatchReader>> OpenCuratedReader(
     std::shared_ptr<const storage::Lake> lake, const CuratedFilter& filter);
 
-}  // namespace sensorlake::transform
+}  // namespace sensorlake::zones
