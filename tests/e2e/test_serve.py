@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from sensorlake_cli import run_cli, sensorlake_bin
+from serve_process import start_server
 
 
 @pytest.fixture(scope="module")
@@ -68,16 +69,6 @@ def listening_sockets(pid):
                 raw = b"".join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4))
             found.append((socket.inet_ntop(family, raw), int(port_hex, 16)))
     return found
-
-
-def start_server(lake, *args):
-    """`sensorlake serve` on a free port: the process and the (host, port) its line names."""
-    proc = subprocess.Popen([sensorlake_bin(), "serve", "--lake", str(lake), "--port", "0",
-                             *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    line = proc.stdout.readline()
-    match = re.search(r"http://([0-9.]+):(\d+)/", line)
-    assert match, f"no address in {line!r}: {proc.stderr.read() if proc.poll() is not None else ''}"
-    return proc, match.group(1), int(match.group(2))
 
 
 def test_binds_loopback_by_default(served):

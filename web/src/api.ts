@@ -1,11 +1,14 @@
 // The JSON API of `sensorlake serve` (docs/web.md): one fetch helper that turns a 4xx/5xx
-// answer into an Error carrying the server's message.
-export async function api<T = any>(path: string): Promise<T> {
+// answer into an Error carrying the server's message. T is the route's type from
+// api-types.ts, the checked mirror of the server's JSON.
+import type { ApiError } from "./api-types";
+
+export async function api<T>(path: string): Promise<T> {
   const res = await fetch(path);
   const body = await res.text();
   if (!res.ok) {
     let msg = body;
-    try { msg = JSON.parse(body).error ?? body; } catch { /* not JSON */ }
+    try { msg = (JSON.parse(body) as Partial<ApiError>).error ?? body; } catch { /* not JSON */ }
     throw new Error(`${res.status}: ${msg}`);
   }
   return JSON.parse(body) as T;

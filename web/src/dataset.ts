@@ -1,6 +1,7 @@
 // Dataset: a subject x activity heatmap per device and sensor (readings or sampling rate),
 // cells flagged by the latest quality run; a click opens the cell's signal.
 import { api, errorBox, fmtNum, h } from "./api";
+import type { Activity, CellFlag, DatasetFolder, DatasetResponse, TruncatedFlags } from "./api-types";
 
 let folderChoice = 0;
 let metricChoice: "rows" | "rate_hz" = "rows";
@@ -18,23 +19,23 @@ function rateColor(hz: number): string {
   return color((hz - 15) / 10);
 }
 
-function heatmap(d: any): HTMLElement {
+function heatmap(d: DatasetResponse): HTMLElement {
   const f = d.folders[folderChoice];
   const values: number[][] = f[metricChoice];
   const all = values.flat().filter((v) => v > 0);
   const lo = metricChoice === "rate_hz" ? 15 : 0;
   const hi = metricChoice === "rate_hz" ? 25 : Math.max(1, ...all);
-  const flags = new Map<string, any[]>();
+  const flags = new Map<string, CellFlag[]>();
   for (const fl of d.flags) {
     if (fl.folder !== f.folder) continue;
     const key = `${fl.subject}/${fl.activity}`;
     flags.set(key, [...(flags.get(key) ?? []), fl]);
   }
   const table = h("table", { class: "heatmap", id: "heatmap" },
-    h("tr", {}, h("th", {}, "subject"), ...d.activities.map((a: any) => h("th", { title: a.name }, a.code))));
+    h("tr", {}, h("th", {}, "subject"), ...d.activities.map((a: Activity) => h("th", { title: a.name }, a.code))));
   d.subjects.forEach((subject: number, si: number) => {
     const tr = h("tr", {}, h("th", {}, String(subject)));
-    d.activities.forEach((a: any, ai: number) => {
+    d.activities.forEach((a: Activity, ai: number) => {
       const v = values[si][ai];
       const fl = flags.get(`${subject}/${a.code}`) ?? [];
       const rows = f.rows[si][ai];
@@ -62,7 +63,7 @@ function heatmap(d: any): HTMLElement {
        h("span", { class: "swatch", style: `background:${color(0.5)}` }), h("span", { class: "swatch", style: `background:${color(1)}` }), ` ${fmtNum(hi)}`];
   const legend = h("p", { class: "small" }, ...swatches,
     ` · red outline: flagged by quality run ${d.quality_run || "(none)"} · ${flags.size} flagged cells here · click a cell for its signal`);
-  const truncated = (d.flags_truncated ?? []).map((t: any) =>
+  const truncated = d.flags_truncated.map((t: TruncatedFlags) =>
     `${t.check} failed ${fmtNum(t.failing)} blocks but its result lists ${t.listed}: only those are outlined`);
   if (truncated.length) legend.append(h("br"), h("span", { class: "warn", id: "flags-truncated" }, truncated.join("; ")));
   return h("div", {}, legend, h("div", { class: "scroll" }, table));
@@ -71,15 +72,15 @@ function heatmap(d: any): HTMLElement {
 export async function renderDataset(app: HTMLElement): Promise<void> {
   app.append(h("h1", {}, "Dataset"));
   try {
-    const d = await api("/api/dataset");
-    const total = d.folders.reduce((s: number, f: any) => s + f.rows.flat().reduce((a: number, b: number) => a + b, 0), 0);
+    const d = await api<DatasetResponse>("/api/dataset");
+    const total = d.folders.reduce((s: number, f: DatasetFolder) => s + f.rows.flat().reduce((a: number, b: number) => a + b, 0), 0);
     app.append(h("p", { class: "facts", id: "dataset-facts" },
       `curated version ${d.curated_version} · ${fmtNum(total)} readings · quality run ${d.quality_run || "none"} `,
       h("span", { class: d.quality_success ? "ok" : "bad" }, d.quality_success ? "passed" : "not passed")));
     const tabs = h("div", { class: "tabs" });
     const body = h("div");
     const draw = () => {
-      tabs.replaceChildren(...d.folders.map((f: any, i: number) => {
+      tabs.replaceChildren(...d.folders.map((f: DatasetFolder, i: number) => {
         const b = h("button", { class: i === folderChoice ? "active" : "" }, f.folder);
         b.onclick = () => { folderChoice = i; draw(); };
         return b;

@@ -2,15 +2,10 @@
 // prunes row groups and decimates to the canvas width; zoom (wheel) and pan (drag) ask it
 // again for the visible window only.
 import { api, errorBox, fmtNum, h } from "./api";
+import type { Activity, CellFlag, DatasetFolder, DatasetResponse, SignalResponse } from "./api-types";
 
 const COLORS = ["#d62728", "#2ca02c", "#1f77b4"];
 const AXES = ["x", "y", "z"] as const;
-
-interface Signal {
-  first_ns: number; last_ns: number; from_ns: number; to_ns: number;
-  rows_in_window: number; decimated: boolean; row_groups_read: number; row_groups_total: number;
-  axes: Record<string, { t_ms: number[]; v: number[] }>;
-}
 
 function select(id: string, options: [string, string][], value: string): HTMLSelectElement {
   const s = h("select", { id });
@@ -41,7 +36,7 @@ export function renderSignal(app: HTMLElement, params: URLSearchParams): void {
     h("p", { class: "small" }, "wheel: zoom at the cursor · drag: pan · x red, y green, z blue"));
 
   const base = `/api/signal?device=${device}&sensor=${sensor}&subject=${subject}&activity=${activity}`;
-  let data: Signal | null = null;
+  let data: SignalResponse | null = null;
   let view: [number, number] | null = null;  // visible window in ns from first_ns
   let seq = 0;
 
@@ -52,7 +47,7 @@ export function renderSignal(app: HTMLElement, params: URLSearchParams): void {
     if (data && view) url += `&from_ns=${Math.round(data.first_ns + view[0])}&to_ns=${Math.round(data.first_ns + view[1])}`;
     try {
       const t0 = performance.now();
-      const s = await api<Signal>(url);
+      const s = await api<SignalResponse>(url);
       if (my !== seq) return;
       data = s;
       if (!view) view = [0, s.last_ns - s.first_ns];
@@ -136,13 +131,13 @@ export function renderSignal(app: HTMLElement, params: URLSearchParams): void {
 // The cell's row in the dataset index: activity name, readings, rate and quality flags.
 async function showCell(box: HTMLElement, device: string, sensor: string, subject: number, activity: string) {
   try {
-    const d = await api("/api/dataset");
-    const f = d.folders.find((x: any) => x.device === device && x.sensor === sensor);
-    const si = d.subjects.indexOf(subject), ai = d.activities.findIndex((a: any) => a.code === activity);
+    const d = await api<DatasetResponse>("/api/dataset");
+    const f = d.folders.find((x: DatasetFolder) => x.device === device && x.sensor === sensor);
+    const si = d.subjects.indexOf(subject), ai = d.activities.findIndex((a: Activity) => a.code === activity);
     if (!f || si < 0 || ai < 0) return;
-    const flags = d.flags.filter((x: any) => x.folder === f.folder && x.subject === subject && x.activity === activity);
+    const flags = d.flags.filter((x: CellFlag) => x.folder === f.folder && x.subject === subject && x.activity === activity);
     box.replaceChildren(h("p", { class: "small" },
       `${d.activities[ai].name}: ${fmtNum(f.rows[si][ai])} readings at ${f.rate_hz[si][ai]} Hz · quality run ${d.quality_run || "none"}: `,
-      flags.length ? h("span", { class: "warn" }, flags.map((x: any) => `${x.severity} ${x.check}: ${x.what}`).join("; ")) : h("span", { class: "ok" }, "no flags")));
+      flags.length ? h("span", { class: "warn" }, flags.map((x: CellFlag) => `${x.severity} ${x.check}: ${x.what}`).join("; ")) : h("span", { class: "ok" }, "no flags")));
   } catch (e) { box.replaceChildren(errorBox(e)); }
 }

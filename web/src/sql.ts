@@ -7,6 +7,7 @@ import mvpWorker from "@duckdb/duckdb-wasm/dist/duckdb-browser-mvp.worker.js?url
 import ehWasm from "@duckdb/duckdb-wasm/dist/duckdb-eh.wasm?url";
 import ehWorker from "@duckdb/duckdb-wasm/dist/duckdb-browser-eh.worker.js?url";
 import { api, errorBox, fmtNum, h } from "./api";
+import type { FilesResponse } from "./api-types";
 
 const EXAMPLE = `SELECT device, sensor, activity_name, count(*) AS readings
 FROM sensor_readings
@@ -25,7 +26,7 @@ async function openDb(): Promise<duckdb.AsyncDuckDB> {
   const worker = new Worker(bundle.mainWorker!);
   const db = new duckdb.AsyncDuckDB(new duckdb.VoidLogger(), worker);
   await db.instantiate(bundle.mainModule, bundle.pthreadWorker);
-  const { files } = await api<{ files: { path: string }[] }>("/api/files");
+  const { files } = await api<FilesResponse>("/api/files");
   for (const f of files) {
     await db.registerFileURL(f.path, new URL(`/data/${f.path}`, location.href).href,
       duckdb.DuckDBDataProtocol.HTTP, false);
@@ -116,7 +117,7 @@ export function renderSql(app: HTMLElement): void {
       const table = await conn.query(editor.value);
       await conn.close();
       const cols: string[] = table.schema.fields.map((f: { name: string }) => f.name);
-      const rows: unknown[][] = table.toArray().map((r: any) => cols.map((c) => r[c]));
+      const rows: unknown[][] = table.toArray().map((r: Record<string, unknown>) => cols.map((c) => r[c]));
       status.textContent = `${fmtNum(rows.length)} rows in ${(performance.now() - t0).toFixed(0)} ms`;
       const shown = rows.slice(0, 1000);
       const tbl = h("table", { class: "grid", id: "sql-table" }, h("tr", {}, ...cols.map((c) => h("th", {}, c))));
