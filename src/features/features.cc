@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 #include <numeric>
+#include <span>
 #include <thread>
 
 #include <arrow/api.h>
@@ -61,20 +62,18 @@ struct Stream {
 
 // Curated rows are sorted by activity, then timestamp; the raw file held its blocks in
 // block order, and arffmagic's windows follow that order.
-Stream BuildStream(std::vector<int64_t> rows, const std::vector<int8_t>& activity,
-                   const arrow::Int32Array& block, const arrow::Int32Array& sample,
-                   const arrow::Int64Array& ts, std::array<const arrow::FloatArray*, 3> xyz,
-                   FeatureMode mode) {
-  std::stable_sort(rows.begin(), rows.end(), [&](int64_t a, int64_t b) {
-    return std::pair(block.Value(a), sample.Value(a)) < std::pair(block.Value(b), sample.Value(b));
+Stream BuildStream(std::vector<size_t> rows, const zones::CuratedRowGroup& g, FeatureMode mode) {
+  std::stable_sort(rows.begin(), rows.end(), [&](size_t a, size_t b) {
+    return std::pair(g.block[a], g.sample[a]) < std::pair(g.block[b], g.sample[b]);
   });
+  const std::array<std::span<const float>, 3> xyz = {g.x, g.y, g.z};
   Stream s;
-  for (int64_t r : rows) {
-    s.activity.push_back(activity[static_cast<size_t>(r)]);
-    s.block.push_back(block.Value(r));
-    s.ts.push_back(ts.Value(r));
+  for (size_t r : rows) {
+    s.activity.push_back(g.activity[r]);
+    s.block.push_back(g.block[r]);
+    s.ts.push_back(g.timestamp_ns[r]);
     for (size_t a = 0; a < 3; ++a) {
-      float v = xyz[a]->Value(r);
+      float v = xyz[a][r];
       s.xyz[a].push_back(mode == FeatureMode::kArffmagic ? ArffmagicValue(v)
                                                          : static_cast<double>(v));
     }
@@ -98,31 +97,25 @@ SubjectWindows ComputeSubject(int32_t folder, int32_t subject, const Stream& s, 
 
 // Reads one row group (one subject per row group in the curated layout, but any mix works
 // as long as no subject spans row groups, which the caller verifies).
-Status ProcessRowGroup(const arrow::RecordBatch& b, const zones::CuratedPart& part,
-                       FeatureMode mode, std::vector<SubjectWindows>* out) {
-  const std::string& file = part.lake_path;
-  SL_ASSIGN_OR_RETURN(auto subject, zones::CuratedColumn<arrow::Int16Array>(b, "subject", file));
-  SL_ASSIGN_OR_RETURN(auto ts, zones::CuratedColumn<arrow::Int64Array>(b, "timestamp_ns", file));
-  SL_ASSIGN_OR_RETURN(auto x, zones::CuratedColumn<arrow::FloatArray>(b, "x", file));
-  SL_ASSIGN_OR_RETURN(auto y, zones::CuratedColumn<arrow::FloatArray>(b, "y", file));
-  SL_ASSIGN_OR_RETURN(auto z, zones::CuratedColumn<arrow::FloatArray>(b, "z", file));
-  SL_ASSIGN_OR_RETURN(auto block, zones::CuratedColumn<arrow::Int32Array>(b, "block", file));
-  SL_ASSIGN_OR_RETURN(auto sample, zones::CuratedColumn<arrow::Int32Array>(b, "sample", file));
-  SL_ASSIGN_OR_RETURN(auto activity, zones::CuratedActivityIndices(b, file));
-  std::map<int32_t, std::vector<int64_t>> by_subject;
-  for (int64_t i = 0; i < b.num_rows(); ++i) by_subject[subject->Value(i)].push_back(i);
+Status ProcessRowGroup(const zones::CuratedRowGroup& g, int32_t folder, FeatureMode mode,
+                       std::vector<SubjectWindows>* out) {
+  std::map<int32_t, std::vector<size_t>> by_subject;
+  for (size_t i = 0; i < static_cast<size_t>(g.num_rows); ++i)
+    by_subject[g.subject[i]].push_back(i);
   for (auto& [subj, rows] : by_subject) {
-    Stream s = BuildStream(std::move(rows), activity, *block, *sample, *ts, {x, y, z}, mode);
-    out->push_back(ComputeSubject(part.folder, subj, s, mode));
+    Stream s = BuildStream(std::move(rows), g, mode);
+    out->push_back(ComputeSubject(folder, subj, s, mode));
   }
   return Status::OK();
 }
 
 Status ProcessPart(const storage::Lake& lake, const zones::CuratedPart& part, FeatureMode mode,
                    std::vector<SubjectWindows>* out) {
+  using F = zones::CuratedField;
   return zones::ForEachCuratedRowGroup(
-      lake, part, {"subject", "activity", "timestamp_ns", "x", "y", "z", "block", "sample"},
-      [&](const arrow::RecordBatch& b) { return ProcessRowGroup(b, part, mode, out); });
+      lake, part,
+      {F::kSubject, F::kActivity, F::kTimestampNs, F::kX, F::kY, F::kZ, F::kBlock, F::kSample},
+      [&](const zones::CuratedRowGroup& g) { return ProcessRowGroup(g, part.folder, mode, out); });
 }
 
 // ---- Parquet output ----------------------------------------------------------------------

@@ -177,25 +177,17 @@ DatasetProfile::MagnitudeFromBaselineJson(const nlohmann::json& j, std::string_v
 
 namespace {
 
-Status ProfileRowGroup(const arrow::RecordBatch& b, const zones::CuratedPart& part,
+Status ProfileRowGroup(const zones::CuratedRowGroup& g, int32_t folder,
                        std::map<BlockKey, BlockProfiler>* open) {
-  const std::string& file = part.lake_path;
-  SL_ASSIGN_OR_RETURN(auto subject, zones::CuratedColumn<arrow::Int16Array>(b, "subject", file));
-  SL_ASSIGN_OR_RETURN(auto ts, zones::CuratedColumn<arrow::Int64Array>(b, "timestamp_ns", file));
-  SL_ASSIGN_OR_RETURN(auto x, zones::CuratedColumn<arrow::FloatArray>(b, "x", file));
-  SL_ASSIGN_OR_RETURN(auto y, zones::CuratedColumn<arrow::FloatArray>(b, "y", file));
-  SL_ASSIGN_OR_RETURN(auto z, zones::CuratedColumn<arrow::FloatArray>(b, "z", file));
-  SL_ASSIGN_OR_RETURN(auto block, zones::CuratedColumn<arrow::Int32Array>(b, "block", file));
-  SL_ASSIGN_OR_RETURN(auto activity, zones::CuratedActivityIndices(b, file));
   BlockKey current{-1, 0, 0, 0};
   BlockProfiler* profiler = nullptr;
-  for (int64_t i = 0; i < b.num_rows(); ++i) {
-    BlockKey key{part.folder, subject->Value(i), activity[static_cast<size_t>(i)], block->Value(i)};
+  for (size_t i = 0; i < static_cast<size_t>(g.num_rows); ++i) {
+    BlockKey key{folder, g.subject[i], g.activity[i], g.block[i]};
     if (profiler == nullptr || key != current) {
       current = key;
       profiler = &open->try_emplace(key, key).first->second;
     }
-    profiler->Add(ts->Value(i), x->Value(i), y->Value(i), z->Value(i));
+    profiler->Add(g.timestamp_ns[i], g.x[i], g.y[i], g.z[i]);
   }
   return Status::OK();
 }
@@ -204,10 +196,11 @@ Status ProfileRowGroup(const arrow::RecordBatch& b, const zones::CuratedPart& pa
 // block's readings arrive in timestamp order.
 Status ProfilePart(const storage::Lake& lake, const zones::CuratedPart& part,
                    std::vector<BlockProfile>* out) {
+  using F = zones::CuratedField;
   std::map<BlockKey, BlockProfiler> open;
   SL_RETURN_NOT_OK(zones::ForEachCuratedRowGroup(
-      lake, part, {"subject", "activity", "timestamp_ns", "x", "y", "z", "block"},
-      [&](const arrow::RecordBatch& b) { return ProfileRowGroup(b, part, &open); }));
+      lake, part, {F::kSubject, F::kActivity, F::kTimestampNs, F::kX, F::kY, F::kZ, F::kBlock},
+      [&](const zones::CuratedRowGroup& g) { return ProfileRowGroup(g, part.folder, &open); }));
   for (auto& [key, profiler] : open) out->push_back(profiler.Finish());
   return Status::OK();
 }

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include <arrow/io/interfaces.h>
+#include <arrow/result.h>
 #include <fmt/format.h>
 
 #include "sensorlake/zones/curated_reader.h"
@@ -104,6 +105,33 @@ json Lineage(const json& r) {
 bool DataPathChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
          c == '_' || c == '=' || c == '-';
+}
+
+// Adds one row group's readings, seconds and blocks per subject and activity to `index`.
+Status IndexRowGroup(const zones::CuratedRowGroup& g, const zones::CuratedPart& part,
+                     DatasetIndex* index) {
+  auto& rows = index->rows[static_cast<size_t>(part.folder)];
+  auto& secs = index->seconds[static_cast<size_t>(part.folder)];
+  auto& blk = index->blocks[static_cast<size_t>(part.folder)];
+  const auto n = static_cast<size_t>(g.num_rows);
+  size_t run_start = 0;
+  for (size_t i = 0; i < n; ++i) {
+    int32_t s = g.subject[i] - wisdm::kFirstSubject;
+    if (s < 0 || s >= wisdm::kNumSubjects) {
+      return Status::Corrupt("{}: subject {} out of range", part.lake_path, g.subject[i]);
+    }
+    auto su = static_cast<size_t>(s), a = static_cast<size_t>(static_cast<uint8_t>(g.activity[i]));
+    ++rows[su][a];
+    // A block is a run of one (subject, activity, block); its duration adds up.
+    bool last = i + 1 == n || g.subject[i + 1] != g.subject[i] ||
+                g.activity[i + 1] != g.activity[i] || g.block[i + 1] != g.block[i];
+    if (last) {
+      secs[su][a] += static_cast<double>(g.timestamp_ns[i] - g.timestamp_ns[run_start]) / 1e9;
+      ++blk[su][a];
+      run_start = i + 1;
+    }
+  }
+  return Status::OK();
 }
 
 }  // namespace
@@ -227,41 +255,10 @@ Result<const DatasetIndex*> LakeApi::Index() {
     // for signals, counts add up).
     auto& slot = index->part_of_folder[static_cast<size_t>(part.folder)];
     if (slot.empty()) slot = part.lake_path;
-    auto& rows = index->rows[static_cast<size_t>(part.folder)];
-    auto& secs = index->seconds[static_cast<size_t>(part.folder)];
-    auto& blk = index->blocks[static_cast<size_t>(part.folder)];
+    using F = zones::CuratedField;
     SL_RETURN_NOT_OK(zones::ForEachCuratedRowGroup(
-        *lake_, part, {"subject", "activity", "timestamp_ns", "block"},
-        [&](const arrow::RecordBatch& b) -> Status {
-          const std::string& file = part.lake_path;
-          SL_ASSIGN_OR_RETURN(auto subj,
-                              zones::CuratedColumn<arrow::Int16Array>(b, "subject", file));
-          SL_ASSIGN_OR_RETURN(auto ts,
-                              zones::CuratedColumn<arrow::Int64Array>(b, "timestamp_ns", file));
-          SL_ASSIGN_OR_RETURN(auto block,
-                              zones::CuratedColumn<arrow::Int32Array>(b, "block", file));
-          SL_ASSIGN_OR_RETURN(auto act, zones::CuratedActivityIndices(b, file));
-          int64_t run_start = 0;
-          for (int64_t i = 0; i < b.num_rows(); ++i) {
-            int32_t s = subj->Value(i) - wisdm::kFirstSubject;
-            if (s < 0 || s >= wisdm::kNumSubjects) {
-              return Status::Corrupt("{}: subject {} out of range", file, subj->Value(i));
-            }
-            auto su = static_cast<size_t>(s),
-                 a = static_cast<size_t>(static_cast<uint8_t>(act[static_cast<size_t>(i)]));
-            ++rows[su][a];
-            // A block is a run of one (subject, activity, block); its duration adds up.
-            bool last = i + 1 == b.num_rows() || subj->Value(i + 1) != subj->Value(i) ||
-                        act[static_cast<size_t>(i + 1)] != act[static_cast<size_t>(i)] ||
-                        block->Value(i + 1) != block->Value(i);
-            if (last) {
-              secs[su][a] += static_cast<double>(ts->Value(i) - ts->Value(run_start)) / 1e9;
-              ++blk[su][a];
-              run_start = i + 1;
-            }
-          }
-          return Status::OK();
-        }));
+        *lake_, part, {F::kSubject, F::kActivity, F::kTimestampNs, F::kBlock},
+        [&](const zones::CuratedRowGroup& g) { return IndexRowGroup(g, part, index.get()); }));
   }
   index_ = std::move(index);
   return index_.get();

@@ -2,11 +2,7 @@
 
 #include <algorithm>
 #include <limits>
-
-#include <parquet/arrow/reader.h>
-#include <parquet/file_reader.h>
-#include <parquet/metadata.h>
-#include <parquet/statistics.h>
+#include <span>
 
 #include "sensorlake/zones/curated_reader.h"
 
@@ -14,39 +10,19 @@ namespace sensorlake::serve {
 
 namespace {
 
-// Whether row group `rg` can hold `subject`, by its statistics; without them it must be read.
-bool MayHoldSubject(const parquet::FileMetaData& meta, int32_t rg, int32_t column,
-                    int32_t subject) {
-  auto stats = meta.RowGroup(rg)->ColumnChunk(column)->statistics();
-  auto typed = std::dynamic_pointer_cast<parquet::Int32Statistics>(stats);
-  if (typed == nullptr || !typed->HasMinMax()) return true;
-  return typed->min() <= subject && subject <= typed->max();
-}
-
 // The readings of one row group that belong to the query, appended to the vectors.
 struct Readings {
   std::vector<int64_t> t;
   std::array<std::vector<float>, 3> v;
 };
 
-Status CollectRows(const arrow::RecordBatch& batch, const std::string& file, const SignalQuery& q,
-                   Readings* out) {
-  SL_ASSIGN_OR_RETURN(auto subject,
-                      zones::CuratedColumn<arrow::Int16Array>(batch, "subject", file));
-  SL_ASSIGN_OR_RETURN(auto ts,
-                      zones::CuratedColumn<arrow::Int64Array>(batch, "timestamp_ns", file));
-  std::array<const arrow::FloatArray*, 3> axis{};
-  const char* names[3] = {"x", "y", "z"};
-  for (size_t a = 0; a < 3; ++a) {
-    SL_ASSIGN_OR_RETURN(axis[a], zones::CuratedColumn<arrow::FloatArray>(batch, names[a], file));
+void CollectRows(const zones::CuratedRowGroup& g, const SignalQuery& q, Readings* out) {
+  const std::array<std::span<const float>, 3> axis = {g.x, g.y, g.z};
+  for (size_t i = 0; i < static_cast<size_t>(g.num_rows); ++i) {
+    if (g.subject[i] != q.subject || g.activity[i] != q.activity) continue;
+    out->t.push_back(g.timestamp_ns[i]);
+    for (size_t a = 0; a < 3; ++a) out->v[a].push_back(axis[a][i]);
   }
-  SL_ASSIGN_OR_RETURN(auto activity, zones::CuratedActivityIndices(batch, file));
-  for (int64_t i = 0; i < batch.num_rows(); ++i) {
-    if (subject->Value(i) != q.subject || activity[static_cast<size_t>(i)] != q.activity) continue;
-    out->t.push_back(ts->Value(i));
-    for (size_t a = 0; a < 3; ++a) out->v[a].push_back(axis[a]->Value(i));
-  }
-  return Status::OK();
 }
 
 }  // namespace
@@ -85,30 +61,19 @@ AxisSeries DecimateMinMax(const std::vector<int64_t>& t, const std::vector<float
 
 Result<SignalResult> ReadSignal(const storage::Lake& lake, const std::string& part_path,
                                 const SignalQuery& q) {
-  SL_ASSIGN_OR_RETURN(auto input, lake.OpenInputFile(part_path));
-  SL_ASSIGN_OR_RETURN_ARROW(auto reader,
-                            parquet::arrow::OpenFile(input, arrow::default_memory_pool()));
-  auto meta = reader->parquet_reader()->metadata();
-  std::shared_ptr<arrow::Schema> schema;
-  SL_RETURN_NOT_OK_ARROW(reader->GetSchema(&schema));
-  const int32_t subject_col = meta->schema()->ColumnIndex("subject");
-  if (subject_col < 0) return Status::Corrupt("{}: no column 'subject'", part_path);
-  std::vector<int> columns;
-  for (const char* name : {"subject", "activity", "timestamp_ns", "x", "y", "z"}) {
-    int i = schema->GetFieldIndex(name);
-    if (i < 0) return Status::Corrupt("{}: no column '{}'", part_path, name);
-    columns.push_back(i);
-  }
+  using F = zones::CuratedField;
+  SL_ASSIGN_OR_RETURN(auto reader, zones::CuratedReader::Open(lake, {part_path}));
   SignalResult r;
-  r.row_groups_total = meta->num_row_groups();
+  r.row_groups_total = reader.num_row_groups();
   Readings rows;
-  for (int32_t rg = 0; rg < meta->num_row_groups(); ++rg) {
-    if (!MayHoldSubject(*meta, rg, subject_col, q.subject)) continue;
-    ++r.row_groups_read;
-    SL_ASSIGN_OR_RETURN_ARROW(auto table, reader->ReadRowGroup(rg, columns));
-    SL_ASSIGN_OR_RETURN_ARROW(auto batch, table->CombineChunksToBatch());
-    SL_RETURN_NOT_OK(CollectRows(*batch, part_path, q, &rows));
-  }
+  SL_ASSIGN_OR_RETURN(r.row_groups_read,
+                      reader.ForEachRowGroup(
+                          {F::kSubject, F::kActivity, F::kTimestampNs, F::kX, F::kY, F::kZ},
+                          [&](const zones::CuratedRowGroup& g) {
+                            CollectRows(g, q, &rows);
+                            return Status::OK();
+                          },
+                          q.subject));
   if (rows.t.empty()) {
     return Status::NotFound("no readings for subject {} and this activity in {}", q.subject,
                             part_path);

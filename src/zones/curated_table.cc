@@ -1,7 +1,6 @@
 #include "sensorlake/zones/curated_table.h"
 
 #include <arrow/api.h>
-#include <parquet/arrow/reader.h>
 
 #include "sensorlake/storage/versioned_zone.h"
 #include "sensorlake/wisdm/schema.h"
@@ -50,26 +49,28 @@ class CuratedBatchReader : public arrow::RecordBatchReader {
   // The next row group that passes the subject filter; nullptr at the end.
   Result<std::shared_ptr<arrow::RecordBatch>> Next() {
     while (true) {
-      if (reader_ == nullptr || row_group_ >= reader_->num_row_groups()) {
+      if (!reader_ || row_group_ >= reader_->num_row_groups()) {
         if (next_part_ >= parts_.size()) return std::shared_ptr<arrow::RecordBatch>();
         SL_RETURN_NOT_OK(OpenPart(parts_[next_part_++]));
         continue;
       }
-      SL_ASSIGN_OR_RETURN_ARROW(auto table, reader_->ReadRowGroup(row_group_++));
-      SL_ASSIGN_OR_RETURN_ARROW(auto batch, table->CombineChunksToBatch());
-      if (batch->num_rows() == 0) continue;
-      SL_ASSIGN_OR_RETURN(auto subjects, CuratedColumn<arrow::Int16Array>(
-                                             *batch, "subject", parts_[next_part_ - 1].lake_path));
+      const int32_t rg = row_group_++;
+      if (subject_ && !reader_->MayHoldSubject(rg, *subject_)) continue;
+      SL_ASSIGN_OR_RETURN(CuratedRowGroup group, reader_->ReadRowGroup(rg, CuratedFields::All()));
+      if (group.num_rows == 0) continue;
       // One subject per row group is the curated layout (parquet_writer.h).
-      if (subject_ && subjects->Value(0) != *subject_) continue;
-      return WithPartitionColumns(*batch);
+      if (subject_ && group.subject[0] != *subject_) continue;
+      return WithPartitionColumns(*group.batch);
     }
   }
 
   Status OpenPart(const CuratedPart& part) {
-    SL_ASSIGN_OR_RETURN(auto input, lake_->OpenInputFile(part.lake_path));
-    SL_ASSIGN_OR_RETURN_ARROW(reader_,
-                              parquet::arrow::OpenFile(input, arrow::default_memory_pool()));
+    SL_ASSIGN_OR_RETURN(CuratedReader reader, CuratedReader::Open(*lake_, part));
+    if (reader.num_file_columns() != kNumCuratedFields) {
+      return Status::Corrupt("{}: {} columns, the curated schema has {}", part.lake_path,
+                             reader.num_file_columns(), kNumCuratedFields);
+    }
+    reader_.emplace(std::move(reader));
     folder_ = wisdm::kFolders[part.folder];
     row_group_ = 0;
     return Status::OK();
@@ -104,8 +105,8 @@ class CuratedBatchReader : public arrow::RecordBatchReader {
   std::vector<CuratedPart> parts_;
   std::optional<int32_t> subject_;
   size_t next_part_ = 0;
-  std::unique_ptr<parquet::arrow::FileReader> reader_;
-  int row_group_ = 0;
+  std::optional<CuratedReader> reader_;
+  int32_t row_group_ = 0;
   wisdm::Folder folder_ = wisdm::kFolders[0];
 };
 
