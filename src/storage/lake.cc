@@ -1,140 +1,15 @@
 #include "sensorlake/storage/lake.h"
 
-#include <curl/curl.h>
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <chrono>
-#include <cstdlib>
-#include <cstring>
-#include <filesystem>
-#include <mutex>
-#include <random>
-#include <thread>
 
 #include <arrow/buffer.h>
-#include <arrow/filesystem/localfs.h>
-#include <arrow/filesystem/s3fs.h>
 #include <arrow/io/interfaces.h>
 #include <arrow/result.h>
-#include <arrow/util/uri.h>
 
-#include "sensorlake/common/crash_point.h"
+#include "storage/local_backend.h"
+#include "storage/s3_backend.h"
 
 namespace sensorlake::storage {
-
-namespace fs = arrow::fs;
-
-namespace {
-
-constexpr std::string_view kManifestName = "_manifest.json";
-
-std::string EnvOr(const char* name, std::string_view fallback = "") {
-  const char* v = std::getenv(name);
-  return v && *v ? std::string(v) : std::string(fallback);
-}
-
-std::string Trim(std::string_view s, char c) {
-  while (!s.empty() && s.front() == c) s.remove_prefix(1);
-  while (!s.empty() && s.back() == c) s.remove_suffix(1);
-  return std::string(s);
-}
-
-// Arrow's S3 support is process-wide: initialized on the first s3:// lake, finalized once.
-std::mutex g_s3_mu;
-bool g_s3_started = false;
-
-Status StartS3() {
-  std::lock_guard<std::mutex> lock(g_s3_mu);
-  if (g_s3_started) return Status::OK();
-  SL_RETURN_NOT_OK_ARROW(fs::EnsureS3Initialized());
-  g_s3_started = true;
-  // A safety net for programs that do not end through ObjectStoreShutdown (tests).
-  std::atexit([] { FinalizeObjectStores(); });
-  return Status::OK();
-}
-
-// Percent-encodes an object key for a URL path, keeping '/' and the unreserved characters.
-std::string EncodeKey(std::string_view key) {
-  std::string out;
-  for (unsigned char c : key) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out += fmt::format("%{:02X}", c);
-    }
-  }
-  return out;
-}
-
-size_t CollectBody(char* data, size_t size, size_t n, void* user) {
-  static_cast<std::string*>(user)->append(data, size * n);
-  return size * n;
-}
-
-}  // namespace
-
-void FinalizeObjectStores() {
-  std::lock_guard<std::mutex> lock(g_s3_mu);
-  if (!g_s3_started) return;
-  (void)fs::EnsureS3Finalized();
-  g_s3_started = false;
-}
-
-Result<S3LakeConfig> ParseS3LakeUri(std::string_view uri) {
-  if (!uri.starts_with("s3://")) return Status::Invalid("'{}' is not an s3:// URI", uri);
-  arrow::util::Uri parsed;
-  if (auto st = parsed.Parse(std::string(uri)); !st.ok()) {
-    return Status::Invalid("cannot parse the lake URI '{}': {}", uri, st.message());
-  }
-  if (!parsed.username().empty() || !parsed.password().empty()) {
-    return Status::Invalid(
-        "credentials in the lake URI are refused: use the AWS chain (AWS_ACCESS_KEY_ID, "
-        "AWS_SECRET_ACCESS_KEY, profiles)");
-  }
-  S3LakeConfig c;
-  c.bucket = parsed.host();
-  if (c.bucket.empty()) return Status::Invalid("the lake URI '{}' names no bucket", uri);
-  c.prefix = Trim(parsed.path(), '/');
-  if (c.prefix.find("//") != std::string::npos) {
-    return Status::Invalid("the lake URI '{}' has an empty path segment", uri);
-  }
-  SL_ASSIGN_OR_RETURN_ARROW(auto query, parsed.query_items());
-  for (const auto& [key, value] : query) {
-    if (key == "endpoint_override")
-      c.endpoint = value;
-    else if (key == "scheme")
-      c.scheme = value;
-    else if (key == "region")
-      c.region = value;
-    else
-      return Status::Invalid(
-          "unknown parameter '{}' in the lake URI (known: endpoint_override, scheme, region)", key);
-  }
-  if (c.endpoint.empty()) {
-    c.endpoint = EnvOr("AWS_ENDPOINT_URL_S3", EnvOr("AWS_ENDPOINT_URL"));
-  }
-  // An endpoint given as a URL carries its scheme.
-  for (std::string_view s : {"http", "https"}) {
-    std::string lead = fmt::format("{}://", s);
-    if (c.endpoint.starts_with(lead)) {
-      if (c.scheme.empty()) c.scheme = std::string(s);
-      c.endpoint = Trim(std::string_view(c.endpoint).substr(lead.size()), '/');
-    }
-  }
-  if (c.scheme.empty()) c.scheme = "https";
-  if (c.scheme != "http" && c.scheme != "https") {
-    return Status::Invalid("scheme must be http or https, not '{}'", c.scheme);
-  }
-  if (c.region.empty()) c.region = EnvOr("AWS_REGION", EnvOr("AWS_DEFAULT_REGION"));
-  // S3-compatible servers ignore the region, but the SDK must sign with one.
-  if (c.region.empty() && !c.endpoint.empty()) c.region = "us-east-1";
-  c.fs_root = c.prefix.empty() ? c.bucket : c.bucket + "/" + c.prefix;
-  c.display_uri = "s3://" + c.fs_root;
-  return c;
-}
 
 std::string JoinPath(std::string_view a, std::string_view b) {
   if (a.empty()) return std::string(b);
@@ -145,80 +20,39 @@ std::string JoinPath(std::string_view a, std::string_view b) {
   return out;
 }
 
-Result<std::unique_ptr<Lake>> Lake::Open(std::string_view uri) {
+Result<std::unique_ptr<Backend>> OpenBackend(std::string_view uri) {
   if (uri.empty()) return Status::Invalid("the lake URI is empty");
   if (uri.starts_with("s3://")) {
-    SL_ASSIGN_OR_RETURN(S3LakeConfig c, ParseS3LakeUri(uri));
-    SL_RETURN_NOT_OK(StartS3());
-    fs::S3Options o = fs::S3Options::Defaults();  // the default AWS credential chain
-    o.endpoint_override = c.endpoint;
-    o.scheme = c.scheme;
-    o.region = c.region;
-    if (o.region.empty()) {
-      // On AWS proper, sign for the bucket's own region.
-      auto resolved = fs::ResolveS3BucketRegion(c.bucket);
-      if (resolved.ok()) o.region = *resolved;
-    }
-    // Small objects (manifests, pointers) go up in one PutObject; large ones in parts.
-    o.allow_delayed_open = true;
-    // Throttling, 5xx and dropped connections are retried with exponential backoff.
-    o.retry_strategy = fs::S3RetryStrategy::GetAwsStandardRetryStrategy(/*max_attempts=*/6);
-    o.connect_timeout = 10;
-    o.request_timeout = 60;
-    SL_ASSIGN_OR_RETURN_ARROW(auto s3, fs::S3FileSystem::Make(o));
-    auto bucket = s3->GetFileInfo(c.bucket);
-    if (!bucket.ok()) {
-      return Status::FromArrow(bucket.status()).WithContext("opening lake " + c.display_uri);
-    }
-    if (bucket->type() != fs::FileType::Directory) {
-      return Status::NotFound("the bucket of {} does not exist (create it first)", c.display_uri);
-    }
-    std::unique_ptr<Lake> lake(new Lake());
-    lake->uri_ = c.display_uri;
-    lake->root_ = c.fs_root;
-    lake->is_local_ = false;
-    lake->fs_ = std::move(s3);
-    return lake;
+    SL_ASSIGN_OR_RETURN(auto s3, S3Backend::Open(uri));
+    return std::unique_ptr<Backend>(std::move(s3));
   }
-  std::string path(uri);
-  if (uri.starts_with("file://"))
-    path = std::string(uri.substr(7));
-  else if (uri.find("://") != std::string_view::npos) {
-    return Status::Invalid("unsupported lake URI scheme in '{}' (use file:// or a path)", uri);
-  }
-  if (path.empty()) return Status::Invalid("the lake URI '{}' names no folder", uri);
-  std::error_code ec;
-  std::filesystem::path abs = std::filesystem::absolute(path, ec).lexically_normal();
-  if (ec) return Status::Invalid("cannot resolve lake path '{}': {}", path, ec.message());
-  std::string root = abs.string();
-  while (root.size() > 1 && root.back() == '/') root.pop_back();
-  std::filesystem::create_directories(root, ec);
-  if (ec) return Status::IOError("cannot create lake folder '{}': {}", root, ec.message());
+  SL_ASSIGN_OR_RETURN(auto local, LocalBackend::Open(uri));
+  return std::unique_ptr<Backend>(std::move(local));
+}
 
-  std::unique_ptr<Lake> lake(new Lake());
-  lake->uri_ = "file://" + root;
-  lake->root_ = root;
-  lake->is_local_ = true;
-  lake->fs_ = std::make_shared<fs::LocalFileSystem>();
-  return lake;
+Result<std::unique_ptr<Lake>> Lake::Open(std::string_view uri) {
+  SL_ASSIGN_OR_RETURN(auto backend, OpenBackend(uri));
+  return OpenWithBackend(std::move(backend));
+}
+
+std::unique_ptr<Lake> Lake::OpenWithBackend(std::unique_ptr<Backend> backend) {
+  return std::unique_ptr<Lake>(new Lake(std::move(backend)));
 }
 
 Lake::~Lake() = default;
 
-std::string Lake::FsPath(std::string_view rel) const { return JoinPath(root_, rel); }
-std::string Lake::LocalPath(std::string_view rel) const { return JoinPath(root_, rel); }
-std::string Lake::DisplayPath(std::string_view rel) const {
-  return is_local_ ? JoinPath(root_, rel) : "s3://" + JoinPath(root_, rel);
-}
+std::string Lake::FsPath(std::string_view rel) const { return backend_->FsPath(rel); }
+std::string Lake::LocalPath(std::string_view rel) const { return backend_->FsPath(rel); }
+std::string Lake::DisplayPath(std::string_view rel) const { return backend_->DisplayPath(rel); }
 
 Result<bool> Lake::Exists(std::string_view rel) const {
-  SL_ASSIGN_OR_RETURN_ARROW(fs::FileInfo info, fs_->GetFileInfo(FsPath(rel)));
-  return info.type() != fs::FileType::NotFound;
+  SL_ASSIGN_OR_RETURN(EntryType type, backend_->Stat(rel));
+  return type != EntryType::kNotFound;
 }
 
 Result<bool> Lake::IsDirectory(std::string_view rel) const {
-  SL_ASSIGN_OR_RETURN_ARROW(fs::FileInfo info, fs_->GetFileInfo(FsPath(rel)));
-  return info.type() == fs::FileType::Directory;
+  SL_ASSIGN_OR_RETURN(EntryType type, backend_->Stat(rel));
+  return type == EntryType::kDirectory;
 }
 
 Result<std::shared_ptr<arrow::Buffer>> Lake::ReadAll(std::string_view rel) const {
@@ -234,306 +68,65 @@ Result<std::string> Lake::ReadText(std::string_view rel) const {
 }
 
 Status Lake::WriteAtomic(std::string_view rel, std::string_view content) const {
-  std::string target = FsPath(rel);
-  if (!is_local_) {
-    // One PutObject (allow_delayed_open): S3 replaces an object atomically.
-    SL_ASSIGN_OR_RETURN_ARROW(auto out, fs_->OpenOutputStream(target));
-    Status st = Status::FromArrow(out->Write(content.data(), static_cast<int64_t>(content.size())));
-    if (st.ok()) st = Status::FromArrow(out->Close());
-    return st.ok() ? st : st.WithContext(fmt::format("writing {}", DisplayPath(rel)));
-  }
-  std::string parent = std::filesystem::path(target).parent_path().string();
-  SL_RETURN_NOT_OK_ARROW(fs_->CreateDir(parent, /*recursive=*/true));
-  // A unique temporary name, so two writers never share one half-written file.
-  std::random_device rd;
-  std::string tmp = fmt::format("{}.tmp-{:08x}", target, rd());
-  {
-    SL_ASSIGN_OR_RETURN_ARROW(auto out, fs_->OpenOutputStream(tmp));
-    Status st = Status::FromArrow(out->Write(content.data(), static_cast<int64_t>(content.size())));
-    if (st.ok()) st = Status::FromArrow(out->Close());
-    if (!st.ok()) {
-      (void)fs_->DeleteFile(tmp);
-      return st.WithContext(fmt::format("writing {}", target));
-    }
-  }
-  CrashPoint("lake.write_atomic.before_rename");
-  SL_RETURN_NOT_OK_ARROW(fs_->Move(tmp, target));
-  return Status::OK();
+  return backend_->WriteAtomic(rel, content);
 }
 
 Result<std::shared_ptr<arrow::io::OutputStream>> Lake::OpenOutputStream(
     std::string_view rel) const {
-  std::string target = FsPath(rel);
-  if (is_local_) {  // object stores have no folders to create
-    SL_RETURN_NOT_OK_ARROW(
-        fs_->CreateDir(std::filesystem::path(target).parent_path().string(), true));
-  }
-  SL_ASSIGN_OR_RETURN_ARROW(auto out, fs_->OpenOutputStream(target));
-  return out;
+  return backend_->OpenOutputStream(rel);
 }
 
 Result<std::shared_ptr<arrow::io::RandomAccessFile>> Lake::OpenInputFile(
     std::string_view rel) const {
-  auto res = fs_->OpenInputFile(FsPath(rel));
-  if (!res.ok()) return Status::FromArrow(res.status()).WithContext(std::string(rel));
-  return *res;
+  return backend_->OpenInputFile(rel);
 }
 
 Result<std::shared_ptr<arrow::io::InputStream>> Lake::OpenInputStream(std::string_view rel) const {
-  auto res = fs_->OpenInputStream(FsPath(rel));
-  if (!res.ok()) return Status::FromArrow(res.status()).WithContext(std::string(rel));
-  return *res;
+  return backend_->OpenInputStream(rel);
 }
 
 Result<std::vector<FileEntry>> Lake::ListFiles(std::string_view rel_dir, bool recursive) const {
-  fs::FileSelector sel;
-  sel.base_dir = FsPath(rel_dir);
-  sel.recursive = recursive;
-  sel.allow_not_found = true;
-  SL_ASSIGN_OR_RETURN_ARROW(auto infos, fs_->GetFileInfo(sel));
+  SL_ASSIGN_OR_RETURN(auto entries, backend_->List(rel_dir, recursive));
   std::vector<FileEntry> out;
-  std::string prefix = sel.base_dir + "/";
-  for (const auto& info : infos) {
-    if (info.type() != fs::FileType::File) continue;
-    std::string p = info.path();
-    if (p.starts_with(prefix)) p = p.substr(prefix.size());
-    out.push_back({std::move(p), info.size()});
+  for (auto& e : entries) {
+    if (e.type == EntryType::kFile) out.push_back({std::move(e.path), e.size});
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
   return out;
 }
 
 Result<std::vector<std::string>> Lake::ListDirectories(std::string_view rel_dir) const {
-  fs::FileSelector sel;
-  sel.base_dir = FsPath(rel_dir);
-  sel.recursive = false;
-  sel.allow_not_found = true;
-  SL_ASSIGN_OR_RETURN_ARROW(auto infos, fs_->GetFileInfo(sel));
+  SL_ASSIGN_OR_RETURN(auto entries, backend_->List(rel_dir, /*recursive=*/false));
   std::vector<std::string> out;
-  for (const auto& info : infos) {
-    if (info.type() == fs::FileType::Directory) out.push_back(info.base_name());
+  for (auto& e : entries) {
+    if (e.type != EntryType::kDirectory) continue;
+    size_t slash = e.path.rfind('/');
+    out.push_back(slash == std::string::npos ? std::move(e.path) : e.path.substr(slash + 1));
   }
   std::sort(out.begin(), out.end());
   return out;
 }
 
-Status Lake::CreateDir(std::string_view rel) const {
-  SL_RETURN_NOT_OK_ARROW(fs_->CreateDir(FsPath(rel), true));
-  return Status::OK();
-}
+Status Lake::CreateDir(std::string_view rel) const { return backend_->CreateDir(rel); }
 
 Status Lake::DeleteDir(std::string_view rel) const {
   SL_ASSIGN_OR_RETURN(bool exists, Exists(rel));
   if (!exists) return Status::OK();
-  return DeleteTree(FsPath(rel));
+  return backend_->DeleteDir(rel);
 }
 
-Status Lake::DeleteTree(const std::string& fs_path) const {
-  arrow::Status st = fs_->DeleteDir(fs_path);
-  // S3 servers backed by a POSIX tree (versitygw's posix backend) refuse to delete a folder
-  // marker ("a/b/") while the folder still holds objects, and one batch delete may take
-  // the marker before the objects. Every pass removes at least the deepest level.
-  for (int pass = 0; !is_local_ && !st.ok() && pass < 16; ++pass) {
-    auto info = fs_->GetFileInfo(fs_path);
-    if (info.ok() && info->type() == fs::FileType::NotFound) return Status::OK();
-    st = fs_->DeleteDir(fs_path);
-  }
-  return Status::FromArrow(st);
-}
-
-Status Lake::DeleteFile(std::string_view rel) const {
-  SL_RETURN_NOT_OK_ARROW(fs_->DeleteFile(FsPath(rel)));
-  return Status::OK();
-}
+Status Lake::DeleteFile(std::string_view rel) const { return backend_->DeleteFile(rel); }
 
 Status Lake::Move(std::string_view from_rel, std::string_view to_rel) const {
-  std::string to = FsPath(to_rel);
-  if (!is_local_) {
-    std::string from = FsPath(from_rel);
-    SL_ASSIGN_OR_RETURN_ARROW(fs::FileInfo info, fs_->GetFileInfo(from));
-    if (info.type() == fs::FileType::NotFound) {
-      return Status::IOError("cannot move {}: not found", DisplayPath(from_rel));
-    }
-    if (info.type() == fs::FileType::File) {
-      SL_RETURN_NOT_OK_ARROW(fs_->Move(from, to));  // copy, then delete
-      return Status::OK();
-    }
-    return MoveS3Directory(from, to);
-  }
-  SL_RETURN_NOT_OK_ARROW(fs_->CreateDir(std::filesystem::path(to).parent_path().string(), true));
-  SL_RETURN_NOT_OK_ARROW(fs_->Move(FsPath(from_rel), to));
-  return Status::OK();
-}
-
-Status Lake::MoveS3Directory(const std::string& from, const std::string& to) const {
-  SL_ASSIGN_OR_RETURN_ARROW(fs::FileInfo target, fs_->GetFileInfo(to));
-  if (target.type() != fs::FileType::NotFound) {
-    return Status::IOError("cannot move s3://{} onto s3://{}: the target exists", from, to);
-  }
-  fs::FileSelector sel;
-  sel.base_dir = from;
-  sel.recursive = true;
-  SL_ASSIGN_OR_RETURN_ARROW(auto infos, fs_->GetFileInfo(sel));
-  std::vector<std::string> files, manifests, dirs;
-  const std::string prefix = from + "/";
-  for (const auto& i : infos) {
-    if (!i.path().starts_with(prefix)) continue;
-    std::string rel = i.path().substr(prefix.size());
-    if (i.type() == fs::FileType::Directory)
-      dirs.push_back(std::move(rel));
-    else if (i.base_name() == kManifestName)
-      manifests.push_back(std::move(rel));
-    else if (i.type() == fs::FileType::File)
-      files.push_back(std::move(rel));
-  }
-  std::sort(files.begin(), files.end());
-  // Deeper manifests first, the top one last: a reader trusts the top one.
-  std::sort(manifests.begin(), manifests.end(), [](const auto& a, const auto& b) {
-    auto depth = [](const std::string& s) { return std::count(s.begin(), s.end(), '/'); };
-    return depth(a) != depth(b) ? depth(a) > depth(b) : a < b;
-  });
-
-  // Server-side copies, a few at a time (each CopyObject is one request).
-  auto copy_all = [&](const std::vector<std::string>& rels) -> Status {
-    std::mutex mu;
-    Status first_error;
-    size_t next = 0;
-    auto worker = [&] {
-      for (;;) {
-        size_t k;
-        {
-          std::lock_guard<std::mutex> lock(mu);
-          if (next >= rels.size() || !first_error.ok()) return;
-          k = next++;
-        }
-        auto st = fs_->CopyFile(JoinPath(from, rels[k]), JoinPath(to, rels[k]));
-        if (!st.ok()) {
-          std::lock_guard<std::mutex> lock(mu);
-          if (first_error.ok()) {
-            first_error =
-                Status::FromArrow(st).WithContext("copying s3://" + JoinPath(from, rels[k]));
-          }
-        }
-      }
-    };
-    size_t n = std::min<size_t>(8, rels.size());
-    std::vector<std::thread> threads;
-    for (size_t t = 1; t < n; ++t) threads.emplace_back(worker);
-    if (n > 0) worker();
-    for (auto& t : threads) t.join();
-    return first_error;
-  };
-
-  Status st;
-  for (const auto& d : dirs) {  // empty folders stay visible
-    st = Status::FromArrow(fs_->CreateDir(JoinPath(to, d), true));
-    if (!st.ok()) break;
-  }
-  if (st.ok()) st = copy_all(files);
-  if (st.ok()) {
-    for (const auto& m : manifests) {  // one by one, in order
-      st = Status::FromArrow(fs_->CopyFile(JoinPath(from, m), JoinPath(to, m)));
-      if (!st.ok()) break;
-    }
-  }
-  if (!st.ok()) {
-    (void)DeleteTree(to);  // leave no half-copied folder behind
-    return st;
-  }
-  return DeleteTree(from);
+  return backend_->Move(from_rel, to_rel);
 }
 
 Result<bool> Lake::WriteIfAbsent(std::string_view rel, std::string_view content) const {
-  std::string target = FsPath(rel);
-  if (!is_local_) return PutIfNoneMatch(rel, content);
-  std::error_code ec;
-  std::filesystem::create_directories(std::filesystem::path(target).parent_path(), ec);
-  if (ec) return Status::IOError("cannot create the folder of {}: {}", target, ec.message());
-  int fd = open(target.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644);
-  if (fd < 0) {
-    if (errno == EEXIST) return false;
-    return Status::IOError("cannot create {}: {}", target, strerror(errno));
-  }
-  ssize_t n = write(fd, content.data(), content.size());
-  close(fd);
-  if (n != static_cast<ssize_t>(content.size())) {
-    unlink(target.c_str());
-    return Status::IOError("cannot write {}", target);
-  }
-  return true;
+  return backend_->WriteIfAbsent(rel, content);
 }
 
-// Arrow's S3 API has no conditional PUT, so this one request is made with libcurl, signed
-// with SigV4 from the credentials Arrow's provider chain resolved.
-Result<bool> Lake::PutIfNoneMatch(std::string_view rel, std::string_view content) const {
-  SL_ASSIGN_OR_RETURN(bool exists, Exists(rel));
-  if (exists) return false;
-  auto& s3 = static_cast<fs::S3FileSystem&>(*fs_);
-  fs::S3Options o = s3.options();
-  const std::string fs_path = FsPath(rel);
-  std::string bucket = fs_path.substr(0, fs_path.find('/'));
-  std::string key = fs_path.substr(bucket.size() + 1);
-  std::string region = s3.region();
-  std::string url =
-      o.endpoint_override.empty()
-          ? fmt::format("https://{}.s3.{}.amazonaws.com/{}", bucket, region, EncodeKey(key))
-          : fmt::format("{}://{}/{}/{}", o.scheme, o.endpoint_override, bucket, EncodeKey(key));
-  std::string access = o.GetAccessKey(), secret = o.GetSecretKey(), token = o.GetSessionToken();
-  if (access.empty()) {
-    return Status::IOError("no AWS credentials found for a conditional PUT to s3://{}", fs_path);
-  }
-
-  long code = 0;
-  std::string body, curl_error;
-  for (int attempt = 0; attempt < 5; ++attempt) {
-    if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(200 << attempt));
-    CURL* curl = curl_easy_init();
-    if (!curl) return Status::Internal("curl_easy_init failed");
-    struct curl_slist* headers = nullptr;
-    headers = curl_slist_append(headers, "If-None-Match: *");
-    headers = curl_slist_append(headers, "x-amz-content-sha256: UNSIGNED-PAYLOAD");
-    headers = curl_slist_append(headers, "Content-Type: application/json");
-    headers = curl_slist_append(headers, "Expect:");
-    if (!token.empty()) {
-      headers = curl_slist_append(headers, ("x-amz-security-token: " + token).c_str());
-    }
-    std::string sigv4 = fmt::format("aws:amz:{}:s3", region);
-    std::string user = access + ":" + secret;
-    body.clear();
-    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, "PUT");
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, content.data());
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(content.size()));
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(curl, CURLOPT_AWS_SIGV4, sigv4.c_str());
-    curl_easy_setopt(curl, CURLOPT_USERPWD, user.c_str());
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, CollectBody);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT, 60L);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    CURLcode rc = curl_easy_perform(curl);
-    code = 0;
-    if (rc == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
-    curl_error = rc == CURLE_OK ? "" : curl_easy_strerror(rc);
-    curl_slist_free_all(headers);
-    curl_easy_cleanup(curl);
-    if (rc == CURLE_OK && code != 429 && code < 500) break;  // else retry with backoff
-  }
-  if (!curl_error.empty()) return Status::IOError("PUT s3://{}: {}", fs_path, curl_error);
-  if (code == 412 || code == 409) {
-    // Someone holds it, or an earlier attempt of ours got through before a retry.
-    auto text = ReadText(rel);
-    return text.ok() && *text == content;
-  }
-  if (code < 200 || code >= 300) {
-    return Status::IOError("conditional PUT s3://{} answered HTTP {}: {}", fs_path, code,
-                           body.substr(0, 500));
-  }
-  // A server that ignores If-None-Match overwrote instead of refusing: reading back at
-  // least catches the writer that came second (docs/storage.md).
-  SL_ASSIGN_OR_RETURN(std::string back, ReadText(rel));
-  return back == content;
+Status Lake::ReplaceSymlink(std::string_view rel, std::string_view target) const {
+  return backend_->ReplaceSymlink(rel, target);
 }
 
 }  // namespace sensorlake::storage

@@ -1,9 +1,5 @@
 #include "sensorlake/storage/versioned_zone.h"
 
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <random>
 
@@ -15,22 +11,6 @@ namespace sensorlake::storage {
 namespace {
 
 constexpr std::string_view kStagingPrefix = ".staging-";
-
-// Replaces (or creates) the symlink `link` -> `target` atomically: a new link under a
-// temporary name renamed over the old one (rename(2) is atomic on POSIX filesystems).
-Status SwapSymlink(const std::string& link, const std::string& target) {
-  std::random_device rd;
-  std::string tmp = fmt::format("{}.tmp-{:08x}", link, rd());
-  if (symlink(target.c_str(), tmp.c_str()) != 0) {
-    return Status::IOError("cannot create symlink {}: {}", tmp, strerror(errno));
-  }
-  if (rename(tmp.c_str(), link.c_str()) != 0) {
-    int err = errno;
-    unlink(tmp.c_str());
-    return Status::IOError("cannot publish {} -> {}: {}", link, target, strerror(err));
-  }
-  return Status::OK();
-}
 
 }  // namespace
 
@@ -94,12 +74,11 @@ Status VersionedZone::Publish(std::string_view id, const std::vector<std::string
   CrashPoint("zone.publish.begin");
   if (lake_.is_local()) {
     SL_RETURN_NOT_OK(
-        SwapSymlink(lake_.LocalPath(JoinPath(zone_, "current")), fmt::format("_versions/{}", id)));
+        lake_.ReplaceSymlink(JoinPath(zone_, "current"), fmt::format("_versions/{}", id)));
     for (const auto& name : datasets) {
-      std::string link = lake_.LocalPath(JoinPath(zone_, name));
       std::error_code ec;
-      if (!std::filesystem::is_symlink(link, ec)) {
-        SL_RETURN_NOT_OK(SwapSymlink(link, "current/" + name));
+      if (!std::filesystem::is_symlink(lake_.LocalPath(JoinPath(zone_, name)), ec)) {
+        SL_RETURN_NOT_OK(lake_.ReplaceSymlink(JoinPath(zone_, name), "current/" + name));
       }
     }
   }
@@ -126,8 +105,7 @@ Status VersionedZone::SetAlias(std::string_view alias, std::string_view id) cons
   if (!complete) return Status::NotFound("{}: no complete version {} to call {}", zone_, id, alias);
   CrashPoint("zone.alias.begin");
   if (lake_.is_local()) {
-    SL_RETURN_NOT_OK(
-        SwapSymlink(lake_.LocalPath(JoinPath(zone_, alias)), fmt::format("_versions/{}", id)));
+    SL_RETURN_NOT_OK(lake_.ReplaceSymlink(JoinPath(zone_, alias), fmt::format("_versions/{}", id)));
   }
   nlohmann::json pointer = {{"version", std::string(id)},
                             {"path", fmt::format("_versions/{}", id)}};

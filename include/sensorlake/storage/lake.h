@@ -1,5 +1,6 @@
 // The lake: a root URI (file://, a plain path, or s3://bucket/prefix) and every read and
-// write a stage makes, through Arrow's filesystem layer (docs/storage.md). Stages speak in paths
+// write a stage makes, through a storage::Backend (backend.h: local or S3, built on Arrow's
+// filesystem layer; docs/storage.md). Stages speak in paths
 // relative to the lake root ("raw/wisdm/v1/_manifest.json") and never learn which
 // filesystem is behind them.
 #pragma once
@@ -10,17 +11,10 @@
 #include <vector>
 
 #include "sensorlake/common/result.h"
+#include "sensorlake/storage/backend.h"
 
 namespace arrow {
 class Buffer;
-namespace fs {
-class FileSystem;
-}  // namespace fs
-namespace io {
-class OutputStream;
-class RandomAccessFile;
-class InputStream;
-}  // namespace io
 }  // namespace arrow
 
 namespace sensorlake::storage {
@@ -37,16 +31,18 @@ class Lake {
   // &region=...]" (the bucket must exist; credentials and region from the default AWS
   // chain; endpoint from the query or AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL).
   static Result<std::unique_ptr<Lake>> Open(std::string_view uri);
+  // A lake over a given backend (tests wrap OpenBackend's in a fault-injecting one).
+  static std::unique_ptr<Lake> OpenWithBackend(std::unique_ptr<Backend> backend);
   ~Lake();
 
   // "file:///abs/path" or "s3://bucket/prefix" (no query: no endpoint, no credentials).
-  const std::string& uri() const { return uri_; }
-  bool is_local() const { return is_local_; }
+  const std::string& uri() const { return backend_->uri(); }
+  bool is_local() const { return backend_->is_local(); }
   // Absolute local path of a lake path; only meaningful when is_local().
   std::string LocalPath(std::string_view rel) const;
   // What to show a person: the local path, or the s3:// URI of the object or prefix.
   std::string DisplayPath(std::string_view rel) const;
-  arrow::fs::FileSystem& fs() const { return *fs_; }
+  arrow::fs::FileSystem& fs() const { return backend_->fs(); }
   std::string FsPath(std::string_view rel) const;  // path as the filesystem names it
 
   Result<bool> Exists(std::string_view rel) const;
@@ -77,17 +73,13 @@ class Lake {
   // it, false when it existed. Locally O_CREAT|O_EXCL; on S3 a PUT with If-None-Match: *
   // (after a HEAD, and read back: see docs/storage.md for servers that ignore the header).
   Result<bool> WriteIfAbsent(std::string_view rel, std::string_view content) const;
+  // Points the symlink `rel` at `target` (relative to the link's folder) in one step
+  // (a new link renamed over the old). Local lakes only: object stores have no links.
+  Status ReplaceSymlink(std::string_view rel, std::string_view target) const;
 
  private:
-  Lake() = default;
-  std::string uri_;
-  std::string root_;  // filesystem path of the lake root, no trailing '/'
-  bool is_local_ = true;
-  std::shared_ptr<arrow::fs::FileSystem> fs_;  // Arrow's API hands out shared_ptr
-
-  Status DeleteTree(const std::string& fs_path) const;
-  Status MoveS3Directory(const std::string& from, const std::string& to) const;
-  Result<bool> PutIfNoneMatch(std::string_view rel, std::string_view content) const;
+  explicit Lake(std::unique_ptr<Backend> backend) : backend_(std::move(backend)) {}
+  std::unique_ptr<Backend> backend_;
 };
 
 // What an s3:// lake URI resolves to, without touching the network (unit-testable).

@@ -1,0 +1,184 @@
+#include "storage/local_backend.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <random>
+
+#include <arrow/filesystem/localfs.h>
+#include <arrow/io/interfaces.h>
+#include <arrow/result.h>
+
+#include "sensorlake/common/crash_point.h"
+#include "sensorlake/storage/lake.h"
+
+namespace sensorlake::storage {
+
+namespace fs = arrow::fs;
+
+namespace {
+
+EntryType TypeOf(const fs::FileInfo& info) {
+  switch (info.type()) {
+    case fs::FileType::File:
+      return EntryType::kFile;
+    case fs::FileType::Directory:
+      return EntryType::kDirectory;
+    default:
+      return EntryType::kNotFound;
+  }
+}
+
+std::string ParentOf(const std::string& path) {
+  return std::filesystem::path(path).parent_path().string();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<LocalBackend>> LocalBackend::Open(std::string_view uri) {
+  std::string path(uri);
+  if (uri.starts_with("file://"))
+    path = std::string(uri.substr(7));
+  else if (uri.find("://") != std::string_view::npos) {
+    return Status::Invalid("unsupported lake URI scheme in '{}' (use file:// or a path)", uri);
+  }
+  if (path.empty()) return Status::Invalid("the lake URI '{}' names no folder", uri);
+  std::error_code ec;
+  std::filesystem::path abs = std::filesystem::absolute(path, ec).lexically_normal();
+  if (ec) return Status::Invalid("cannot resolve lake path '{}': {}", path, ec.message());
+  std::string root = abs.string();
+  while (root.size() > 1 && root.back() == '/') root.pop_back();
+  std::filesystem::create_directories(root, ec);
+  if (ec) return Status::IOError("cannot create lake folder '{}': {}", root, ec.message());
+  return std::unique_ptr<LocalBackend>(
+      new LocalBackend(std::move(root), std::make_shared<fs::LocalFileSystem>()));
+}
+
+std::string LocalBackend::FsPath(std::string_view rel) const { return JoinPath(root_, rel); }
+
+Result<EntryType> LocalBackend::Stat(std::string_view rel) const {
+  SL_ASSIGN_OR_RETURN_ARROW(fs::FileInfo info, fs_->GetFileInfo(FsPath(rel)));
+  return TypeOf(info);
+}
+
+Result<std::vector<BackendEntry>> LocalBackend::List(std::string_view rel_dir,
+                                                     bool recursive) const {
+  fs::FileSelector sel;
+  sel.base_dir = FsPath(rel_dir);
+  sel.recursive = recursive;
+  sel.allow_not_found = true;
+  SL_ASSIGN_OR_RETURN_ARROW(auto infos, fs_->GetFileInfo(sel));
+  std::vector<BackendEntry> out;
+  const std::string prefix = sel.base_dir + "/";
+  for (const auto& info : infos) {
+    std::string p = info.path();
+    if (p.starts_with(prefix)) p = p.substr(prefix.size());
+    out.push_back({std::move(p), TypeOf(info), info.size()});
+  }
+  return out;
+}
+
+Result<std::shared_ptr<arrow::io::RandomAccessFile>> LocalBackend::OpenInputFile(
+    std::string_view rel) const {
+  auto res = fs_->OpenInputFile(FsPath(rel));
+  if (!res.ok()) return Status::FromArrow(res.status()).WithContext(std::string(rel));
+  return *res;
+}
+
+Result<std::shared_ptr<arrow::io::InputStream>> LocalBackend::OpenInputStream(
+    std::string_view rel) const {
+  auto res = fs_->OpenInputStream(FsPath(rel));
+  if (!res.ok()) return Status::FromArrow(res.status()).WithContext(std::string(rel));
+  return *res;
+}
+
+Result<std::shared_ptr<arrow::io::OutputStream>> LocalBackend::OpenOutputStream(
+    std::string_view rel) const {
+  std::string target = FsPath(rel);
+  SL_RETURN_NOT_OK_ARROW(fs_->CreateDir(ParentOf(target), /*recursive=*/true));
+  SL_ASSIGN_OR_RETURN_ARROW(auto out, fs_->OpenOutputStream(target));
+  return out;
+}
+
+Status LocalBackend::WriteAtomic(std::string_view rel, std::string_view content) const {
+  std::string target = FsPath(rel);
+  SL_RETURN_NOT_OK_ARROW(fs_->CreateDir(ParentOf(target), /*recursive=*/true));
+  // A unique temporary name, so two writers never share one half-written file.
+  std::random_device rd;
+  std::string tmp = fmt::format("{}.tmp-{:08x}", target, rd());
+  {
+    SL_ASSIGN_OR_RETURN_ARROW(auto out, fs_->OpenOutputStream(tmp));
+    Status st = Status::FromArrow(out->Write(content.data(), static_cast<int64_t>(content.size())));
+    if (st.ok()) st = Status::FromArrow(out->Close());
+    if (!st.ok()) {
+      (void)fs_->DeleteFile(tmp);
+      return st.WithContext(fmt::format("writing {}", target));
+    }
+  }
+  CrashPoint("lake.write_atomic.before_rename");
+  SL_RETURN_NOT_OK_ARROW(fs_->Move(tmp, target));
+  return Status::OK();
+}
+
+Result<bool> LocalBackend::WriteIfAbsent(std::string_view rel, std::string_view content) const {
+  std::string target = FsPath(rel);
+  std::error_code ec;
+  std::filesystem::create_directories(ParentOf(target), ec);
+  if (ec) return Status::IOError("cannot create the folder of {}: {}", target, ec.message());
+  int fd = open(target.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644);
+  if (fd < 0) {
+    if (errno == EEXIST) return false;
+    return Status::IOError("cannot create {}: {}", target, strerror(errno));
+  }
+  ssize_t n = write(fd, content.data(), content.size());
+  close(fd);
+  if (n != static_cast<ssize_t>(content.size())) {
+    unlink(target.c_str());
+    return Status::IOError("cannot write {}", target);
+  }
+  return true;
+}
+
+Status LocalBackend::CreateDir(std::string_view rel) const {
+  SL_RETURN_NOT_OK_ARROW(fs_->CreateDir(FsPath(rel), /*recursive=*/true));
+  return Status::OK();
+}
+
+Status LocalBackend::DeleteDir(std::string_view rel) const {
+  SL_RETURN_NOT_OK_ARROW(fs_->DeleteDir(FsPath(rel)));
+  return Status::OK();
+}
+
+Status LocalBackend::DeleteFile(std::string_view rel) const {
+  SL_RETURN_NOT_OK_ARROW(fs_->DeleteFile(FsPath(rel)));
+  return Status::OK();
+}
+
+Status LocalBackend::Move(std::string_view from_rel, std::string_view to_rel) const {
+  std::string to = FsPath(to_rel);
+  SL_RETURN_NOT_OK_ARROW(fs_->CreateDir(ParentOf(to), /*recursive=*/true));
+  SL_RETURN_NOT_OK_ARROW(fs_->Move(FsPath(from_rel), to));  // rename(2): atomic
+  return Status::OK();
+}
+
+Status LocalBackend::ReplaceSymlink(std::string_view rel, std::string_view target) const {
+  // A new link under a temporary name renamed over the old one (rename(2) is atomic).
+  std::string link = FsPath(rel);
+  std::random_device rd;
+  std::string tmp = fmt::format("{}.tmp-{:08x}", link, rd());
+  std::string to(target);
+  if (symlink(to.c_str(), tmp.c_str()) != 0) {
+    return Status::IOError("cannot create symlink {}: {}", tmp, strerror(errno));
+  }
+  if (rename(tmp.c_str(), link.c_str()) != 0) {
+    int err = errno;
+    unlink(tmp.c_str());
+    return Status::IOError("cannot publish {} -> {}: {}", link, to, strerror(err));
+  }
+  return Status::OK();
+}
+
+}  // namespace sensorlake::storage

@@ -1,0 +1,47 @@
+// The backend of a lake in a local folder: Arrow's LocalFileSystem plus the POSIX calls it
+// lacks (O_EXCL create, symlinks).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "sensorlake/storage/backend.h"
+
+namespace sensorlake::storage {
+
+class LocalBackend : public Backend {
+ public:
+  // "file:///abs/path", "/abs/path" or "relative/path"; the folder is created when missing.
+  static Result<std::unique_ptr<LocalBackend>> Open(std::string_view uri);
+
+  const std::string& uri() const override { return uri_; }
+  bool is_local() const override { return true; }
+  std::string FsPath(std::string_view rel) const override;
+  std::string DisplayPath(std::string_view rel) const override { return FsPath(rel); }
+  arrow::fs::FileSystem& fs() const override { return *fs_; }
+
+  Result<EntryType> Stat(std::string_view rel) const override;
+  Result<std::vector<BackendEntry>> List(std::string_view rel_dir, bool recursive) const override;
+  Result<std::shared_ptr<arrow::io::RandomAccessFile>> OpenInputFile(
+      std::string_view rel) const override;
+  Result<std::shared_ptr<arrow::io::InputStream>> OpenInputStream(
+      std::string_view rel) const override;
+  Result<std::shared_ptr<arrow::io::OutputStream>> OpenOutputStream(
+      std::string_view rel) const override;
+  Status WriteAtomic(std::string_view rel, std::string_view content) const override;
+  Result<bool> WriteIfAbsent(std::string_view rel, std::string_view content) const override;
+  Status CreateDir(std::string_view rel) const override;
+  Status DeleteDir(std::string_view rel) const override;
+  Status DeleteFile(std::string_view rel) const override;
+  Status Move(std::string_view from_rel, std::string_view to_rel) const override;
+  Status ReplaceSymlink(std::string_view rel, std::string_view target) const override;
+
+ private:
+  LocalBackend(std::string root, std::shared_ptr<arrow::fs::FileSystem> fs)
+      : uri_("file://" + root), root_(std::move(root)), fs_(std::move(fs)) {}
+  std::string uri_;
+  std::string root_;                           // absolute, no trailing '/'
+  std::shared_ptr<arrow::fs::FileSystem> fs_;  // Arrow's API hands out shared_ptr
+};
+
+}  // namespace sensorlake::storage
