@@ -1,0 +1,78 @@
+#include "storage/local_backend.h"
+
+#include <filesystem>
+
+#include <gtest/gtest.h>
+
+#include "testing/temp_dir.h"
+
+namespace sensorlake::storage {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::unique_ptr<LocalBackend> OpenIn(const testing::TempDir& dir) {
+  auto b = LocalBackend::Open(dir.str() + "/lake");
+  EXPECT_TRUE(b.ok()) << b.status().ToString();
+  return std::move(b).ValueOrDie();
+}
+
+TEST(LocalBackendTest, StatAndListSpeakInPathsBelowTheRoot) {
+  testing::TempDir dir;
+  auto b = OpenIn(dir);
+  EXPECT_EQ(*b->Stat("a"), EntryType::kNotFound);
+  ASSERT_TRUE(b->WriteAtomic("a/b/c.json", "{}").ok());
+  EXPECT_EQ(*b->Stat("a"), EntryType::kDirectory);
+  EXPECT_EQ(*b->Stat("a/b/c.json"), EntryType::kFile);
+  auto all = b->List("a", /*recursive=*/true);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 2u);  // a/b and a/b/c.json, relative to a
+  bool found = false;
+  for (const auto& e : *all) {
+    if (e.path == "b/c.json") found = e.type == EntryType::kFile && e.size == 2;
+  }
+  EXPECT_TRUE(found);
+  auto missing = b->List("nowhere", false);
+  ASSERT_TRUE(missing.ok());
+  EXPECT_TRUE(missing->empty());
+  EXPECT_EQ(b->FsPath("x/y"), dir.str() + "/lake/x/y");
+  EXPECT_EQ(b->uri(), "file://" + dir.str() + "/lake");
+}
+
+TEST(LocalBackendTest, WriteIfAbsentMoveAndDelete) {
+  testing::TempDir dir;
+  auto b = OpenIn(dir);
+  EXPECT_TRUE(*b->WriteIfAbsent("_locks/x.lock", "one"));
+  EXPECT_FALSE(*b->WriteIfAbsent("_locks/x.lock", "two"));
+  EXPECT_EQ(testing::ReadFile(dir.path() / "lake/_locks/x.lock"), "one");
+  ASSERT_TRUE(b->Move("_locks", "deep/er/locks").ok());  // creates the target's parents
+  EXPECT_EQ(*b->Stat("deep/er/locks/x.lock"), EntryType::kFile);
+  ASSERT_TRUE(b->DeleteFile("deep/er/locks/x.lock").ok());
+  ASSERT_TRUE(b->DeleteDir("deep").ok());
+  EXPECT_EQ(*b->Stat("deep"), EntryType::kNotFound);
+  EXPECT_FALSE(b->DeleteFile("deep/nothing").ok());
+}
+
+TEST(LocalBackendTest, ReplaceSymlinkSwapsTheLinkInOneStep) {
+  testing::TempDir dir;
+  auto b = OpenIn(dir);
+  ASSERT_TRUE(b->WriteAtomic("z/_versions/1/f", "one").ok());
+  ASSERT_TRUE(b->WriteAtomic("z/_versions/2/f", "two").ok());
+  ASSERT_TRUE(b->ReplaceSymlink("z/current", "_versions/1").ok());
+  EXPECT_EQ(testing::ReadFile(dir.path() / "lake/z/current/f"), "one");
+  ASSERT_TRUE(b->ReplaceSymlink("z/current", "_versions/2").ok());
+  EXPECT_EQ(testing::ReadFile(dir.path() / "lake/z/current/f"), "two");
+  EXPECT_EQ(fs::read_symlink(dir.path() / "lake/z/current"), "_versions/2");
+  for (const auto& e : fs::directory_iterator(dir.path() / "lake/z")) {
+    EXPECT_EQ(e.path().filename().string().find(".tmp-"), std::string::npos);  // no leftovers
+  }
+  EXPECT_FALSE(b->ReplaceSymlink("no/such/folder/link", "x").ok());
+}
+
+TEST(LocalBackendTest, RefusesOtherSchemes) {
+  EXPECT_EQ(LocalBackend::Open("ftp://x").status().code(), StatusCode::kInvalid);
+  EXPECT_EQ(LocalBackend::Open("file://").status().code(), StatusCode::kInvalid);
+}
+
+}  // namespace
+}  // namespace sensorlake::storage
