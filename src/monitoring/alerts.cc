@@ -17,7 +17,7 @@ namespace sensorlake::monitoring {
 
 namespace {
 
-using pipeline::RunRecord;
+using zones::RunRecord;
 
 template <typename T>
 Status ReadKey(const toml::table& t, std::string_view key, const std::string& origin, T* out) {
@@ -45,7 +45,7 @@ Status ReadKey(const toml::table& t, std::string_view key, const std::string& or
 
 double TransformRows(const RunRecord& r) {
   for (const auto& s : r.stages) {
-    if (s.stage != pipeline::Stage::kTransform) continue;
+    if (s.stage != zones::Stage::kTransform) continue;
     return s.summary.value("totals", nlohmann::json::object()).value("rows", 0.0);
   }
   return 0;

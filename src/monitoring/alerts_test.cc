@@ -11,8 +11,8 @@ namespace {
 
 using testing::MakeRecord;
 
-std::vector<pipeline::RunRecord> History(int32_t n) {
-  std::vector<pipeline::RunRecord> h;
+std::vector<zones::RunRecord> History(int32_t n) {
+  std::vector<zones::RunRecord> h;
   for (int32_t i = 0; i < n; ++i) {
     h.push_back(MakeRecord(fmt::format("r-{:02}", i), 100 + (i % 3) * 5, 1000 + (i % 2) * 10));
   }

@@ -49,8 +49,8 @@ std::string Document(const std::vector<const Sample*>& samples, const std::strin
 
 }  // namespace
 
-std::vector<std::string> RenderEmf(const pipeline::RunRecord& record,
-                                   const std::string& environment, int64_t timestamp_ms) {
+std::vector<std::string> RenderEmf(const zones::RunRecord& record, const std::string& environment,
+                                   int64_t timestamp_ms) {
   std::vector<Sample> samples = RunSamples(record);
   // One document per label set: a document's dimensions are the same for all its metrics.
   std::map<std::map<std::string, std::string>, std::vector<const Sample*>> groups;

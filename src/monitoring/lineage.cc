@@ -16,8 +16,8 @@ namespace sensorlake::monitoring {
 
 namespace {
 
-using pipeline::RunRecord;
-using pipeline::Stage;
+using zones::RunRecord;
+using zones::Stage;
 
 constexpr const char* kSpecUrl =
     "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent";

@@ -6,9 +6,9 @@ namespace sensorlake::monitoring {
 
 namespace {
 
-using pipeline::RunRecord;
-using pipeline::Stage;
-using pipeline::StageRecord;
+using zones::RunRecord;
+using zones::Stage;
+using zones::StageRecord;
 
 const MetricDef* Find(std::string_view name) {
   for (const auto& d : MetricCatalog()) {

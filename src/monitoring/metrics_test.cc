@@ -90,8 +90,8 @@ TEST(MetricsTest, StagesNotRunHereHaveNoStageSamples) {
   // stages of the record.
   constexpr size_t kStageMetrics = 7;
   std::map<std::string, size_t> expected;
-  for (int32_t i = 1; i < pipeline::kNumStages; ++i) {
-    expected[std::string(pipeline::StageName(static_cast<pipeline::Stage>(i)))] = kStageMetrics;
+  for (int32_t i = 1; i < zones::kNumStages; ++i) {
+    expected[std::string(zones::StageName(static_cast<zones::Stage>(i)))] = kStageMetrics;
   }
   ASSERT_EQ(expected.size(), 4u);  // transform, check, features, publish
   std::map<std::string, size_t> per_stage;

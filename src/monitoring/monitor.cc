@@ -11,8 +11,8 @@
 
 namespace sensorlake::monitoring {
 
-using pipeline::RunRecord;
-using pipeline::Stage;
+using zones::RunRecord;
+using zones::Stage;
 
 Monitor::Monitor(const storage::Lake& lake, MonitorOptions options, Logger* logger)
     : lake_(lake), o_(std::move(options)), logger_(logger) {

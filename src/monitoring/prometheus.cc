@@ -51,7 +51,7 @@ void Family(std::string* out, std::string_view name, std::string_view type, std:
 // Durations of pipeline runs span seconds (tests) to hours (full dataset).
 constexpr std::array<double, 9> kDurationBuckets = {1, 5, 15, 60, 300, 900, 1800, 3600, 7200};
 
-void HistoryMetrics(const std::vector<pipeline::RunRecord>& runs, std::string* out) {
+void HistoryMetrics(const std::vector<zones::RunRecord>& runs, std::string* out) {
   int64_t succeeded = 0, failed = 0, running = 0;
   std::array<int64_t, kDurationBuckets.size()> buckets{};
   double sum = 0;
@@ -85,7 +85,7 @@ void HistoryMetrics(const std::vector<pipeline::RunRecord>& runs, std::string* o
   *out += fmt::format("sensorlake_run_duration_history_seconds_count {}\n", count);
 }
 
-void LatestRunMetrics(const pipeline::RunRecord& r, std::string* out) {
+void LatestRunMetrics(const zones::RunRecord& r, std::string* out) {
   Family(out, "sensorlake_last_run_info", "gauge", "the latest finished run (value 1)");
   *out += fmt::format("sensorlake_last_run_info{} 1\n",
                       Labels({{"run_id", r.run_id}, {"outcome", r.outcome}}));
@@ -102,7 +102,7 @@ void LatestRunMetrics(const pipeline::RunRecord& r, std::string* out) {
 
 }  // namespace
 
-std::string RenderPrometheusRuns(const std::vector<pipeline::RunRecord>& runs) {
+std::string RenderPrometheusRuns(const std::vector<zones::RunRecord>& runs) {
   std::string out;
   for (auto it = runs.rbegin(); it != runs.rend(); ++it) {
     if (it->outcome == "running") continue;

@@ -9,9 +9,9 @@ namespace sensorlake::monitoring {
 namespace {
 
 TEST(PrometheusTest, LatestRunGaugesAndHistory) {
-  std::vector<pipeline::RunRecord> runs = {testing::MakeRecord("r-1", 3, 100),
-                                           testing::MakeRecord("r-2", 20, 200, 0, "failed"),
-                                           testing::MakeRecord("r-3", 4000, 300, 0, "running")};
+  std::vector<zones::RunRecord> runs = {testing::MakeRecord("r-1", 3, 100),
+                                        testing::MakeRecord("r-2", 20, 200, 0, "failed"),
+                                        testing::MakeRecord("r-3", 4000, 300, 0, "running")};
   std::string text = RenderPrometheusRuns(runs);
   // The latest *finished* run is r-2.
   EXPECT_NE(text.find("sensorlake_last_run_info{outcome=\"failed\",run_id=\"r-2\"} 1\n"),

@@ -12,26 +12,26 @@ namespace {
 
 constexpr const char* kRunsDir = "_runs";
 
-Result<pipeline::RunRecord> ReadRecord(const storage::Lake& lake, const std::string& path) {
+Result<zones::RunRecord> ReadRecord(const storage::Lake& lake, const std::string& path) {
   SL_ASSIGN_OR_RETURN(std::string text, lake.ReadText(path));
   auto j = nlohmann::json::parse(text, nullptr, false);
   if (j.is_discarded()) {
     return Status::Corrupt("{}: not valid JSON (a run record cut by a crash?)",
                            lake.DisplayPath(path));
   }
-  return pipeline::RunRecord::FromJson(j, lake.DisplayPath(path));
+  return zones::RunRecord::FromJson(j, lake.DisplayPath(path));
 }
 
-const pipeline::StageRecord* CheckStage(const pipeline::RunRecord& r) {
+const zones::StageRecord* CheckStage(const zones::RunRecord& r) {
   for (const auto& s : r.stages) {
-    if (s.stage == pipeline::Stage::kCheck) return &s;
+    if (s.stage == zones::Stage::kCheck) return &s;
   }
   return nullptr;
 }
 
-int64_t TransformRows(const pipeline::RunRecord& r) {
+int64_t TransformRows(const zones::RunRecord& r) {
   for (const auto& s : r.stages) {
-    if (s.stage != pipeline::Stage::kTransform) continue;
+    if (s.stage != zones::Stage::kTransform) continue;
     const auto& totals = s.summary.value("totals", nlohmann::json::object());
     return totals.value("rows", int64_t{0});
   }
@@ -40,8 +40,8 @@ int64_t TransformRows(const pipeline::RunRecord& r) {
 
 }  // namespace
 
-Result<std::vector<pipeline::RunRecord>> LoadRuns(const storage::Lake& lake) {
-  std::vector<pipeline::RunRecord> runs;
+Result<std::vector<zones::RunRecord>> LoadRuns(const storage::Lake& lake) {
+  std::vector<zones::RunRecord> runs;
   SL_ASSIGN_OR_RETURN(bool exists, lake.Exists(kRunsDir));
   if (!exists) return runs;
   SL_ASSIGN_OR_RETURN(auto files, lake.ListFiles(kRunsDir, /*recursive=*/false));
@@ -56,7 +56,7 @@ Result<std::vector<pipeline::RunRecord>> LoadRuns(const storage::Lake& lake) {
   return runs;
 }
 
-Result<pipeline::RunRecord> LoadRun(const storage::Lake& lake, std::string_view run_id) {
+Result<zones::RunRecord> LoadRun(const storage::Lake& lake, std::string_view run_id) {
   if (run_id.empty() || run_id.find('/') != std::string_view::npos) {
     return Status::Invalid("'{}' is not a run id (r-<UTC time>, see sensorlake runs)", run_id);
   }
@@ -69,7 +69,7 @@ Result<pipeline::RunRecord> LoadRun(const storage::Lake& lake, std::string_view 
   return ReadRecord(lake, path);
 }
 
-std::string QualityOutcome(const pipeline::RunRecord& r) {
+std::string QualityOutcome(const zones::RunRecord& r) {
   const auto* check = CheckStage(r);
   if (!check || !check->summary.contains("counts")) return "-";
   const auto& c = check->summary["counts"];
@@ -78,7 +78,7 @@ std::string QualityOutcome(const pipeline::RunRecord& r) {
   return warns > 0 ? fmt::format("passed ({} warn)", warns) : "passed";
 }
 
-std::string RunsTable(const std::vector<pipeline::RunRecord>& runs, size_t limit) {
+std::string RunsTable(const std::vector<zones::RunRecord>& runs, size_t limit) {
   std::string out = fmt::format("{:<24} {:<20} {:>9} {:<10} {:>12}  {}\n", "id", "start",
                                 "duration", "outcome", "rows", "quality");
   size_t shown = 0;
@@ -90,7 +90,7 @@ std::string RunsTable(const std::vector<pipeline::RunRecord>& runs, size_t limit
   return out;
 }
 
-nlohmann::json RunsJson(const std::vector<pipeline::RunRecord>& runs, size_t limit) {
+nlohmann::json RunsJson(const std::vector<zones::RunRecord>& runs, size_t limit) {
   nlohmann::json arr = nlohmann::json::array();
   for (auto it = runs.rbegin(); it != runs.rend() && (limit == 0 || arr.size() < limit); ++it) {
     arr.push_back({{"run_id", it->run_id},
@@ -103,7 +103,7 @@ nlohmann::json RunsJson(const std::vector<pipeline::RunRecord>& runs, size_t lim
   return {{"runs", arr}, {"total", runs.size()}};
 }
 
-std::string RunDetails(const pipeline::RunRecord& r) {
+std::string RunDetails(const zones::RunRecord& r) {
   std::string out = fmt::format("run {}\n  started {}  finished {}  {:.1f}s  outcome {}\n",
                                 r.run_id, r.started_at, r.finished_at, r.seconds, r.outcome);
   if (!r.error.empty()) out += fmt::format("  error: {}\n", r.error);

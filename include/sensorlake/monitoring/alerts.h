@@ -12,7 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sensorlake/common/result.h"
-#include "sensorlake/pipeline/pipeline.h"
+#include "sensorlake/zones/run_record.h"
 
 namespace sensorlake::monitoring {
 
@@ -53,12 +53,12 @@ Band EwmaBand(const std::vector<double>& series, double alpha);
 
 // The alerts for `run`, given the lake's earlier runs (any order; the run itself and runs
 // for other inputs are ignored).
-std::vector<Alert> EvaluateAlerts(const pipeline::RunRecord& run,
-                                  const std::vector<pipeline::RunRecord>& history,
+std::vector<Alert> EvaluateAlerts(const zones::RunRecord& run,
+                                  const std::vector<zones::RunRecord>& history,
                                   const AlertConfig& config);
 
 // What is posted to the webhook (and the SNS message).
-nlohmann::json AlertPayload(const pipeline::RunRecord& run, const std::vector<Alert>& alerts,
+nlohmann::json AlertPayload(const zones::RunRecord& run, const std::vector<Alert>& alerts,
                             const std::string& lake_uri);
 
 // Sends the payload to every configured target; one entry per target:

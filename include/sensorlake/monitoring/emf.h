@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "sensorlake/pipeline/pipeline.h"
+#include "sensorlake/zones/run_record.h"
 
 namespace sensorlake::monitoring {
 
@@ -17,7 +17,7 @@ inline constexpr const char* kCloudWatchNamespace = "sensorlake";
 
 // The EMF documents of one run, one JSON object per line (no trailing newline inside).
 // `timestamp_ms`: milliseconds since the epoch (the run's end).
-std::vector<std::string> RenderEmf(const pipeline::RunRecord& record,
-                                   const std::string& environment, int64_t timestamp_ms);
+std::vector<std::string> RenderEmf(const zones::RunRecord& record, const std::string& environment,
+                                   int64_t timestamp_ms);
 
 }  // namespace sensorlake::monitoring

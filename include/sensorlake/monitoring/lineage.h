@@ -13,8 +13,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sensorlake/pipeline/pipeline.h"
 #include "sensorlake/storage/lake.h"
+#include "sensorlake/zones/run_record.h"
 
 namespace sensorlake::monitoring {
 
@@ -55,24 +55,24 @@ class LineageEmitter {
  public:
   LineageEmitter(const storage::Lake& lake, LineageOptions options)
       : lake_(lake), o_(std::move(options)) {}
-  void StageStart(const pipeline::RunRecord& record, pipeline::Stage stage);
-  void StageEnd(const pipeline::RunRecord& record, pipeline::Stage stage);
-  void RunEnd(const pipeline::RunRecord& record);
+  void StageStart(const zones::RunRecord& record, zones::Stage stage);
+  void StageEnd(const zones::RunRecord& record, zones::Stage stage);
+  void RunEnd(const zones::RunRecord& record);
   // {"events", "failed", "errors": [...], "url", "file"}
   nlohmann::json Summary() const;
 
  private:
-  void EnsurePipelineStarted(const pipeline::RunRecord& record);
+  void EnsurePipelineStarted(const zones::RunRecord& record);
   void Emit(const nlohmann::json& event);
-  std::vector<DatasetRef> Inputs(const pipeline::RunRecord& r, pipeline::Stage s) const;
-  std::vector<DatasetRef> Outputs(const pipeline::RunRecord& r, pipeline::Stage s) const;
+  std::vector<DatasetRef> Inputs(const zones::RunRecord& r, zones::Stage s) const;
+  std::vector<DatasetRef> Outputs(const zones::RunRecord& r, zones::Stage s) const;
   DatasetRef Dataset(const std::string& name, bool parquet) const;
 
   const storage::Lake& lake_;
   LineageOptions o_;
   bool pipeline_started_ = false;
   bool http_down_ = false;
-  std::map<pipeline::Stage, std::string> stage_uuids_;
+  std::map<zones::Stage, std::string> stage_uuids_;
   int64_t events_ = 0, failed_ = 0;
   std::vector<std::string> errors_;
 };

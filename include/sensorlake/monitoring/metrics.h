@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "sensorlake/pipeline/pipeline.h"
+#include "sensorlake/zones/run_record.h"
 
 namespace sensorlake::monitoring {
 
@@ -37,9 +37,9 @@ struct Sample {
 
 // The samples of one run: run-level values, one per stage that ran (skipped stages were
 // measured in the run they completed in) and one per quarantine reason.
-std::vector<Sample> RunSamples(const pipeline::RunRecord& record);
+std::vector<Sample> RunSamples(const zones::RunRecord& record);
 
 // quarantined / lines in of the transform stage, in percent; 0 when it did not run.
-double QuarantinePercent(const pipeline::RunRecord& record);
+double QuarantinePercent(const zones::RunRecord& record);
 
 }  // namespace sensorlake::monitoring

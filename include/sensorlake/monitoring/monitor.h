@@ -12,8 +12,8 @@
 #include "sensorlake/monitoring/alerts.h"
 #include "sensorlake/monitoring/json_log.h"
 #include "sensorlake/monitoring/lineage.h"
-#include "sensorlake/pipeline/pipeline.h"
 #include "sensorlake/storage/lake.h"
+#include "sensorlake/zones/run_record.h"
 
 namespace sensorlake::monitoring {
 
@@ -25,17 +25,17 @@ struct MonitorOptions {
   LineageOptions lineage;             // both empty: no lineage
 };
 
-class Monitor : public pipeline::RunObserver {
+class Monitor : public zones::RunObserver {
  public:
   Monitor(const storage::Lake& lake, MonitorOptions options, Logger* logger);
-  void OnStageStart(const pipeline::RunRecord& record, pipeline::Stage stage) override;
-  void OnStageEnd(const pipeline::RunRecord& record, pipeline::Stage stage) override;
-  void OnRunEnd(pipeline::RunRecord* record) override;
+  void OnStageStart(const zones::RunRecord& record, zones::Stage stage) override;
+  void OnStageEnd(const zones::RunRecord& record, zones::Stage stage) override;
+  void OnRunEnd(zones::RunRecord* record) override;
 
  private:
   void Warn(const std::string& msg, nlohmann::json* problems);
-  void WriteMetrics(const pipeline::RunRecord& record, nlohmann::json* mon);
-  void RunAlerts(const pipeline::RunRecord& record, nlohmann::json* mon);
+  void WriteMetrics(const zones::RunRecord& record, nlohmann::json* mon);
+  void RunAlerts(const zones::RunRecord& record, nlohmann::json* mon);
 
   const storage::Lake& lake_;
   MonitorOptions o_;

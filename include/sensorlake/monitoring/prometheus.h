@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "sensorlake/common/result.h"
-#include "sensorlake/pipeline/pipeline.h"
 #include "sensorlake/storage/lake.h"
+#include "sensorlake/zones/run_record.h"
 
 namespace sensorlake::monitoring {
 
@@ -19,7 +19,7 @@ namespace sensorlake::monitoring {
 Result<std::string> RenderPrometheus(const storage::Lake& lake);
 
 // The same over records already loaded, oldest first.
-std::string RenderPrometheusRuns(const std::vector<pipeline::RunRecord>& runs);
+std::string RenderPrometheusRuns(const std::vector<zones::RunRecord>& runs);
 
 // Writes `text` to `path` through a temporary file in the same folder and rename(2), as
 // the textfile collector requires (it must never read a half-written file).
