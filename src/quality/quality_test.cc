@@ -6,8 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "sensorlake/storage/lake_lock.h"
-#include "sensorlake/transform/transform.h"
-#include "testing/raw_zone.h"
+#include "testing/curated_zone.h"
 #include "testing/temp_dir.h"
 
 namespace sensorlake::quality {
@@ -40,11 +39,8 @@ class QualityRunTest : public ::testing::Test {
  protected:
   void SetUp() override { lake_ = std::move(storage::Lake::Open(dir_.str())).ValueOrDie(); }
   void LandAndTransform(const std::string& version, float accel_scale = 1.0f) {
-    ASSERT_TRUE(testing::LandRawVersion(*lake_, version, RawFiles(400, accel_scale)).ok());
-    transform::TransformOptions o;
-    o.dataset_version = version;
-    auto t = transform::RunTransform(*lake_, o);
-    ASSERT_TRUE(t.ok()) << t.status().ToString();
+    Status st = testing::LandAndTransform(*lake_, version, RawFiles(400, accel_scale));
+    ASSERT_TRUE(st.ok()) << st.ToString();
   }
   Result<CheckSummary> Check(std::string baseline = "") {
     CheckOptions o;

@@ -1,15 +1,16 @@
 // API tests: a real server on 127.0.0.1 (ephemeral port) over a lake filled by a real
-// pipeline run at scale 0.01, queried with httplib's client.
+// pipeline run at scale 0.01 (through the built CLI, so the test needs no layer above serve),
+// queried with httplib's client.
 #include "sensorlake/serve/server.h"
 
 #include <httplib.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <thread>
 
 #include <gtest/gtest.h>
 
-#include "sensorlake/pipeline/pipeline.h"
 #include "serve/routes.h"
 #include "testing/temp_dir.h"
 
@@ -24,14 +25,10 @@ class ServeTest : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = new testing::TempDir();
     lake_path_ = (dir_->path() / "lake").string();
-    auto lake = storage::Lake::Open(lake_path_);
-    ASSERT_TRUE(lake.ok());
-    pipeline::RunOptions o;
-    o.generate_scale = 0.01;
-    o.work_dir = (dir_->path() / "work").string();
-    auto run = pipeline::RunPipeline(**lake, o);
-    ASSERT_TRUE(run.ok()) << run.status().ToString();
-    ASSERT_EQ(run->outcome, "succeeded");
+    const std::string run = testing::SensorlakeBinary() + " run --lake " + lake_path_ +
+                            " --generate-scale 0.01 --work-dir " +
+                            (dir_->path() / "work").string() + " >/dev/null 2>&1";
+    ASSERT_EQ(std::system(run.c_str()), 0) << run;
     fs::create_directories(dir_->path() / "assets");
     testing::WriteFile(dir_->path() / "assets" / "index.html", "<html>sensorlake</html>");
     testing::WriteFile(dir_->path() / "assets" / "duckdb-eh.wasm", std::string("\0asm", 4));
