@@ -111,6 +111,7 @@ int32_t CuratedReader::num_row_groups() const { return reader_->num_row_groups()
 int32_t CuratedReader::num_file_columns() const { return schema_->num_fields(); }
 
 bool CuratedReader::MayHoldSubject(int32_t rg, int32_t subject) const {
+  if (rg < 0 || rg >= num_row_groups()) return true;  // nothing to rule it out with
   auto meta = reader_->parquet_reader()->metadata();
   int32_t column = meta->schema()->ColumnIndex(std::string(FieldName(CuratedField::kSubject)));
   if (column < 0) return true;
@@ -122,6 +123,11 @@ bool CuratedReader::MayHoldSubject(int32_t rg, int32_t subject) const {
 
 Result<CuratedRowGroup> CuratedReader::ReadRowGroup(int32_t rg, CuratedFields fields) const {
   const std::string& file = part_.lake_path;
+  // Parquet's own bounds error does not name the file.
+  if (rg < 0 || rg >= num_row_groups()) {
+    return Status::Invalid("{}: row group {} out of range (the part has {})", file, rg,
+                           num_row_groups());
+  }
   const auto curated = CuratedSchema();
   std::vector<int> indices;
   std::vector<CuratedField> read;

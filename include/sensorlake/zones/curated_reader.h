@@ -88,7 +88,7 @@ class CuratedReader {
   bool MayHoldSubject(int32_t rg, int32_t subject) const;
 
   // Reads the `fields` of row group `rg`; Corrupt when a column is missing, of another type
-  // than the curated schema's, or holds nulls.
+  // than the curated schema's, or holds nulls; Invalid when the part has no row group `rg`.
   Result<CuratedRowGroup> ReadRowGroup(int32_t rg, CuratedFields fields) const;
 
   // Calls `fn` with every row group in order, or, with `only_subject`, with those whose
