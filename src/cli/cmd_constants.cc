@@ -7,8 +7,8 @@
 
 #include "cli/command.h"
 #include "cli/exit_codes.h"
-#include "sensorlake/pipeline/pipeline.h"
 #include "sensorlake/wisdm/schema.h"
+#include "sensorlake/zones/run_record.h"
 
 namespace sensorlake::cli {
 
@@ -37,8 +37,8 @@ nlohmann::json ActivitiesJson() {
 
 nlohmann::json StagesJson() {
   nlohmann::json names = nlohmann::json::array();
-  for (int32_t i = 0; i < pipeline::kNumStages; ++i) {
-    names.push_back(pipeline::StageName(static_cast<pipeline::Stage>(i)));
+  for (int32_t i = 0; i < zones::kNumStages; ++i) {
+    names.push_back(zones::StageName(static_cast<zones::Stage>(i)));
   }
   return names;
 }
