@@ -29,9 +29,9 @@ std::shared_ptr<arrow::Array> Column(const std::vector<T>& values) {
 
 // dictionary<int8, utf8> over `dictionary`, one index per row.
 std::shared_ptr<arrow::Array> DictColumn(const std::vector<int8_t>& indices,
-                                         std::shared_ptr<arrow::Array> dictionary) {
+                                         const std::shared_ptr<arrow::Array>& dictionary) {
   return arrow::DictionaryArray::FromArrays(ActivityDictType(), Column<arrow::Int8Builder>(indices),
-                                            std::move(dictionary))
+                                            dictionary)
       .ValueOrDie();
 }
 
@@ -82,9 +82,9 @@ class CuratedReaderTest : public ::testing::Test {
 
   // The schema with field `name` replaced by `field`.
   static std::shared_ptr<arrow::Schema> With(const std::string& name,
-                                             std::shared_ptr<arrow::Field> field) {
+                                             const std::shared_ptr<arrow::Field>& field) {
     auto schema = CuratedSchema();
-    return schema->SetField(schema->GetFieldIndex(name), std::move(field)).ValueOrDie();
+    return schema->SetField(schema->GetFieldIndex(name), field).ValueOrDie();
   }
 
   testing::TempDir dir_;
