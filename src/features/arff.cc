@@ -1,4 +1,4 @@
-#include "sensorlake/features/arff.h"
+#include "features/arff.h"
 
 #include <cmath>
 #include <cstdio>

@@ -15,10 +15,10 @@
 #include <fmt/format.h>
 #include <parquet/arrow/writer.h>
 
+#include "features/arff.h"
+#include "features/windowing.h"
 #include "sensorlake/common/progress.h"
 #include "sensorlake/common/sha256.h"
-#include "sensorlake/features/arff.h"
-#include "sensorlake/features/windowing.h"
 #include "sensorlake/storage/lake_lock.h"
 #include "sensorlake/storage/versioned_zone.h"
 #include "sensorlake/wisdm/schema.h"

@@ -8,8 +8,8 @@
 
 #include <gtest/gtest.h>
 
-#include "sensorlake/features/arff.h"
-#include "sensorlake/features/windowing.h"
+#include "features/arff.h"
+#include "features/windowing.h"
 #include "sensorlake/wisdm/float_text.h"
 #include "sensorlake/wisdm/schema.h"
 #include "testing/opt_out.h"

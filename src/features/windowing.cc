@@ -1,4 +1,4 @@
-#include "sensorlake/features/windowing.h"
+#include "features/windowing.h"
 
 namespace sensorlake::features {
 namespace {

@@ -11,7 +11,7 @@
 
 #include "common/toml_file.h"
 #include "monitoring/http_post.h"
-#include "sensorlake/monitoring/metrics.h"
+#include "monitoring/metrics.h"
 
 namespace sensorlake::monitoring {
 

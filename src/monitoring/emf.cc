@@ -1,10 +1,10 @@
-#include "sensorlake/monitoring/emf.h"
+#include "monitoring/emf.h"
 
 #include <map>
 
 #include <nlohmann/json.hpp>
 
-#include "sensorlake/monitoring/metrics.h"
+#include "monitoring/metrics.h"
 
 namespace sensorlake::monitoring {
 

@@ -1,4 +1,4 @@
-#include "sensorlake/monitoring/emf.h"
+#include "monitoring/emf.h"
 
 #include <gtest/gtest.h>
 

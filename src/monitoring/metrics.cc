@@ -1,4 +1,4 @@
-#include "sensorlake/monitoring/metrics.h"
+#include "monitoring/metrics.h"
 
 #include <algorithm>
 

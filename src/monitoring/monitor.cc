@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include "sensorlake/monitoring/emf.h"
+#include "monitoring/emf.h"
 #include "sensorlake/monitoring/prometheus.h"
 #include "sensorlake/monitoring/run_history.h"
 

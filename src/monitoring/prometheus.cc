@@ -11,7 +11,7 @@
 
 #include <fmt/format.h>
 
-#include "sensorlake/monitoring/metrics.h"
+#include "monitoring/metrics.h"
 #include "sensorlake/monitoring/run_history.h"
 
 namespace sensorlake::monitoring {

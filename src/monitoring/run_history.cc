@@ -4,7 +4,7 @@
 
 #include <fmt/format.h>
 
-#include "sensorlake/monitoring/metrics.h"
+#include "monitoring/metrics.h"
 
 namespace sensorlake::monitoring {
 

@@ -1,4 +1,4 @@
-#include "sensorlake/transform/parquet_writer.h"
+#include "transform/parquet_writer.h"
 
 #include <arrow/api.h>
 #include <arrow/io/file.h>

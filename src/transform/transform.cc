@@ -15,8 +15,8 @@
 #include "sensorlake/common/xxh3.h"
 #include "sensorlake/storage/lake_lock.h"
 #include "sensorlake/storage/versioned_zone.h"
-#include "sensorlake/transform/parquet_writer.h"
 #include "sensorlake/zones/raw_manifest.h"
+#include "transform/parquet_writer.h"
 #include "transform/transform_internal.h"
 
 namespace sensorlake::transform {

@@ -13,10 +13,10 @@
 
 #include "sensorlake/storage/lake.h"
 #include "sensorlake/storage/versioned_zone.h"
-#include "sensorlake/transform/parquet_writer.h"
 #include "sensorlake/transform/transform.h"
 #include "sensorlake/zones/curated_schema.h"
 #include "sensorlake/zones/raw_manifest.h"
+#include "transform/parquet_writer.h"
 
 namespace sensorlake::transform::detail {
 
