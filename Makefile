@@ -5,7 +5,7 @@ BIN := $(BUILD_DIR)/src/sensorlake
 LAKE ?= $(CURDIR)/lake
 SCALE ?= 1
 
-.PHONY: setup build run test unit pytest format format-check bench clean lint fuzz
+.PHONY: setup build run test unit pytest format format-check bench clean lint fuzz fuzz-long
 
 setup:
 	@bash scripts/setup.sh
@@ -46,6 +46,10 @@ lint: format-check build
 # libFuzzer targets for FUZZ_SECONDS (default 30) each: scripts/fuzz.sh.
 fuzz: setup
 	@bash scripts/fuzz.sh
+
+# Each target for 10 million executions from the corpus in fuzz/corpus/: FUZZ_RUNS=N bash scripts/fuzz.sh.
+fuzz-long: setup
+	@FUZZ_RUNS=$${FUZZ_RUNS:-10000000} bash scripts/fuzz.sh
 
 clean:
 	rm -rf build

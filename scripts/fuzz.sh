@@ -4,9 +4,12 @@
 # the repo is only read; what the fuzzer learns goes to build/fuzz/corpus/<target>/. A crash,
 # a sanitizer report or a failed invariant stops the script with the reproducer saved in
 # build/fuzz/artifacts/. The executions per target go to build/fuzz/fuzz-summary.json.
+# FUZZ_RUNS=N runs each target for N executions instead of a time (make fuzz-long: 10 million).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${FUZZ_SECONDS:-30}"
+if [ -n "${FUZZ_RUNS:-}" ]; then bound=(-runs="$FUZZ_RUNS"); what="$FUZZ_RUNS executions"
+else bound=(-max_total_time="$seconds"); what="${seconds}s"; fi
 
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz
@@ -17,8 +20,8 @@ for target in line_parser zip_source config; do
   work="build/fuzz/corpus/$target"
   mkdir -p "$work"
   log="build/fuzz/$target.log"
-  echo "fuzz: $target for ${seconds}s"
-  if ! build/fuzz/fuzz/fuzz_$target -max_total_time="$seconds" -print_final_stats=1 \
+  echo "fuzz: $target for $what"
+  if ! build/fuzz/fuzz/fuzz_$target "${bound[@]}" -print_final_stats=1 \
       -timeout=10 -rss_limit_mb=2048 -artifact_prefix=build/fuzz/artifacts/"$target"- \
       "$work" "fuzz/corpus/$target" >"$log" 2>&1; then
     tail -40 "$log" >&2
@@ -26,9 +29,12 @@ for target in line_parser zip_source config; do
     exit 1
   fi
   runs=$(grep -o 'number_of_executed_units: [0-9]*' "$log" | grep -o '[0-9]*$')
-  echo "fuzz: $target: $runs executions, no crash"
+  cov=$(grep -o 'cov: [0-9]* ft: [0-9]*' "$log" | tail -1)
+  echo "fuzz: $target: $runs executions, $cov, no crash"
   summary="$summary$sep\"$target\": $runs"
   sep=", "
 done
-echo "$summary, \"seconds_per_target\": $seconds}" > build/fuzz/fuzz-summary.json
+if [ -n "${FUZZ_RUNS:-}" ]; then bound_json="\"runs_per_target\": $FUZZ_RUNS"
+else bound_json="\"seconds_per_target\": $seconds"; fi
+echo "$summary, $bound_json}" > build/fuzz/fuzz-summary.json
 cat build/fuzz/fuzz-summary.json
