@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <map>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "sensorlake/common/progress.h"
@@ -188,6 +189,35 @@ TEST_F(IngestTest, ExpandedSizeBombIsRefusedBeforeExtracting) {
   EXPECT_LT(fs::file_size(zip), 100000u);
   ExpectStatus(Run(zip, "", "", 1 << 20), StatusCode::kRefused, "--max-expanded-bytes");
   ExpectNothingLanded();
+}
+
+TEST_F(IngestTest, ExpansionRatioBombIsRefusedUnderTheSizeLimit) {
+  // 8 MiB of zeros deflate to ~8 KB: ~1000:1, far inside the 4 GiB total limit.
+  auto entries = testing::ZipEntries(testing::TinyDataset(), "wisdm-dataset/");
+  entries.push_back(
+      {"wisdm-dataset/raw/phone/accel/data_1602_accel_phone.txt", std::string(8 << 20, '0')});
+  ExpectStatus(Run(Zip(entries, "ratio.zip")), StatusCode::kRefused, "100:1 accepted");
+  ExpectStatus(Run(Zip(entries, "ratio.zip")), StatusCode::kRefused, "data_1602_accel_phone.txt");
+  ExpectNothingLanded();
+}
+
+TEST_F(IngestTest, SmallCompressibleEntryIsNotARatioBomb) {
+  // Under 1 MiB, a file of one repeated byte (ratio far above 100:1) is harmless: it lands.
+  auto entries = testing::ZipEntries(testing::TinyDataset(), "wisdm-dataset/");
+  entries.push_back({"wisdm-dataset/padding.txt", std::string((1 << 20) - 1, ' ')});
+  EXPECT_TRUE(Run(Zip(entries, "small.zip")).ok());
+}
+
+TEST_F(IngestTest, RealisticTextPassesTheRatioCheck) {
+  // 2 MiB of raw lines with varying values deflate ~3:1, like the dataset's own files.
+  std::string text;
+  for (int32_t i = 0; text.size() < (2u << 20); ++i) {
+    text += fmt::format("1602,A,{},{:.6f},{:.6f},{:.6f};\n", 252207666810782 + i * 50000000LL,
+                        0.001 * (i % 9973), -0.002 * (i % 7919), 9.81 + 0.0001 * (i % 101));
+  }
+  auto entries = testing::ZipEntries(testing::TinyDataset(), "wisdm-dataset/");
+  entries.push_back({"wisdm-dataset/raw/phone/accel/data_1602_accel_phone.txt", text});
+  EXPECT_TRUE(Run(Zip(entries, "text.zip")).ok());
 }
 
 TEST_F(IngestTest, ArchiveChecksumIsVerified) {

@@ -14,6 +14,11 @@ namespace sensorlake::ingest {
 
 // Far above any real dataset archive, far below what would exhaust memory listing it.
 constexpr zip_int64_t kMaxZipEntries = 100'000;
+// An entry may expand at most 100:1, the limit common ZIP-bomb defences use: WISDM's text
+// deflates about 3:1, so only a crafted entry passes it. Entries below 1 MiB are exempt (a
+// small file of one repeated byte is harmless whatever its ratio).
+constexpr int64_t kMaxExpansionRatio = 100;
+constexpr int64_t kRatioExemptBytes = int64_t{1} << 20;
 namespace {
 
 namespace fs = std::filesystem;
@@ -127,6 +132,28 @@ class ZipSource : public Source {
     return Status::OK();
   }
 
+  // Refuses an entry whose declared sizes expand more than kMaxExpansionRatio:1, from the
+  // central directory, so nothing is inflated first.
+  Status CheckExpansionRatios() const {
+    for (const auto& e : entries_) {
+      if (e.size < kRatioExemptBytes) continue;
+      zip_stat_t st;
+      zip_stat_init(&st);
+      if (zip_stat_index(za_, e.index, 0, &st) != 0 || !(st.valid & ZIP_STAT_COMP_SIZE)) {
+        return Status::Corrupt("{}: cannot read the compressed size of entry '{}'", path_, e.path);
+      }
+      const auto compressed = static_cast<int64_t>(st.comp_size);
+      if (compressed == 0 || e.size / compressed >= kMaxExpansionRatio) {
+        return Status::Refused(
+            "entry '{}' of {} is refused before extracting it: it expands {} bytes from {} "
+            "(ratio {}:1), more than the {}:1 accepted for entries of 1 MiB or more",
+            e.path, path_, e.size, compressed, compressed == 0 ? e.size : e.size / compressed,
+            kMaxExpansionRatio);
+      }
+    }
+    return Status::OK();
+  }
+
   void Own(std::string temp_file, std::string nested) {
     owned_temp_ = std::move(temp_file);
     nested_ = std::move(nested);
@@ -169,6 +196,7 @@ Result<std::unique_ptr<ZipSource>> OpenChecked(const std::string& path, int64_t 
   auto source = std::make_unique<ZipSource>(za, path);
   SL_RETURN_NOT_OK(source->Scan());
   SL_RETURN_NOT_OK(CheckExpandedSize(source->entries(), max_bytes, path));
+  SL_RETURN_NOT_OK(source->CheckExpansionRatios());
   return source;
 }
 

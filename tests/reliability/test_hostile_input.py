@@ -39,7 +39,8 @@ def symlink_entry(z):
     z.writestr(info, "/etc/passwd")
 
 
-@pytest.mark.parametrize("case", ["traversal", "absolute", "symlink", "bomb", "many-entries"])
+@pytest.mark.parametrize("case", [
+    "traversal", "absolute", "symlink", "bomb", "ratio-bomb", "many-entries"])
 def test_hostile_archives_are_refused_and_nothing_lands(tmp_path, case):
     archive = tmp_path / f"{case}.zip"
     if case == "traversal":
@@ -48,7 +49,7 @@ def test_hostile_archives_are_refused_and_nothing_lands(tmp_path, case):
         raw_zip(archive, entries=[("/etc/cron.d/evil", b"x")])
     elif case == "symlink":
         raw_zip(archive, extra=symlink_entry)
-    elif case == "bomb":  # 64 MiB of zeros compress to ~64 KiB: a 1000x expansion
+    elif case in ("bomb", "ratio-bomb"):  # 64 MiB of zeros compress to ~64 KiB: 1000:1
         raw_zip(archive, entries=[("wisdm-dataset/raw/phone/gyro/data_1600_gyro_phone.txt",
                                    b"0" * (64 << 20))])
     else:  # more entries than any dataset archive has
@@ -63,6 +64,8 @@ def test_hostile_archives_are_refused_and_nothing_lands(tmp_path, case):
     code, _, err = run_cli(*args, check=False)
     assert code == REFUSED, err
     assert "refused" in err
+    if case == "ratio-bomb":  # under the 4 GiB total limit, refused by its ratio alone
+        assert "100:1 accepted" in err and "data_1600_gyro_phone.txt" in err, err
     assert not (lake / "raw" / "wisdm" / "_latest.json").exists()
     assert not list((lake / "raw").rglob("*.txt")) if (lake / "raw").exists() else True
     assert not (tmp_path / "evil.txt").exists()
