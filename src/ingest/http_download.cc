@@ -20,6 +20,7 @@
 
 #include "sensorlake/common/progress.h"
 #include "sensorlake/common/sha256.h"
+#include "sensorlake/net/retry_policy.h"
 
 namespace sensorlake::ingest {
 namespace {
@@ -199,10 +200,6 @@ bool IsTransient(CURLcode code) {
   }
 }
 
-bool IsTransientHttp(long code) {
-  return code == 408 || code == 425 || code == 429 || (code >= 500 && code <= 599);
-}
-
 struct AttemptOutcome {
   Status status;  // OK: the .part file is complete
   bool transient = false;
@@ -259,7 +256,7 @@ AttemptOutcome Finish(CURLcode res, Transfer* t, const std::string& shown_url,
     return {Status::NotFound("{}: HTTP {} (not found)", shown_url, code), false, 0};
   }
   if (code != 200 && code != 206) {
-    return {Status::IOError("{}: HTTP {}", shown_url, code), IsTransientHttp(code), 0};
+    return {Status::IOError("{}: HTTP {}", shown_url, code), net::IsRetryableHttpStatus(code), 0};
   }
   int64_t have = t->offset + t->received;
   if (t->total >= 0 && have != t->total) {
@@ -331,7 +328,10 @@ Result<DownloadResult> Download(const std::string& url, const std::string& targe
   std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
   if (!curl) return Status::Internal("curl_easy_init failed");
   std::optional<Progress> progress;
-  auto backoff = options.initial_backoff;
+  const net::RetryPolicy policy{
+      .max_attempts = options.max_attempts,
+      .first_backoff_seconds = std::chrono::duration<double>(options.initial_backoff).count(),
+      .max_backoff_seconds = std::chrono::duration<double>(options.max_backoff).count()};
   for (int32_t failures = 0;;) {
     ++result.attempts;
     AttemptOutcome out = RunAttempt(curl.get(), url, part, options, &progress);
@@ -339,19 +339,18 @@ Result<DownloadResult> Download(const std::string& url, const std::string& targe
     if (!out.transient) return out.status;
     if (out.received > 0) {  // a link that keeps moving is not given up on
       failures = 0;
-      backoff = options.initial_backoff;
-    } else if (++failures >= options.max_attempts) {
+    } else if (!policy.MayRetry(++failures)) {
       return Status::IOError(
           "giving up after {} attempts in a row that received nothing ({} "
           "bytes kept in {} for the next run to resume): {}",
           failures, FileSize(part), part, out.status.message());
     }
+    const double wait = policy.BackoffSeconds(std::max(failures, 1));
     if (options.on_retry) {
-      options.on_retry(fmt::format("download attempt {} failed: {}; retrying in {} ms",
-                                   result.attempts, out.status.message(), backoff.count()));
+      options.on_retry(fmt::format("download attempt {} failed: {}; retrying in {:.0f} ms",
+                                   result.attempts, out.status.message(), wait * 1000));
     }
-    std::this_thread::sleep_for(backoff);
-    backoff = std::min(backoff * 2, options.max_backoff);
+    std::this_thread::sleep_for(std::chrono::duration<double>(wait));
   }
   if (progress) progress->Finish();
   SL_RETURN_NOT_OK(Complete(part, target));

@@ -6,6 +6,8 @@
 #include <curl/curl.h>
 #include <fmt/format.h>
 
+#include "sensorlake/net/retry_policy.h"
+
 namespace sensorlake::monitoring {
 
 namespace {
@@ -14,8 +16,6 @@ size_t Collect(char* data, size_t size, size_t n, void* user) {
   static_cast<std::string*>(user)->append(data, size * n);
   return size * n;
 }
-
-bool Retryable(int64_t status) { return status == 408 || status == 429 || status >= 500; }
 
 // One request; status 0 with `error` set when there was no HTTP answer.
 int64_t PostOnce(const std::string& url, const std::string& body, const PostOptions& o,
@@ -58,7 +58,8 @@ int64_t PostOnce(const std::string& url, const std::string& body, const PostOpti
 Result<PostResult> HttpPost(const std::string& url, const std::string& body,
                             const PostOptions& options) {
   PostResult r;
-  double backoff = options.first_backoff_seconds;
+  const net::RetryPolicy policy{.max_attempts = options.attempts,
+                                .first_backoff_seconds = options.first_backoff_seconds};
   std::string last;
   for (r.attempts = 1;; ++r.attempts) {
     std::string error;
@@ -66,10 +67,8 @@ Result<PostResult> HttpPost(const std::string& url, const std::string& body,
     r.http_status = PostOnce(url, body, options, &r.body, &error);
     if (r.http_status >= 200 && r.http_status < 300) return r;
     last = r.http_status ? fmt::format("HTTP {}: {}", r.http_status, r.body.substr(0, 200)) : error;
-    bool again = r.http_status == 0 || Retryable(r.http_status);
-    if (!again || r.attempts >= options.attempts) break;
-    std::this_thread::sleep_for(std::chrono::duration<double>(backoff));
-    backoff *= 2;
+    if (!net::IsRetryableHttpStatus(r.http_status) || !policy.MayRetry(r.attempts)) break;
+    policy.SleepBeforeRetry(r.attempts);
   }
   return Status::IOError("POST {}: {} (after {} attempts)", url, last, r.attempts);
 }

@@ -12,6 +12,7 @@
 #include "sensorlake/features/features.h"
 #include "sensorlake/generate/generator.h"
 #include "sensorlake/ingest/ingest.h"
+#include "sensorlake/net/retry_policy.h"
 #include "sensorlake/pipeline/publish.h"
 #include "sensorlake/quality/quality.h"
 #include "sensorlake/storage/lake_lock.h"
@@ -23,10 +24,6 @@ namespace sensorlake::pipeline {
 namespace {
 
 using zones::kRunsDir;
-
-bool IsTransient(StatusCode code) {
-  return code == StatusCode::kIOError || code == StatusCode::kBusy;
-}
 
 }  // namespace
 
@@ -67,11 +64,12 @@ class Runner {
   Status Save() const {
     std::string json = rec_.ToJson().dump(2) + "\n";
     Status st;
-    double backoff = 0.25;
-    for (int32_t attempt = 1;; ++attempt, backoff *= 2) {
+    const net::RetryPolicy policy{.max_attempts = o_.max_attempts + 2,
+                                  .first_backoff_seconds = 0.25};
+    for (int32_t attempt = 1;; ++attempt) {
       st = lake_.WriteAtomic(rec_.Path(), json);
-      if (st.ok() || !IsTransient(st.code()) || attempt >= o_.max_attempts + 2) return st;
-      std::this_thread::sleep_for(std::chrono::duration<double>(backoff));
+      if (st.ok() || !net::IsRetryableStatus(st.code()) || !policy.MayRetry(attempt)) return st;
+      policy.SleepBeforeRetry(attempt);
     }
   }
 
@@ -189,14 +187,15 @@ class Runner {
     Log(fmt::format("run: stage {}", StageName(stage)));
     auto t0 = std::chrono::steady_clock::now();
     Status st;
-    double backoff = o_.first_backoff_seconds;
+    const net::RetryPolicy policy{.max_attempts = o_.max_attempts,
+                                  .first_backoff_seconds = o_.first_backoff_seconds};
     for (s.attempts = 1;; ++s.attempts) {
       st = Execute(stage, &s);
-      if (st.ok() || !IsTransient(st.code()) || s.attempts >= o_.max_attempts) break;
-      Log(fmt::format("run: stage {} attempt {} failed ({}); retrying in {:g}s", StageName(stage),
-                      s.attempts, st.ToString(), backoff));
-      std::this_thread::sleep_for(std::chrono::duration<double>(backoff));
-      backoff *= 2;
+      if (st.ok() || !net::IsRetryableStatus(st.code()) || !policy.MayRetry(s.attempts)) break;
+      const double wait = policy.BackoffSeconds(s.attempts);
+      Log(fmt::format("run: stage {} attempt {} failed ({}); retrying in {:.2f}s", StageName(stage),
+                      s.attempts, st.ToString(), wait));
+      std::this_thread::sleep_for(std::chrono::duration<double>(wait));
     }
     s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (st.ok()) {

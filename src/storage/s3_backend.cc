@@ -14,6 +14,8 @@
 #include <arrow/result.h>
 #include <arrow/util/uri.h>
 
+#include "sensorlake/net/retry_policy.h"
+
 namespace sensorlake::storage {
 
 namespace fs = arrow::fs;
@@ -83,13 +85,13 @@ struct PutAnswer {
 };
 
 // One PUT with If-None-Match: *, signed with SigV4; retried on throttling, 5xx and
-// transport errors with exponential backoff.
+// transport errors with the one retry policy (net/retry_policy.h).
 PutAnswer PutIfNoneMatchRequest(const std::string& url, const std::string& region,
                                 const fs::S3Options& o, std::string_view content) {
   std::string access = o.GetAccessKey(), secret = o.GetSecretKey(), token = o.GetSessionToken();
   PutAnswer a;
-  for (int attempt = 0; attempt < 5; ++attempt) {
-    if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(200 << attempt));
+  const net::RetryPolicy policy{.max_attempts = 5, .first_backoff_seconds = 0.4};
+  for (int32_t attempt = 1;; ++attempt) {
     CURL* curl = curl_easy_init();
     if (!curl) {
       a.curl_error = "curl_easy_init failed";
@@ -124,7 +126,10 @@ PutAnswer PutIfNoneMatchRequest(const std::string& url, const std::string& regio
     a.curl_error = rc == CURLE_OK ? "" : curl_easy_strerror(rc);
     curl_slist_free_all(headers);
     curl_easy_cleanup(curl);
-    if (rc == CURLE_OK && a.code != 429 && a.code < 500) break;  // else retry with backoff
+    if (!net::IsRetryableHttpStatus(rc == CURLE_OK ? a.code : 0) || !policy.MayRetry(attempt)) {
+      break;
+    }
+    policy.SleepBeforeRetry(attempt);
   }
   return a;
 }

@@ -38,7 +38,8 @@ struct DownloadOptions {
   // Attempts in a row that receive nothing before giving up. An attempt that made progress
   // resets the count (and the backoff): a flaky link that keeps moving still finishes.
   int32_t max_attempts = 8;
-  std::chrono::milliseconds initial_backoff{1000};  // doubled after each failed attempt
+  std::chrono::milliseconds initial_backoff{
+      1000};  // doubled after each failed attempt, with jitter (net::RetryPolicy)
   std::chrono::milliseconds max_backoff{60000};
   std::chrono::seconds connect_timeout{30};
   // An attempt that receives less than 1 KiB/s for this long is abandoned (and retried);

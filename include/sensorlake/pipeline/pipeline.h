@@ -42,7 +42,7 @@ struct RunOptions {
   std::string from_stage;         // empty: resume where the last run for this input stopped
   int32_t threads = 0;
   int32_t max_attempts = 3;          // per stage, for transient errors
-  double first_backoff_seconds = 1;  // doubled after each failed attempt
+  double first_backoff_seconds = 1;  // doubled after each failed attempt, with jitter
   transform::TransformConfig transform_config;
   std::string transform_config_origin = "built-in defaults";
   quality::QualityRules quality_rules = quality::DefaultQualityRules();
