@@ -21,17 +21,6 @@ namespace fs = arrow::fs;
 
 namespace {
 
-EntryType TypeOf(const fs::FileInfo& info) {
-  switch (info.type()) {
-    case fs::FileType::File:
-      return EntryType::kFile;
-    case fs::FileType::Directory:
-      return EntryType::kDirectory;
-    default:
-      return EntryType::kNotFound;
-  }
-}
-
 std::string ParentOf(const std::string& path) {
   return std::filesystem::path(path).parent_path().string();
 }
@@ -58,42 +47,6 @@ Result<std::unique_ptr<LocalBackend>> LocalBackend::Open(std::string_view uri) {
 }
 
 std::string LocalBackend::FsPath(std::string_view rel) const { return JoinPath(root_, rel); }
-
-Result<EntryType> LocalBackend::Stat(std::string_view rel) const {
-  SL_ASSIGN_OR_RETURN_ARROW(fs::FileInfo info, fs_->GetFileInfo(FsPath(rel)));
-  return TypeOf(info);
-}
-
-Result<std::vector<BackendEntry>> LocalBackend::List(std::string_view rel_dir,
-                                                     bool recursive) const {
-  fs::FileSelector sel;
-  sel.base_dir = FsPath(rel_dir);
-  sel.recursive = recursive;
-  sel.allow_not_found = true;
-  SL_ASSIGN_OR_RETURN_ARROW(auto infos, fs_->GetFileInfo(sel));
-  std::vector<BackendEntry> out;
-  const std::string prefix = sel.base_dir + "/";
-  for (const auto& info : infos) {
-    std::string p = info.path();
-    if (p.starts_with(prefix)) p = p.substr(prefix.size());
-    out.push_back({std::move(p), TypeOf(info), info.size()});
-  }
-  return out;
-}
-
-Result<std::shared_ptr<arrow::io::RandomAccessFile>> LocalBackend::OpenInputFile(
-    std::string_view rel) const {
-  auto res = fs_->OpenInputFile(FsPath(rel));
-  if (!res.ok()) return Status::FromArrow(res.status()).WithContext(std::string(rel));
-  return *res;
-}
-
-Result<std::shared_ptr<arrow::io::InputStream>> LocalBackend::OpenInputStream(
-    std::string_view rel) const {
-  auto res = fs_->OpenInputStream(FsPath(rel));
-  if (!res.ok()) return Status::FromArrow(res.status()).WithContext(std::string(rel));
-  return *res;
-}
 
 Result<std::shared_ptr<arrow::io::OutputStream>> LocalBackend::OpenOutputStream(
     std::string_view rel) const {

@@ -5,11 +5,11 @@
 #include <memory>
 #include <string>
 
-#include "sensorlake/storage/backend.h"
+#include "storage/arrow_fs_backend.h"
 
 namespace sensorlake::storage {
 
-class LocalBackend : public Backend {
+class LocalBackend : public ArrowFsBackend {
  public:
   // "file:///abs/path", "/abs/path" or "relative/path"; the folder is created when missing.
   static Result<std::unique_ptr<LocalBackend>> Open(std::string_view uri);
@@ -20,12 +20,6 @@ class LocalBackend : public Backend {
   std::string DisplayPath(std::string_view rel) const override { return FsPath(rel); }
   arrow::fs::FileSystem& fs() const override { return *fs_; }
 
-  Result<EntryType> Stat(std::string_view rel) const override;
-  Result<std::vector<BackendEntry>> List(std::string_view rel_dir, bool recursive) const override;
-  Result<std::shared_ptr<arrow::io::RandomAccessFile>> OpenInputFile(
-      std::string_view rel) const override;
-  Result<std::shared_ptr<arrow::io::InputStream>> OpenInputStream(
-      std::string_view rel) const override;
   Result<std::shared_ptr<arrow::io::OutputStream>> OpenOutputStream(
       std::string_view rel) const override;
   Status WriteAtomic(std::string_view rel, std::string_view content) const override;

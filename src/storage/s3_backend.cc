@@ -67,17 +67,6 @@ size_t CollectBody(char* data, size_t size, size_t n, void* user) {
   return size * n;
 }
 
-EntryType TypeOf(const fs::FileInfo& info) {
-  switch (info.type()) {
-    case fs::FileType::File:
-      return EntryType::kFile;
-    case fs::FileType::Directory:
-      return EntryType::kDirectory;
-    default:
-      return EntryType::kNotFound;
-  }
-}
-
 struct PutAnswer {
   long code = 0;
   std::string body;
@@ -231,41 +220,6 @@ Result<std::unique_ptr<S3Backend>> S3Backend::Open(std::string_view uri) {
 std::string S3Backend::FsPath(std::string_view rel) const { return JoinPath(config_.fs_root, rel); }
 
 fs::FileSystem& S3Backend::fs() const { return *fs_; }
-
-Result<EntryType> S3Backend::Stat(std::string_view rel) const {
-  SL_ASSIGN_OR_RETURN_ARROW(fs::FileInfo info, fs_->GetFileInfo(FsPath(rel)));
-  return TypeOf(info);
-}
-
-Result<std::vector<BackendEntry>> S3Backend::List(std::string_view rel_dir, bool recursive) const {
-  fs::FileSelector sel;
-  sel.base_dir = FsPath(rel_dir);
-  sel.recursive = recursive;
-  sel.allow_not_found = true;
-  SL_ASSIGN_OR_RETURN_ARROW(auto infos, fs_->GetFileInfo(sel));
-  std::vector<BackendEntry> out;
-  const std::string prefix = sel.base_dir + "/";
-  for (const auto& info : infos) {
-    std::string p = info.path();
-    if (p.starts_with(prefix)) p = p.substr(prefix.size());
-    out.push_back({std::move(p), TypeOf(info), info.size()});
-  }
-  return out;
-}
-
-Result<std::shared_ptr<arrow::io::RandomAccessFile>> S3Backend::OpenInputFile(
-    std::string_view rel) const {
-  auto res = fs_->OpenInputFile(FsPath(rel));
-  if (!res.ok()) return Status::FromArrow(res.status()).WithContext(std::string(rel));
-  return *res;
-}
-
-Result<std::shared_ptr<arrow::io::InputStream>> S3Backend::OpenInputStream(
-    std::string_view rel) const {
-  auto res = fs_->OpenInputStream(FsPath(rel));
-  if (!res.ok()) return Status::FromArrow(res.status()).WithContext(std::string(rel));
-  return *res;
-}
 
 Result<std::shared_ptr<arrow::io::OutputStream>> S3Backend::OpenOutputStream(
     std::string_view rel) const {

@@ -5,8 +5,8 @@
 #include <memory>
 #include <string>
 
-#include "sensorlake/storage/backend.h"
 #include "sensorlake/storage/lake.h"
+#include "storage/arrow_fs_backend.h"
 
 namespace arrow::fs {
 class S3FileSystem;
@@ -14,7 +14,7 @@ class S3FileSystem;
 
 namespace sensorlake::storage {
 
-class S3Backend : public Backend {
+class S3Backend : public ArrowFsBackend {
  public:
   // "s3://bucket/prefix[?...]" (see ParseS3LakeUri); the bucket must exist.
   static Result<std::unique_ptr<S3Backend>> Open(std::string_view uri);
@@ -25,12 +25,6 @@ class S3Backend : public Backend {
   std::string DisplayPath(std::string_view rel) const override { return "s3://" + FsPath(rel); }
   arrow::fs::FileSystem& fs() const override;
 
-  Result<EntryType> Stat(std::string_view rel) const override;
-  Result<std::vector<BackendEntry>> List(std::string_view rel_dir, bool recursive) const override;
-  Result<std::shared_ptr<arrow::io::RandomAccessFile>> OpenInputFile(
-      std::string_view rel) const override;
-  Result<std::shared_ptr<arrow::io::InputStream>> OpenInputStream(
-      std::string_view rel) const override;
   Result<std::shared_ptr<arrow::io::OutputStream>> OpenOutputStream(
       std::string_view rel) const override;
   Status WriteAtomic(std::string_view rel, std::string_view content) const override;
