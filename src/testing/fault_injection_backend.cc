@@ -9,9 +9,9 @@ namespace sensorlake::testing {
 namespace {
 
 // Buffers what is written and hands it to the backend on Close (see the header).
-class BufferedOutputStream : public arrow::io::OutputStream {
+class HeldUntilCloseStream : public arrow::io::OutputStream {
  public:
-  BufferedOutputStream(const FaultInjectionBackend& owner, std::string rel)
+  HeldUntilCloseStream(const FaultInjectionBackend& owner, std::string rel)
       : owner_(owner), rel_(std::move(rel)) {}
 
   arrow::Status Close() override {
@@ -153,7 +153,7 @@ Result<std::shared_ptr<arrow::io::OutputStream>> FaultInjectionBackend::OpenOutp
     std::string_view rel) const {
   SL_RETURN_NOT_OK(Gate(StorageOp::kOpenWrite, rel));
   std::shared_ptr<arrow::io::OutputStream> out =
-      std::make_shared<BufferedOutputStream>(*this, std::string(rel));
+      std::make_shared<HeldUntilCloseStream>(*this, std::string(rel));
   return out;
 }
 
