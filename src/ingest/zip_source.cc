@@ -66,11 +66,20 @@ std::string_view UnsafeMode(uint32_t mode) {
 
 class ZipEntryStream : public EntryStream {
  public:
-  ZipEntryStream(zip_file_t* file, std::string name) : file_(file), name_(std::move(name)) {}
+  ZipEntryStream(zip_file_t* file, std::string name, int64_t declared)
+      : file_(file), name_(std::move(name)), declared_(declared) {}
   ~ZipEntryStream() override { zip_fclose(file_); }
   Result<int64_t> Read(char* buf, int64_t n) override {
     zip_int64_t got = zip_fread(file_, buf, static_cast<zip_uint64_t>(n));
-    if (got >= 0) return static_cast<int64_t>(got);
+    if (got >= 0) {
+      // A header that lies about the size must not get past the expansion limits, which
+      // were checked against the declared sizes.
+      if ((read_ += got) > declared_) {
+        return Status::Corrupt("zip entry '{}' inflates past its declared size of {} bytes", name_,
+                               declared_);
+      }
+      return static_cast<int64_t>(got);
+    }
     zip_error_t* err = zip_file_get_error(file_);
     int code = zip_error_code_zip(err);
     std::string why = zip_error_strerror(err);
@@ -84,6 +93,8 @@ class ZipEntryStream : public EntryStream {
  private:
   zip_file_t* file_;
   std::string name_;
+  int64_t declared_;
+  int64_t read_ = 0;
 };
 
 class ZipSource : public Source {
@@ -108,7 +119,7 @@ class ZipSource : public Source {
       return Status::IOError("cannot open zip entry '{}' of {}: {}", entry.path, path_,
                              zip_strerror(za_));
     }
-    return std::unique_ptr<EntryStream>(new ZipEntryStream(file, entry.path));
+    return std::unique_ptr<EntryStream>(new ZipEntryStream(file, entry.path, entry.size));
   }
 
   // Reads the central directory: every entry is checked, folders are skipped.
