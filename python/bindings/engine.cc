@@ -72,8 +72,9 @@ T Value(Result<T> r) {
   return std::move(*r);
 }
 
-std::unique_ptr<storage::Lake> OpenLake(const std::string& uri) {
-  return Value(storage::Lake::Open(uri));
+std::unique_ptr<storage::Lake> OpenLake(
+    const std::string& uri, storage::LakeOpenMode mode = storage::LakeOpenMode::kCreate) {
+  return Value(storage::Lake::Open(uri, mode));
 }
 
 struct LoadedConfig {
@@ -224,7 +225,9 @@ nb::tuple ReadCuratedRecorded(const std::string& lake_uri, const std::string& ve
 // reads a lake URI by the engine's rules. Paths are lake-relative, as in the engine.
 class PyLake {
  public:
-  explicit PyLake(const std::string& uri) : lake_(OpenLake(uri)) {}
+  PyLake(const std::string& uri, bool create)
+      : lake_(OpenLake(
+            uri, create ? storage::LakeOpenMode::kCreate : storage::LakeOpenMode::kExisting)) {}
   const storage::Lake& lake() const { return *lake_; }
   std::string uri() const { return lake_->uri(); }
   bool is_local() const { return lake_->is_local(); }
@@ -366,6 +369,9 @@ NB_MODULE(_engine, m) {
   m.def(
       "set_progress", [](bool on) { sensorlake::Progress::SetEnabled(on); }, nb::arg("enabled"));
   m.def("version", [] { return std::string(SENSORLAKE_VERSION); });
+  // Arrow's S3 client must be shut down while the interpreter is alive: the package calls
+  // this from a Python atexit handler (the engine's C atexit net runs too late in Python).
+  m.def("finalize_object_stores", [] { sensorlake::storage::FinalizeObjectStores(); });
   m.def("arrow_version", [] { return arrow::GetBuildInfo().version_string; });
   m.def("arrow_library_path", &py::ArrowLibraryPath);
   m.def("list_raw_files", &py::ListRawFiles, nb::arg("lake_uri"), nb::arg("raw_version"));
@@ -382,7 +388,7 @@ NB_MODULE(_engine, m) {
   m.def("read_curated", &py::ReadCurated, nb::arg("lake_uri"), nb::arg("version"),
         nb::arg("subject").none(), nb::arg("device"), nb::arg("sensor"));
   nb::class_<py::PyLake>(m, "Lake")
-      .def(nb::init<const std::string&>(), nb::arg("uri"))
+      .def(nb::init<const std::string&, bool>(), nb::arg("uri"), nb::arg("create") = true)
       .def_prop_ro("uri", &py::PyLake::uri)
       .def_prop_ro("is_local", &py::PyLake::is_local)
       .def("display_path", &py::PyLake::DisplayPath, nb::arg("path") = "")

@@ -6,6 +6,7 @@ data as a pyarrow Table handed over without a copy, and the engine's constants
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 from typing import Any, Iterable, Optional, Sequence
@@ -19,7 +20,23 @@ import hashlib  # noqa: F401
 # $ORIGIN/../pyarrow) and must find them loaded, never a second copy.
 import pyarrow
 
-from . import _engine, constants
+# From a build tree the native module sits in <build>/python/sensorlake/, beside no sources:
+# `sensorlake train` puts that folder on PYTHONPATH after python/, and extend_path joins it to
+# this package. An installed wheel has both in one folder and is unaffected.
+__path__ = __import__("pkgutil").extend_path(__path__, __name__)
+
+try:
+    from . import _engine
+except ImportError as e:
+    raise ImportError(
+        f"sensorlake's native module _engine cannot be loaded ({e}): install the wheel "
+        f"(scripts/build-wheel.sh, then pip install dist/sensorlake-*.whl), or build the engine "
+        f"(make build) and put <build>/python on PYTHONPATH after python/") from e
+from . import constants  # noqa: E402
+
+# An s3:// Lake starts Arrow's S3 client, which must stop before the interpreter tears down
+# (stopped later, the process aborts at exit); pyarrow.fs does the same for its own.
+atexit.register(_engine.finalize_object_stores)
 
 __version__: str = _engine.version()
 
@@ -156,13 +173,14 @@ class LakeLock:
 
 class Lake:
     """A lake opened by the engine's rules (docs/storage.md): a path or ``file:///path`` (the
-    folder is created when missing), or ``s3://bucket/prefix[?endpoint_override=host:port&
-    scheme=http&region=r]`` (endpoint and region also from AWS_ENDPOINT_URL_S3 /
-    AWS_ENDPOINT_URL / AWS_REGION; credentials from the AWS chain). Every path is relative
-    to the lake root (``"models/_latest.json"``); failures raise EngineError."""
+    folder is created when missing; EngineError ``NotFound`` instead with ``create=False``),
+    or ``s3://bucket/prefix[?endpoint_override=host:port&scheme=http&region=r]`` (endpoint
+    and region also from AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL / AWS_REGION; credentials
+    from the AWS chain). Every path is relative to the lake root (``"models/_latest.json"``);
+    failures raise EngineError."""
 
-    def __init__(self, uri: Any):
-        self._lake = _engine.Lake(_uri(uri))
+    def __init__(self, uri: Any, create: bool = True):
+        self._lake = _engine.Lake(_uri(uri), create)
 
     @property
     def uri(self) -> str:

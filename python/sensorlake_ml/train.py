@@ -11,10 +11,11 @@ four together; fusion.py says how windows are paired):
 - fits the final model on all windows of the combination.
 
 Writes <lake>/models/<model id>/{model.joblib, metrics.json, confusion.png, card.json},
-built in a stage and published with card.json last (a rename on a local lake), then
-<lake>/models/_latest.json. The model id is a hash of the features version and the
-training options, so the same input and options give the same id and the run reports
-`unchanged`.
+built in a local stage and published with card.json last (a rename on a local lake), then
+<lake>/models/_latest.json. Every read and write goes through sensorlake.Lake, the engine's
+own Lake: the same URIs, errors and atomic writes as every `sensorlake` command. The model id
+is a hash of the features version and the training options, so the same input and options
+give the same id and the run reports `unchanged`.
 
 Exit codes follow docs/cli.md: 3 invalid input, 4 not found (no features), 6 I/O error,
 10 not implemented (a missing package), 70 internal error.
@@ -24,34 +25,20 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import platform
 import sys
 import time
 import traceback
 from pathlib import Path
 
+import sensorlake
+from sensorlake import Lake
+from sensorlake import constants as _CONSTANTS
 from sensorlake_ml import fusion
-from sensorlake_ml.lake_io import Lake, LakeError
 
 FORMAT = "sensorlake.model/1"
 
 
-def _engine_constants():
-    """The engine's constants, python/sensorlake/constants.py (generated from
-    `sensorlake --json constants`), loaded by path: importing the sensorlake package would
-    load its native module, which the interpreter of `sensorlake train` (the source tree's
-    python/ on PYTHONPATH) does not have (issue 16 packages the trainer)."""
-    import importlib.util
-
-    path = Path(__file__).resolve().parents[1] / "sensorlake" / "constants.py"
-    spec = importlib.util.spec_from_file_location("sensorlake_engine_constants", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_CONSTANTS = _engine_constants()
 # The 18 activity codes of the dataset (A..S without N) and their names.
 ACTIVITIES = _CONSTANTS.ACTIVITIES
 # The exit code the CLI gives for each status code (docs/cli.md).
@@ -59,8 +46,13 @@ EXIT_CODES = _CONSTANTS.EXIT_CODE_BY_STATUS
 EXIT_INTERNAL = _CONSTANTS.EXIT_INTERNAL
 
 
-class TrainError(LakeError):
-    """An error of the trainer, with a documented status code (docs/cli.md)."""
+class TrainError(Exception):
+    """An error of the trainer, with a documented status code (docs/cli.md) in `.code`, as
+    the engine's sensorlake.EngineError has."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
 
 
 def log(msg: str, quiet: bool) -> None:
@@ -87,20 +79,20 @@ def import_dependencies():
 def features_root(lake: Lake, version: str | None) -> tuple[str, str]:
     """The features version to train on (default: the current one) and its windows folder
     (relative to the lake)."""
+    where = lake.display_path()
     if version is None:
-        if not lake.is_file("features/_current.json"):
+        if not lake.exists("features/_current.json"):
             raise TrainError("NotFound",
-                             f"no features in the lake {lake.display} (features/_current.json "
-                             f"is missing): run `sensorlake features --lake {lake.display}` "
-                             f"first")
+                             f"no features in the lake {where} (features/_current.json is "
+                             f"missing): run `sensorlake features --lake {where}` first")
         try:
             version = json.loads(lake.read_bytes("features/_current.json"))["version"]
         except (ValueError, KeyError) as e:
-            raise TrainError("Corrupt", f"{lake.display}/features/_current.json: unreadable "
+            raise TrainError("Corrupt", f"{where}/features/_current.json: unreadable "
                                         f"({e})") from e
-    if not lake.is_file(f"features/_versions/{version}/_manifest.json"):
+    if not lake.exists(f"features/_versions/{version}/_manifest.json"):
         raise TrainError("NotFound", f"features version {version} not found (or incomplete) "
-                                     f"in {lake.display}/features")
+                                     f"in {where}/features")
     return version, f"features/_versions/{version}/windows"
 
 
@@ -109,9 +101,18 @@ def single_loader(lake: Lake, windows: str, attributes: str):
     windows."""
     def load(name: str):
         device, sensor = name.split("/")
-        files = lake.list_files(f"{windows}/device={device}/sensor={sensor}", ".parquet")
-        return fusion.frame_of(lake.read_parquet(files), attributes) if files else None
+        folder = f"{windows}/device={device}/sensor={sensor}"
+        files = [f"{folder}/{name}" for name, _ in lake.list_files(folder, suffix=".parquet")]
+        return fusion.frame_of(read_parquet(lake, files), attributes) if files else None
     return load
+
+
+def read_parquet(lake: Lake, files: list[str]):
+    """One table of the lake's Parquet files (feature windows: a few MB per stream)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    return pa.concat_tables([pq.read_table(pa.BufferReader(lake.read_bytes(f)))
+                             for f in files])
 
 
 def make_model(kind: str, trees: int, seed: int, jobs: int):
@@ -260,7 +261,7 @@ def evaluate_combination(name: str, frame, args) -> tuple[dict, dict]:
 
 
 def train(args) -> dict:
-    lake = Lake(args.lake)
+    lake = Lake(args.lake, create=False)  # a missing lake is NotFound, not a new folder
     version, windows = features_root(lake, args.features_version)
     options = {"model": args.model, "trees": args.trees, "folds": args.folds,
                "attributes": args.attributes, "combinations": args.combinations,
@@ -270,8 +271,8 @@ def train(args) -> dict:
                       "scikit-learn": lib["scikit-learn"]}, sort_keys=True)
     model_id = "m-" + hashlib.sha256(key.encode()).hexdigest()[:16]
     summary = {"model_id": model_id, "features_version": version, "options": options,
-               "path": f"{lake.display}/models/{model_id}"}
-    if lake.is_file(f"models/{model_id}/card.json") and not args.force:
+               "path": lake.display_path(f"models/{model_id}")}
+    if lake.exists(f"models/{model_id}/card.json") and not args.force:
         metrics = json.loads(lake.read_bytes(f"models/{model_id}/metrics.json"))
         summary["status"] = "unchanged"
         summary["combinations"] = summary_of(metrics["combinations"])
@@ -299,7 +300,7 @@ def train(args) -> dict:
         "metrics.json": {"format": FORMAT, "model_id": model_id, "features_version": version,
                          "options": options, "combinations": results, "skipped": skipped},
         "card.json": {"format": FORMAT, "model_id": model_id, "features_version": version,
-                      "lake": lake.display, "options": options, "versions": lib,
+                      "lake": lake.display_path(), "options": options, "versions": lib,
                       "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                       "seconds": round(time.time() - started, 2),
                       "combinations": {c: {"features": f["features"], "classes": f["classes"]}
@@ -323,25 +324,26 @@ CARD_FILES = {"model.joblib": "joblib dict: combinations/<combination>/{model, f
 
 def write_model(lake: Lake, model_id: str, parts: dict, title: str) -> None:
     """models/<model id>/ from `parts` ({file name: content}), with a confusion-matrix PNG
-    titled `title`; built in a stage, card.json published last (docs/features.md)."""
+    titled `title`; built in a local stage, published with card.json last (docs/features.md)."""
+    import tempfile
+
     import joblib
 
-    stage = lake.local_stage("models", f".stage-{model_id}-{os.getpid()}")
-    try:
-        joblib.dump(parts["model.joblib"], stage / "model.joblib", compress=3)
-        write_json(stage / "metrics.json", parts["metrics.json"])
-        plot_confusions(parts["metrics.json"]["combinations"], stage / "confusion.png",
-                        title)
-        write_json(stage / "card.json", parts["card.json"])
+    with tempfile.TemporaryDirectory(prefix=f"sensorlake-train-{model_id}-") as tmp:
+        stage = Path(tmp)
+        try:
+            joblib.dump(parts["model.joblib"], stage / "model.joblib", compress=3)
+            write_json(stage / "metrics.json", parts["metrics.json"])
+            plot_confusions(parts["metrics.json"]["combinations"], stage / "confusion.png",
+                            title)
+            write_json(stage / "card.json", parts["card.json"])
+        except OSError as e:
+            raise TrainError("IOError", f"staging model {model_id} in {stage}: {e}") from e
         lake.publish_folder(stage, f"models/{model_id}", marker="card.json")
-    except OSError as e:
-        raise TrainError("IOError", f"writing {lake.display}/models/{model_id}: {e}") from e
-    finally:
-        lake.discard_stage(stage)
 
 
 def write_latest(lake: Lake, model_id: str, version: str) -> None:
-    lake.write_pointer("models/_latest.json", json_bytes(
+    lake.write_atomic("models/_latest.json", json_bytes(
         {"model_id": model_id, "path": model_id, "features_version": version}))
 
 
@@ -351,7 +353,7 @@ def load_model(lake: str | Path, model_id: str | None = None) -> dict:
     import io
 
     import joblib
-    store = Lake(str(lake))
+    store = Lake(lake, create=False)
     if model_id is None:
         model_id = json.loads(store.read_bytes("models/_latest.json"))["model_id"]
     return joblib.load(io.BytesIO(store.read_bytes(f"models/{model_id}/model.joblib")))
@@ -397,7 +399,7 @@ def main(argv=None) -> int:
         import_dependencies()
         summary = train(args)
         code = 0
-    except LakeError as e:  # TrainError too
+    except (TrainError, sensorlake.EngineError) as e:
         summary = {"error": {"code": e.code, "message": str(e)}}
         code = EXIT_CODES.get(e.code, EXIT_INTERNAL)
         if not args.summary_json:  # else the caller (sensorlake train) reports it

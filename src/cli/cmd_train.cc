@@ -6,6 +6,9 @@
 // repository is the first folder above the executable that holds python/sensorlake_ml, else
 // SENSORLAKE_SOURCE_DIR (compile time). The trainer's exit codes are the documented ones
 // (docs/cli.md) and pass through; a missing interpreter or package is NotImplemented (10).
+// The trainer reads and writes the lake through sensorlake.Lake, the engine's own Lake: from
+// a build tree its module is <build>/python/sensorlake/_engine*.so (the release preset
+// builds it), put on the trainer's PYTHONPATH here.
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -23,6 +26,7 @@
 #include <fmt/format.h>
 
 #include "cli/command.h"
+#include "sensorlake/common/result.h"
 
 extern char** environ;
 
@@ -120,30 +124,9 @@ std::string SummaryText(const nlohmann::json& s) {
   return text;
 }
 
-Status RunTrainCommand(const TrainArgs& args, CommandOutput* out) {
-  std::optional<fs::path> repo = FindRepo();
-  if (!repo) {
-    return Status::NotImplemented(
-        "train needs the Python trainer python/sensorlake_ml, found neither above this "
-        "executable nor in the source tree it was built from");
-  }
-  std::string python = FindPython(*repo);
-  if (python.empty()) {
-    return Status::NotImplemented(
-        "train needs a Python interpreter with requirements.txt installed: set "
-        "SENSORLAKE_PYTHON, or create {}/.venv (scripts/setup.sh)",
-        repo->string());
-  }
-
-  char summary_path[] = "/tmp/sensorlake-train-XXXXXX";
-  int fd = ::mkstemp(summary_path);
-  if (fd < 0) return Status::IOError("cannot create a temporary file in /tmp");
-  ::close(fd);
-  struct Cleanup {
-    const char* path;
-    ~Cleanup() { ::unlink(path); }
-  } cleanup{summary_path};
-
+// The trainer's command line: `python -m sensorlake_ml.train` with the command's options.
+std::vector<std::string> TrainerArgv(const TrainArgs& args, const std::string& python,
+                                     const std::string& summary_path) {
   std::vector<std::string> argv = {python,
                                    "-m",
                                    "sensorlake_ml.train",
@@ -171,9 +154,26 @@ Status RunTrainCommand(const TrainArgs& args, CommandOutput* out) {
   }
   if (args.force) argv.emplace_back("--force");
   if (args.quiet) argv.emplace_back("--quiet");
+  return argv;
+}
 
-  // The environment, with the repository's python/ first on PYTHONPATH.
-  std::string pythonpath = "PYTHONPATH=" + (*repo / "python").string();
+// The folder that holds the engine's Python module built beside this executable
+// (<build>/python/sensorlake/_engine*.so, from <build>/src/sensorlake), if there is one.
+std::optional<fs::path> EngineModuleDir() {
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) return std::nullopt;
+  for (const fs::path& dir : {exe.parent_path(), exe.parent_path().parent_path()}) {
+    if (fs::is_directory(dir / "python" / "sensorlake", ec)) return dir / "python";
+  }
+  return std::nullopt;
+}
+
+// This process's environment with PYTHONPATH = <repo>/python, then the engine module's
+// folder (the trainer imports sensorlake.Lake), then the caller's PYTHONPATH.
+std::vector<std::string> TrainerEnvironment(const fs::path& repo) {
+  std::string pythonpath = "PYTHONPATH=" + (repo / "python").string();
+  if (std::optional<fs::path> engine = EngineModuleDir()) pythonpath += ":" + engine->string();
   std::vector<std::string> env;
   for (char** e = environ; *e != nullptr; ++e) {
     std::string_view kv(*e);
@@ -184,17 +184,20 @@ Status RunTrainCommand(const TrainArgs& args, CommandOutput* out) {
     }
   }
   env.push_back(pythonpath);
+  return env;
+}
 
+// Runs argv[0] with `argv` and `env` and returns its exit code.
+Result<int> SpawnAndWait(std::vector<std::string> argv, std::vector<std::string> env) {
   std::vector<char*> cargv, cenv;
   for (auto& a : argv) cargv.push_back(a.data());
   cargv.push_back(nullptr);
   for (auto& e : env) cenv.push_back(e.data());
   cenv.push_back(nullptr);
-
   pid_t pid = 0;
-  int rc = ::posix_spawn(&pid, python.c_str(), nullptr, nullptr, cargv.data(), cenv.data());
+  int rc = ::posix_spawn(&pid, cargv[0], nullptr, nullptr, cargv.data(), cenv.data());
   if (rc != 0) {
-    return Status::NotImplemented("cannot run the Python interpreter {}: {}", python,
+    return Status::NotImplemented("cannot run the Python interpreter {}: {}", argv[0],
                                   std::strerror(rc));
   }
   int wstatus = 0;
@@ -202,10 +205,14 @@ Status RunTrainCommand(const TrainArgs& args, CommandOutput* out) {
     if (errno != EINTR) return Status::Internal("waitpid: {}", std::strerror(errno));
   }
   if (WIFSIGNALED(wstatus)) {
-    return Status::Internal("the trainer ({}) was killed by signal {}", python, WTERMSIG(wstatus));
+    return Status::Internal("the trainer ({}) was killed by signal {}", argv[0], WTERMSIG(wstatus));
   }
-  int code = WEXITSTATUS(wstatus);
+  return WEXITSTATUS(wstatus);
+}
 
+// The command's result from the trainer's exit code and the summary it wrote.
+Status TrainerResult(int code, const std::string& summary_path, const std::string& python,
+                     CommandOutput* out) {
   nlohmann::json summary;
   {
     std::ifstream in(summary_path);
@@ -221,15 +228,45 @@ Status RunTrainCommand(const TrainArgs& args, CommandOutput* out) {
     return Status(CodeFromName(err.value("code", "Internal")), err.value("message", ""));
   }
   if (code == 1) {
-    // The interpreter itself failed before the trainer's main (an import of the package):
-    // most likely an interpreter without the project's packages.
+    // The interpreter failed before the trainer's main (an import): most likely an
+    // interpreter without the project's packages, or no engine module.
     return Status::NotImplemented(
         "the Python trainer did not start with {} (exit 1, see the message above): install "
-        "requirements.txt into it (scripts/setup.sh) or set SENSORLAKE_PYTHON",
+        "requirements.txt into it (scripts/setup.sh) or set SENSORLAKE_PYTHON; the engine's "
+        "module comes from the build (make build) or the installed wheel",
         python);
   }
   if (code == 2) return Status::Invalid("the trainer refused its arguments (see above)");
   return Status::Internal("the trainer ({}) exited with code {} without a summary", python, code);
+}
+
+Status RunTrainCommand(const TrainArgs& args, CommandOutput* out) {
+  std::optional<fs::path> repo = FindRepo();
+  if (!repo) {
+    return Status::NotImplemented(
+        "train needs the Python trainer python/sensorlake_ml, found neither above this "
+        "executable nor in the source tree it was built from");
+  }
+  std::string python = FindPython(*repo);
+  if (python.empty()) {
+    return Status::NotImplemented(
+        "train needs a Python interpreter with requirements.txt installed: set "
+        "SENSORLAKE_PYTHON, or create {}/.venv (scripts/setup.sh)",
+        repo->string());
+  }
+
+  char summary_path[] = "/tmp/sensorlake-train-XXXXXX";
+  int fd = ::mkstemp(summary_path);
+  if (fd < 0) return Status::IOError("cannot create a temporary file in /tmp");
+  ::close(fd);
+  struct Cleanup {
+    const char* path;
+    ~Cleanup() { ::unlink(path); }
+  } cleanup{summary_path};
+
+  SL_ASSIGN_OR_RETURN(
+      int code, SpawnAndWait(TrainerArgv(args, python, summary_path), TrainerEnvironment(*repo)));
+  return TrainerResult(code, summary_path, python, out);
 }
 
 }  // namespace

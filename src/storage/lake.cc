@@ -20,18 +20,18 @@ std::string JoinPath(std::string_view a, std::string_view b) {
   return out;
 }
 
-Result<std::unique_ptr<Backend>> OpenBackend(std::string_view uri) {
+Result<std::unique_ptr<Backend>> OpenBackend(std::string_view uri, LakeOpenMode mode) {
   if (uri.empty()) return Status::Invalid("the lake URI is empty");
   if (uri.starts_with("s3://")) {
     SL_ASSIGN_OR_RETURN(auto s3, S3Backend::Open(uri));
     return std::unique_ptr<Backend>(std::move(s3));
   }
-  SL_ASSIGN_OR_RETURN(auto local, LocalBackend::Open(uri));
+  SL_ASSIGN_OR_RETURN(auto local, LocalBackend::Open(uri, mode));
   return std::unique_ptr<Backend>(std::move(local));
 }
 
-Result<std::unique_ptr<Lake>> Lake::Open(std::string_view uri) {
-  SL_ASSIGN_OR_RETURN(auto backend, OpenBackend(uri));
+Result<std::unique_ptr<Lake>> Lake::Open(std::string_view uri, LakeOpenMode mode) {
+  SL_ASSIGN_OR_RETURN(auto backend, OpenBackend(uri, mode));
   return OpenWithBackend(std::move(backend));
 }
 

@@ -27,7 +27,7 @@ std::string ParentOf(const std::string& path) {
 
 }  // namespace
 
-Result<std::unique_ptr<LocalBackend>> LocalBackend::Open(std::string_view uri) {
+Result<std::unique_ptr<LocalBackend>> LocalBackend::Open(std::string_view uri, LakeOpenMode mode) {
   std::string path(uri);
   if (uri.starts_with("file://"))
     path = std::string(uri.substr(7));
@@ -40,8 +40,13 @@ Result<std::unique_ptr<LocalBackend>> LocalBackend::Open(std::string_view uri) {
   if (ec) return Status::Invalid("cannot resolve lake path '{}': {}", path, ec.message());
   std::string root = abs.string();
   while (root.size() > 1 && root.back() == '/') root.pop_back();
-  std::filesystem::create_directories(root, ec);
-  if (ec) return Status::IOError("cannot create lake folder '{}': {}", root, ec.message());
+  if (mode == LakeOpenMode::kCreate) {
+    std::filesystem::create_directories(root, ec);
+    if (ec) return Status::IOError("cannot create lake folder '{}': {}", root, ec.message());
+  }
+  if (!std::filesystem::is_directory(root, ec)) {
+    return Status::NotFound("no lake at {} (no such folder)", root);
+  }
   return std::unique_ptr<LocalBackend>(
       new LocalBackend(std::move(root), std::make_shared<fs::LocalFileSystem>()));
 }

@@ -11,8 +11,10 @@ namespace sensorlake::storage {
 
 class LocalBackend : public ArrowFsBackend {
  public:
-  // "file:///abs/path", "/abs/path" or "relative/path"; the folder is created when missing.
-  static Result<std::unique_ptr<LocalBackend>> Open(std::string_view uri);
+  // "file:///abs/path", "/abs/path" or "relative/path"; a missing folder is created
+  // (kCreate) or NotFound (kExisting).
+  static Result<std::unique_ptr<LocalBackend>> Open(std::string_view uri,
+                                                    LakeOpenMode mode = LakeOpenMode::kCreate);
 
   const std::string& uri() const override { return uri_; }
   bool is_local() const override { return true; }

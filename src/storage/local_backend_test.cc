@@ -74,5 +74,18 @@ TEST(LocalBackendTest, RefusesOtherSchemes) {
   EXPECT_EQ(LocalBackend::Open("file://").status().code(), StatusCode::kInvalid);
 }
 
+// A reader opens an existing lake: a missing folder is NotFound and is not created.
+TEST(LocalBackendTest, ExistingModeNeitherCreatesNorAcceptsAMissingFolder) {
+  testing::TempDir dir;
+  auto missing = LocalBackend::Open(dir.str() + "/nowhere", LakeOpenMode::kExisting);
+  ASSERT_EQ(missing.status().code(), StatusCode::kNotFound);
+  EXPECT_NE(missing.status().message().find("no lake at"), std::string::npos);
+  EXPECT_FALSE(fs::exists(dir.path() / "nowhere"));
+  testing::WriteFile(dir.path() / "plain-file", "x");
+  EXPECT_EQ(LocalBackend::Open(dir.str() + "/plain-file", LakeOpenMode::kExisting).status().code(),
+            StatusCode::kNotFound);
+  EXPECT_TRUE(LocalBackend::Open("file://" + dir.str(), LakeOpenMode::kExisting).ok());
+}
+
 }  // namespace
 }  // namespace sensorlake::storage

@@ -10,10 +10,10 @@ import pyarrow.dataset as ds
 import pyarrow.fs as pafs
 import pytest
 
-from sensorlake_cli import REAL_SAMPLE, REPO, run_cli
+from sensorlake_cli import REAL_SAMPLE, run_cli, trainer_python_path
 from s3_server import s3_bucket
 
-sys.path.insert(0, str(REPO / "python"))
+sys.path[:0] = trainer_python_path()
 
 BUCKET = "lake-bucket"
 

@@ -11,9 +11,9 @@ import sys
 
 import pytest
 
-from sensorlake_cli import REPO, run_cli
+from sensorlake_cli import run_cli, trainer_python_path
 
-sys.path.insert(0, str(REPO / "python"))
+sys.path[:0] = trainer_python_path()
 
 # Fast settings for the tests; the defaults (200 trees, 5 folds) give slightly higher figures.
 FAST = ("--trees", "60", "--folds", "3", "--seed", "7")
@@ -271,3 +271,24 @@ def test_missing_interpreter_is_not_implemented(tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 10
     assert "Python interpreter" in proc.stderr
+
+
+def test_an_engine_without_its_python_module_says_so(tmp_path):
+    """The trainer uses the engine's Lake (sensorlake._engine): a binary with no
+    <build>/python beside it (here a copy in a bare folder) fails with NotImplemented, naming
+    the module and where it comes from, and writes nothing into the lake."""
+    import shutil
+    import subprocess
+
+    from sensorlake_cli import sensorlake_bin
+
+    alone = tmp_path / "bin" / "sensorlake"
+    alone.parent.mkdir()
+    shutil.copy2(sensorlake_bin(), alone)
+    lake = tmp_path / "lake"
+    lake.mkdir()
+    proc = subprocess.run([str(alone), "train", "--lake", lake], capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 10, proc.stderr
+    assert "_engine" in proc.stderr and "make build" in proc.stderr, proc.stderr
+    assert list(lake.iterdir()) == []

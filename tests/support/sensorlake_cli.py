@@ -17,6 +17,14 @@ def sensorlake_bin() -> str:
     return os.environ.get("SENSORLAKE_BIN", str(REPO / "build" / "release" / "src" / "sensorlake"))
 
 
+def trainer_python_path() -> list[str]:
+    """What `sensorlake train` puts on the trainer's PYTHONPATH (src/cli/cmd_train.cc), for
+    tests that import the trainer: the sources' python/, then the engine's module folder
+    <build>/python of the binary under test."""
+    build = pathlib.Path(sensorlake_bin()).resolve().parents[1]
+    return [str(REPO / "python"), str(build / "python")]
+
+
 def run_cli(*args, check=True):
     """Runs `sensorlake --json ARGS` and returns (exit code, parsed JSON summary, stderr)."""
     proc = subprocess.run([sensorlake_bin(), "--json", *map(str, args)],

@@ -42,6 +42,8 @@ def err(name, fn):
                         "mapped": EXIT_CODE_BY_STATUS[e.code]}
 err("missing", lambda: lake.read_bytes("models/none.json"))
 err("scheme", lambda: sensorlake.Lake("ftp://host/lake"))
+err("absent", lambda: sensorlake.Lake(root + "/absent", create=False))
+out["absent_created"] = os.path.exists(root + "/absent")
 with lake.lock("models", "test") as held:
     out["held"] = held.held
     err("busy", lambda: lake.lock("models", "second writer"))
@@ -77,6 +79,10 @@ def test_lake_reads_writes_publishes_and_locks(tmp_path):
     assert missing.startswith("IOError: ") and "models/none.json" in missing, missing
     assert (e["scheme"]["code"], e["scheme"]["exit_code"]) == ("Invalid", 3), e
     assert "ftp://host/lake" in e["scheme"]["message"]
+    # A reader's open (create=False) names the missing lake and leaves no folder behind.
+    assert (e["absent"]["code"], e["absent"]["exit_code"]) == ("NotFound", 4), e
+    assert f"no lake at {root}/absent" in e["absent"]["message"]
+    assert got["absent_created"] is False
     assert (e["busy"]["code"], e["busy"]["exit_code"]) == ("Busy", 8), e
     assert all(x["runtime_error"] and x["mapped"] == x["exit_code"] for x in e.values())
 

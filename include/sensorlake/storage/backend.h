@@ -68,7 +68,13 @@ class Backend {
   virtual Status ReplaceSymlink(std::string_view rel, std::string_view target) const = 0;
 };
 
+// Whether opening a local lake creates its folder (writers) or requires it (a reader such
+// as the trainer, which should say "no lake" rather than leave an empty folder behind).
+// An S3 lake's bucket must exist either way.
+enum class LakeOpenMode { kCreate, kExisting };
+
 // The backend a lake URI names (see Lake::Open for the forms).
-Result<std::unique_ptr<Backend>> OpenBackend(std::string_view uri);
+Result<std::unique_ptr<Backend>> OpenBackend(std::string_view uri,
+                                             LakeOpenMode mode = LakeOpenMode::kCreate);
 
 }  // namespace sensorlake::storage

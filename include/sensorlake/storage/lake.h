@@ -27,10 +27,11 @@ struct FileEntry {
 class Lake {
  public:
   // "file:///abs/path", "/abs/path" or "relative/path" (made absolute; the root folder is
-  // created when missing), or "s3://bucket/prefix[?endpoint_override=host:port&scheme=http
-  // &region=...]" (the bucket must exist; credentials and region from the default AWS
-  // chain; endpoint from the query or AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL).
-  static Result<std::unique_ptr<Lake>> Open(std::string_view uri);
+  // created when missing, NotFound with kExisting), or "s3://bucket/prefix[?endpoint_override=
+  // host:port&scheme=http&region=...]" (the bucket must exist; credentials and region from
+  // the default AWS chain; endpoint from the query or AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL).
+  static Result<std::unique_ptr<Lake>> Open(std::string_view uri,
+                                            LakeOpenMode mode = LakeOpenMode::kCreate);
   // A lake over a given backend (tests wrap OpenBackend's in a fault-injecting one).
   static std::unique_ptr<Lake> OpenWithBackend(std::unique_ptr<Backend> backend);
   ~Lake();
