@@ -1,6 +1,5 @@
 #include "ingest/http_download.h"
 
-#include <curl/curl.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -10,7 +9,6 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <mutex>
 #include <optional>
 #include <sstream>
 #include <thread>
@@ -20,6 +18,7 @@
 
 #include "sensorlake/common/progress.h"
 #include "sensorlake/common/sha256.h"
+#include "sensorlake/net/http_client.h"
 #include "sensorlake/net/retry_policy.h"
 
 namespace sensorlake::ingest {
@@ -85,7 +84,7 @@ void ParseContentRange(std::string_view v, int64_t* start, int64_t* total) {
 
 // One HTTP request, appending to the .part file from `offset`.
 struct Transfer {
-  CURL* curl = nullptr;
+  const net::HttpClient* client = nullptr;
   int fd = -1;
   std::string part_path;
   std::string info_path;
@@ -101,17 +100,15 @@ struct Transfer {
   std::optional<Progress>* progress = nullptr;
 };
 
-size_t OnHeader(char* data, size_t size, size_t n, void* user) {
-  auto* t = static_cast<Transfer*>(user);
-  std::string_view line(data, size * n);
+void OnHeader(Transfer* t, std::string_view line) {
   if (line.starts_with("HTTP/")) {
     t->etag.clear();
     t->last_modified.clear();
     t->content_range.clear();
-    return size * n;
+    return;
   }
   size_t colon = line.find(':');
-  if (colon == std::string_view::npos) return size * n;
+  if (colon == std::string_view::npos) return;
   std::string name(line.substr(0, colon));
   std::transform(name.begin(), name.end(), name.begin(), ::tolower);
   std::string value = Trim(line.substr(colon + 1));
@@ -121,15 +118,13 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
     t->last_modified = value;
   else if (name == "content-range")
     t->content_range = value;
-  return size * n;
 }
 
 // Decides, at the first body byte, whether the body continues the .part file (206 from
 // our offset) or replaces it (200: the server ignored the Range or If-Range failed).
 Status StartBody(Transfer* t) {
   t->body_started = true;
-  long code = 0;
-  curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &code);
+  const int64_t code = t->client->CurrentStatus();
   if (code != 200 && code != 206) {
     t->discard_body = true;
     return Status::OK();
@@ -142,9 +137,7 @@ Status StartBody(Transfer* t) {
                              t->offset);
     }
   } else {
-    curl_off_t length = -1;
-    curl_easy_getinfo(t->curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
-    t->total = length;
+    t->total = t->client->CurrentContentLength();
     if (t->offset > 0 && (ftruncate(t->fd, 0) != 0 || lseek(t->fd, 0, SEEK_SET) != 0)) {
       return Status::IOError("cannot truncate {}: {}", t->part_path, strerror(errno));
     }
@@ -159,45 +152,25 @@ Status StartBody(Transfer* t) {
   return WritePartInfo(t->info_path, t->info);
 }
 
-size_t OnBody(char* data, size_t size, size_t n, void* user) {
-  auto* t = static_cast<Transfer*>(user);
-  size_t len = size * n;
+// Appends a body chunk to the .part file; false (with t->error) stops the transfer.
+bool OnBody(Transfer* t, std::string_view chunk) {
   if (!t->body_started) {
     t->error = StartBody(t);
-    if (!t->error.ok()) return 0;  // aborts the transfer with CURLE_WRITE_ERROR
+    if (!t->error.ok()) return false;
   }
-  if (t->discard_body) return len;
-  for (size_t done = 0; done < len;) {
-    ssize_t w = write(t->fd, data + done, len - done);
+  if (t->discard_body) return true;
+  for (size_t done = 0; done < chunk.size();) {
+    ssize_t w = write(t->fd, chunk.data() + done, chunk.size() - done);
     if (w < 0 && errno == EINTR) continue;
     if (w <= 0) {
       t->error = Status::IOError("cannot write {}: {}", t->part_path, strerror(errno));
-      return 0;
+      return false;
     }
     done += static_cast<size_t>(w);
   }
-  t->received += static_cast<int64_t>(len);
-  (*t->progress)->Add(static_cast<int64_t>(len));
-  return len;
-}
-
-bool IsTransient(CURLcode code) {
-  switch (code) {
-    case CURLE_COULDNT_RESOLVE_PROXY:
-    case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_CONNECT:
-    case CURLE_OPERATION_TIMEDOUT:
-    case CURLE_PARTIAL_FILE:
-    case CURLE_RECV_ERROR:
-    case CURLE_SEND_ERROR:
-    case CURLE_GOT_NOTHING:
-    case CURLE_SSL_CONNECT_ERROR:
-    case CURLE_HTTP2:
-    case CURLE_HTTP2_STREAM:
-      return true;
-    default:
-      return false;
-  }
+  t->received += static_cast<int64_t>(chunk.size());
+  (*t->progress)->Add(static_cast<int64_t>(chunk.size()));
+  return true;
 }
 
 struct AttemptOutcome {
@@ -206,21 +179,16 @@ struct AttemptOutcome {
   int64_t received = 0;
 };
 
-void Configure(CURL* curl, const std::string& url, const DownloadOptions& o, Transfer* t) {
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);  // no SIGALRM for timeouts: thread-safe
-  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 10L);
-  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(curl, CURLOPT_USERAGENT, "sensorlake/" SENSORLAKE_VERSION);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, static_cast<long>(o.connect_timeout.count()));
-  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1024L);
-  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, static_cast<long>(o.stall_timeout.count()));
-  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, OnHeader);
-  curl_easy_setopt(curl, CURLOPT_HEADERDATA, t);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, OnBody);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, t);
+// The GET of one attempt: redirects followed, the stall limit on, the body into `t`.
+net::HttpRequest AttemptRequest(const std::string& url, const DownloadOptions& o, Transfer* t) {
+  net::HttpRequest get;
+  get.url = url;
+  get.connect_timeout_seconds = static_cast<int32_t>(o.connect_timeout.count());
+  get.stall_seconds = static_cast<int32_t>(o.stall_timeout.count());
+  get.follow_redirects = true;
+  get.on_header = [t](std::string_view line) { OnHeader(t, line); };
+  get.on_body = [t](std::string_view chunk) { return OnBody(t, chunk); };
+  return get;
 }
 
 // After a 416: the .part file may already be whole (a run that died before renaming it).
@@ -235,20 +203,19 @@ AttemptOutcome OnRangeNotSatisfiable(Transfer* t) {
           0};
 }
 
-AttemptOutcome Finish(CURLcode res, Transfer* t, const std::string& shown_url,
+AttemptOutcome Finish(const net::HttpResponse& answer, Transfer* t, const std::string& shown_url,
                       const DownloadOptions& o) {
   if (!t->error.ok()) return {t->error, false, t->received};
-  long code = 0;
-  curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &code);
-  if (res == CURLE_OPERATION_TIMEDOUT && t->body_started) {
+  const int64_t code = answer.status;
+  if (answer.timed_out && t->body_started) {
     // The body had begun: the low-speed limit (the stall timeout) ended the transfer.
     return {
         Status::IOError("{}: stalled at byte {}: less than 1 KiB/s for {} s ({})", shown_url,
-                        t->offset + t->received, o.stall_timeout.count(), curl_easy_strerror(res)),
+                        t->offset + t->received, o.stall_timeout.count(), answer.transport_error),
         true, t->received};
   }
-  if (res != CURLE_OK) {
-    return {Status::IOError("{}: {}", shown_url, curl_easy_strerror(res)), IsTransient(res),
+  if (!answer.transport_error.empty()) {
+    return {Status::IOError("{}: {}", shown_url, answer.transport_error), answer.transient,
             t->received};
   }
   if (code == 416) return OnRangeNotSatisfiable(t);
@@ -266,10 +233,10 @@ AttemptOutcome Finish(CURLcode res, Transfer* t, const std::string& shown_url,
   return {};
 }
 
-AttemptOutcome RunAttempt(CURL* curl, const std::string& url, const std::string& part,
+AttemptOutcome RunAttempt(net::HttpClient* client, const std::string& url, const std::string& part,
                           const DownloadOptions& o, std::optional<Progress>* progress) {
   Transfer t;
-  t.curl = curl;
+  t.client = client;
   t.part_path = part;
   t.info_path = part + ".json";
   t.progress = progress;
@@ -279,31 +246,19 @@ AttemptOutcome RunAttempt(CURL* curl, const std::string& url, const std::string&
   if (t.fd < 0) return {Status::IOError("cannot open {}: {}", part, strerror(errno)), false, 0};
   t.offset = lseek(t.fd, 0, SEEK_END);
 
-  curl_easy_reset(curl);
-  Configure(curl, url, o, &t);
-  std::string range = fmt::format("{}-", t.offset);
-  curl_slist* headers = nullptr;
+  net::HttpRequest request = AttemptRequest(url, o, &t);
   if (t.offset > 0) {
-    curl_easy_setopt(curl, CURLOPT_RANGE, range.c_str());
+    request.range = fmt::format("{}-", t.offset);
     // A weak ETag cannot validate a range; Last-Modified then does.
     std::string validator =
         !t.info.etag.empty() && !t.info.etag.starts_with("W/") ? t.info.etag : t.info.last_modified;
-    if (!validator.empty())
-      headers = curl_slist_append(headers, ("If-Range: " + validator).c_str());
+    if (!validator.empty()) request.headers.push_back("If-Range: " + validator);
   }
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-  CURLcode res = curl_easy_perform(curl);
-  AttemptOutcome outcome = Finish(res, &t, RedactUrl(url), o);
-  curl_slist_free_all(headers);
+  AttemptOutcome outcome = Finish(client->Perform(request), &t, RedactUrl(url), o);
   if (close(t.fd) != 0 && outcome.status.ok()) {
     outcome.status = Status::IOError("cannot write {}", part);
   }
   return outcome;
-}
-
-void InitCurlOnce() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
 Status Complete(const std::string& part, const std::string& target) {
@@ -318,15 +273,13 @@ Status Complete(const std::string& part, const std::string& target) {
 
 Result<DownloadResult> Download(const std::string& url, const std::string& target,
                                 const DownloadOptions& options) {
-  InitCurlOnce();
   std::error_code ec;
   fs::create_directories(fs::path(target).parent_path(), ec);
   if (ec)
     return Status::IOError("cannot create the download cache for {}: {}", target, ec.message());
   std::string part = target + ".part";
   DownloadResult result{target, 0, 0, ReadPartInfo(part + ".json", url) ? FileSize(part) : 0};
-  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
-  if (!curl) return Status::Internal("curl_easy_init failed");
+  net::HttpClient client;  // one connection cache for every attempt
   std::optional<Progress> progress;
   const net::RetryPolicy policy{
       .max_attempts = options.max_attempts,
@@ -334,7 +287,7 @@ Result<DownloadResult> Download(const std::string& url, const std::string& targe
       .max_backoff_seconds = std::chrono::duration<double>(options.max_backoff).count()};
   for (int32_t failures = 0;;) {
     ++result.attempts;
-    AttemptOutcome out = RunAttempt(curl.get(), url, part, options, &progress);
+    AttemptOutcome out = RunAttempt(&client, url, part, options, &progress);
     if (out.status.ok()) break;
     if (!out.transient) return out.status;
     if (out.received > 0) {  // a link that keeps moving is not given up on

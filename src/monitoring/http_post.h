@@ -1,6 +1,7 @@
-// POSTing small JSON/form bodies with libcurl for the monitoring layer (alert webhooks,
-// SNS, OpenLineage): a timeout per attempt, retries with exponential backoff on
-// connection errors and HTTP 408/429/5xx. Internal to the library.
+// POSTing small JSON/form bodies for the monitoring layer (alert webhooks, SNS,
+// OpenLineage) through the engine's HTTP client (net/http_client.h): a timeout per attempt,
+// retries with the one policy on transient transport errors and HTTP 408/425/429/5xx.
+// Internal to the library.
 #pragma once
 
 #include <cstdint>

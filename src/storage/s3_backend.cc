@@ -1,7 +1,5 @@
 #include "storage/s3_backend.h"
 
-#include <curl/curl.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -14,6 +12,7 @@
 #include <arrow/result.h>
 #include <arrow/util/uri.h>
 
+#include "sensorlake/net/http_client.h"
 #include "sensorlake/net/retry_policy.h"
 
 namespace sensorlake::storage {
@@ -62,65 +61,25 @@ std::string EncodeKey(std::string_view key) {
   return out;
 }
 
-size_t CollectBody(char* data, size_t size, size_t n, void* user) {
-  static_cast<std::string*>(user)->append(data, size * n);
-  return size * n;
-}
-
-struct PutAnswer {
-  long code = 0;
-  std::string body;
-  std::string curl_error;  // empty when the request got an HTTP answer
-};
-
 // One PUT with If-None-Match: *, signed with SigV4; retried on throttling, 5xx and
-// transport errors with the one retry policy (net/retry_policy.h).
-PutAnswer PutIfNoneMatchRequest(const std::string& url, const std::string& region,
-                                const fs::S3Options& o, std::string_view content) {
-  std::string access = o.GetAccessKey(), secret = o.GetSecretKey(), token = o.GetSessionToken();
-  PutAnswer a;
-  const net::RetryPolicy policy{.max_attempts = 5, .first_backoff_seconds = 0.4};
-  for (int32_t attempt = 1;; ++attempt) {
-    CURL* curl = curl_easy_init();
-    if (!curl) {
-      a.curl_error = "curl_easy_init failed";
-      return a;
-    }
-    struct curl_slist* headers = nullptr;
-    headers = curl_slist_append(headers, "If-None-Match: *");
-    headers = curl_slist_append(headers, "x-amz-content-sha256: UNSIGNED-PAYLOAD");
-    headers = curl_slist_append(headers, "Content-Type: application/json");
-    headers = curl_slist_append(headers, "Expect:");
-    if (!token.empty()) {
-      headers = curl_slist_append(headers, ("x-amz-security-token: " + token).c_str());
-    }
-    std::string sigv4 = fmt::format("aws:amz:{}:s3", region);
-    std::string user = access + ":" + secret;
-    a.body.clear();
-    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, "PUT");
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, content.data());
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(content.size()));
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(curl, CURLOPT_AWS_SIGV4, sigv4.c_str());
-    curl_easy_setopt(curl, CURLOPT_USERPWD, user.c_str());
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, CollectBody);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &a.body);
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT, 60L);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    CURLcode rc = curl_easy_perform(curl);
-    a.code = 0;
-    if (rc == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &a.code);
-    a.curl_error = rc == CURLE_OK ? "" : curl_easy_strerror(rc);
-    curl_slist_free_all(headers);
-    curl_easy_cleanup(curl);
-    if (!net::IsRetryableHttpStatus(rc == CURLE_OK ? a.code : 0) || !policy.MayRetry(attempt)) {
-      break;
-    }
-    policy.SleepBeforeRetry(attempt);
+// transient transport errors with the one retry policy (net/retry_policy.h).
+net::HttpResponse PutIfNoneMatchRequest(const std::string& url, const std::string& region,
+                                        const fs::S3Options& o, std::string_view content) {
+  net::HttpRequest put;
+  put.method = "PUT";
+  put.url = url;
+  put.headers = {"If-None-Match: *", "x-amz-content-sha256: UNSIGNED-PAYLOAD",
+                 "Content-Type: application/json", "Expect:"};
+  put.body = content;
+  put.timeout_seconds = 60;
+  put.aws_sigv4 = fmt::format("aws:amz:{}:s3", region);
+  put.aws_key = o.GetAccessKey();
+  put.aws_secret = o.GetSecretKey();
+  if (std::string token = o.GetSessionToken(); !token.empty()) {
+    put.headers.push_back("x-amz-security-token: " + token);
   }
-  return a;
+  net::HttpClient client;
+  return net::PerformWithRetry(client, put, {.max_attempts = 5, .first_backoff_seconds = 0.4});
 }
 
 }  // namespace
@@ -236,8 +195,9 @@ Status S3Backend::WriteAtomic(std::string_view rel, std::string_view content) co
   return st.ok() ? st : st.WithContext(fmt::format("writing {}", DisplayPath(rel)));
 }
 
-// Arrow's S3 API has no conditional PUT, so this one request is made with libcurl, signed
-// with SigV4 from the credentials Arrow's provider chain resolved.
+// Arrow's S3 API has no conditional PUT, so this one request is made with the engine's HTTP
+// client (net/http_client.h), signed with SigV4 from the credentials Arrow's provider chain
+// resolved.
 Result<bool> S3Backend::WriteIfAbsent(std::string_view rel, std::string_view content) const {
   SL_ASSIGN_OR_RETURN(EntryType type, Stat(rel));
   if (type != EntryType::kNotFound) return false;
@@ -253,21 +213,23 @@ Result<bool> S3Backend::WriteIfAbsent(std::string_view rel, std::string_view con
   if (o.GetAccessKey().empty()) {
     return Status::IOError("no AWS credentials found for a conditional PUT to s3://{}", fs_path);
   }
-  PutAnswer a = PutIfNoneMatchRequest(url, region, o, content);
-  if (!a.curl_error.empty()) return Status::IOError("PUT s3://{}: {}", fs_path, a.curl_error);
+  net::HttpResponse a = PutIfNoneMatchRequest(url, region, o, content);
+  if (!a.transport_error.empty()) {
+    return Status::IOError("PUT s3://{}: {}", fs_path, a.transport_error);
+  }
   auto read_back = [&]() -> Result<std::string> {
     SL_ASSIGN_OR_RETURN(auto file, OpenInputFile(rel));
     SL_ASSIGN_OR_RETURN_ARROW(int64_t size, file->GetSize());
     SL_ASSIGN_OR_RETURN_ARROW(auto buffer, file->ReadAt(0, size));
     return buffer->ToString();
   };
-  if (a.code == 412 || a.code == 409) {
+  if (a.status == 412 || a.status == 409) {
     // Someone holds it, or an earlier attempt of ours got through before a retry.
     auto text = read_back();
     return text.ok() && *text == content;
   }
-  if (a.code < 200 || a.code >= 300) {
-    return Status::IOError("conditional PUT s3://{} answered HTTP {}: {}", fs_path, a.code,
+  if (!a.ok()) {
+    return Status::IOError("conditional PUT s3://{} answered HTTP {}: {}", fs_path, a.status,
                            a.body.substr(0, 500));
   }
   // A server that ignores If-None-Match overwrote instead of refusing: reading back at
