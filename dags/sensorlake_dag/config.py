@@ -45,7 +45,8 @@ def dag_params() -> dict[str, Param]:
         "source": Param(
             deployment_default("source_uri", ""),
             type="string",
-            description=f"Dataset source: URL, zip or directory; empty: Variable {VAR_SOURCE}",
+            description=("Dataset source: URL, s3:// zip or prefix, zip or directory; empty: "
+                         f"Variable {VAR_SOURCE}"),
         ),
         "dataset_version": Param(
             "",

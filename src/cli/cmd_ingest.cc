@@ -65,16 +65,19 @@ void AddIngestCommand(CLI::App& app, const GlobalOptions& global, CommandRun* ru
   CLI::App* sub = app.add_subcommand(
       "ingest", "Land the WISDM dataset unchanged, verified and versioned in the lake's raw zone");
   sub->add_option("--source", flags->source,
-                  fmt::format("The dataset: an http(s) URL, a zip file or a folder. The real one "
-                              "is the UCI download {}",
+                  fmt::format("The dataset: an http(s) URL, an s3:// zip object or prefix (the "
+                              "lake URI's query and environment apply), a zip file or a folder. "
+                              "The real one is the UCI download {}",
                               ingest::kUciDatasetUrl))
       ->required();
-  sub->add_option("--lake", flags->lake, "Lake URI: file:///path or a path")->required();
+  sub->add_option("--lake", flags->lake, "Lake URI: a path, file:///path or s3://bucket/prefix")
+      ->required();
   sub->add_option("--dataset-version", flags->version,
                   "Name of the version to land (default: wisdm-<12 hex of the content hash>); "
                   "an existing name with other content is refused");
   sub->add_option("--sha256", flags->sha256,
-                  "Expected sha256 of the archive (URL or zip); a mismatch lands nothing");
+                  "Expected sha256 of the archive (URL, s3:// object or zip); a mismatch lands "
+                  "nothing");
   sub->add_option("--max-expanded-bytes", flags->max_expanded_bytes,
                   "Refuse an archive that expands to more than this many bytes")
       ->capture_default_str();

@@ -18,11 +18,13 @@
 #include "ingest/folder_source.h"
 #include "ingest/http_download.h"
 #include "ingest/landing.h"
+#include "ingest/s3_source.h"
 #include "ingest/zip_source.h"
 #include "sensorlake/common/clock.h"
 #include "sensorlake/common/crash_point.h"
 #include "sensorlake/common/progress.h"
 #include "sensorlake/common/sha256.h"
+#include "sensorlake/storage/lake.h"
 #include "sensorlake/storage/lake_lock.h"
 
 namespace sensorlake::ingest {
@@ -36,10 +38,11 @@ constexpr std::string_view kStagingRoot = "raw/wisdm/_staging";
 
 // What the user named, resolved to something local to read.
 struct ResolvedSource {
-  std::string kind;            // "url", "zip" or "dir"
-  std::string location;        // redacted URL or absolute path
+  std::string kind;            // "url", "zip", "dir" or "s3"
+  std::string location;        // redacted URL, s3:// URI without its query, or absolute path
   std::string local_path;      // the zip (given or downloaded) or the folder
-  std::string archive_sha256;  // url and zip
+  std::string archive_sha256;  // url and zip (and an s3 object)
+  bool folder = false;         // local_path is a folder (dir, or an s3 prefix)
   nlohmann::json Json(const Source* source, std::string_view root) const {
     nlohmann::json j = {{"kind", kind}, {"location", location}};
     if (!archive_sha256.empty()) j["archive_sha256"] = archive_sha256;
@@ -51,12 +54,12 @@ struct ResolvedSource {
   }
 };
 
-// Removes a file when the ingest is over, whatever its outcome.
+// Removes a file or folder when the ingest is over, whatever its outcome.
 class FileRemover {
  public:
   ~FileRemover() {
     std::error_code ec;
-    if (!path_.empty()) fs::remove(path_, ec);
+    if (!path_.empty()) fs::remove_all(path_, ec);
   }
   void Set(std::string path) { path_ = std::move(path); }
 
@@ -117,17 +120,18 @@ bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
                     [](char a, char b) { return std::tolower(a) == std::tolower(b); });
 }
 
-// "url", "zip" or "dir", and the local path for the last two.
+// "url", "s3", "zip" or "dir", and the local path for the last two.
 Result<std::pair<std::string, std::string>> Classify(const std::string& source) {
   if (StartsWithNoCase(source, "http://") || StartsWithNoCase(source, "https://")) {
     return std::pair<std::string, std::string>{"url", source};
   }
+  if (source.starts_with("s3://")) return std::pair<std::string, std::string>{"s3", source};
   std::string path = source;
   if (source.starts_with("file://"))
     path = source.substr(7);
   else if (source.find("://") != std::string::npos) {
     return Status::Invalid(
-        "unsupported --source scheme in '{}' (use http(s)://, a zip file or a "
+        "unsupported --source scheme in '{}' (use http(s)://, s3://, a zip file or a "
         "folder)",
         source);
   }
@@ -140,6 +144,16 @@ Result<std::pair<std::string, std::string>> Classify(const std::string& source) 
     return Status::NotFound("source {} does not exist", abs.string());
   }
   return Status::Invalid("source {} is neither a folder nor a zip file", abs.string());
+}
+
+// The source as manifests and messages show it: no credentials, no endpoint query.
+std::string DisplayLocation(const std::string& kind, const std::string& source) {
+  if (kind == "url") return RedactUrl(source);
+  if (kind == "s3") {
+    auto parsed = storage::ParseS3LakeUri(source);
+    return parsed.ok() ? parsed->display_uri : source.substr(0, source.find('?'));
+  }
+  return source;
 }
 
 Result<std::string> FileSha256(const std::string& path) {
@@ -264,7 +278,15 @@ Result<ResolvedSource> Resolve(const Context& ctx, FileRemover* download) {
   const IngestOptions& o = ctx.options;
   SL_ASSIGN_OR_RETURN(auto kind_path, Classify(o.source));
   ResolvedSource src{kind_path.first, kind_path.second, kind_path.second, ""};
-  if (src.kind == "dir") {
+  src.folder = src.kind == "dir";
+  if (src.kind == "s3") {
+    SL_ASSIGN_OR_RETURN(FetchedS3Source fetched, FetchS3Source(o.source, ctx.cache_dir));
+    download->Set(fetched.local_path);  // a copy: the lake keeps the content
+    src.location = fetched.location;
+    src.local_path = fetched.local_path;
+    src.folder = fetched.folder;
+  }
+  if (src.folder) {
     if (!ctx.expected_sha.empty()) {
       return Status::Invalid("--sha256 checks an archive, but {} is a folder", src.location);
     }
@@ -287,7 +309,7 @@ Result<ResolvedSource> Resolve(const Context& ctx, FileRemover* download) {
 
 Result<std::unique_ptr<Source>> OpenSource(const ResolvedSource& src, const IngestOptions& o,
                                            const std::string& cache_dir) {
-  if (src.kind == "dir") return OpenFolderSource(src.local_path);
+  if (src.folder) return OpenFolderSource(src.local_path);
   return OpenZipSource(src.local_path, o.max_expanded_bytes, cache_dir + "/tmp");
 }
 
@@ -316,7 +338,7 @@ Result<IngestSummary> LandNew(Context& ctx, const ResolvedSource& src) {
   SL_ASSIGN_OR_RETURN(auto entries, EntriesUnderRoot(source->entries(), root, src.location));
   const std::string& explicit_version = ctx.options.dataset_version;
   std::vector<zones::RawFileEntry> scanned;
-  if (src.kind == "dir") {
+  if (src.folder) {
     // Hash first: an unchanged folder is then recognized without writing a byte.
     SL_ASSIGN_OR_RETURN(scanned, ScanEntries(*source, entries));
     SL_ASSIGN_OR_RETURN(
@@ -354,7 +376,7 @@ Result<IngestSummary> Run(Context& ctx) {
   if (kind_path.first != "dir" && !ctx.expected_sha.empty()) {
     if (const zones::RawManifest* m =
             FindByArchive(ctx.versions, ctx.expected_sha, o.dataset_version)) {
-      std::string location = kind_path.first == "url" ? RedactUrl(o.source) : kind_path.second;
+      std::string location = DisplayLocation(kind_path.first, kind_path.second);
       return Unchanged(ctx.lake, *m, {kind_path.first, location, "", ctx.expected_sha}, ctx.latest);
     }
   }

@@ -229,3 +229,67 @@ def test_missing_bucket_and_bad_uri_are_clear_errors(s3):
     assert code == 4, err  # not found
     code, _, err = run_cli("transform", "--lake", "s3://b/x?colour=red", check=False)
     assert code == 3, err  # invalid
+
+
+def upload(fs, local: pathlib.Path, key: str):
+    with fs.open_output_stream(f"{BUCKET}/{key}") as f:
+        f.write(local.read_bytes())
+
+
+def test_ingest_from_an_s3_zip_or_prefix_equals_the_local_source(s3, tmp_path, generated):
+    """`ingest --source s3://...`: an object is an archive, a prefix a folder; each lands the
+    version its local twin lands, and the manifest names the S3 source (no query)."""
+    import shutil
+
+    endpoint, fs = s3
+    archive = pathlib.Path(shutil.make_archive(str(tmp_path / "wisdm"), "zip",
+                                               generated.parent, generated.name))
+    upload(fs, archive, "sources/wisdm.zip")
+    for p in sorted(generated.rglob("*")):
+        if p.is_file():
+            upload(fs, p, f"sources/folder/{p.relative_to(generated)}")
+    cache = ["--cache-dir", tmp_path / "cache"]
+
+    _, local_zip, _ = run_cli("ingest", "--source", archive, "--lake", tmp_path / "a", *cache)
+    _, s3_zip, _ = run_cli("ingest", "--source", s3_uri(endpoint, "sources/wisdm.zip"),
+                           "--lake", tmp_path / "b", *cache)
+    assert s3_zip["source"] == {"kind": "s3", "location": f"s3://{BUCKET}/sources/wisdm.zip",
+                                "archive_sha256": local_zip["source"]["archive_sha256"]}
+    for key in ("version", "content_sha256", "files", "bytes", "lines"):
+        assert s3_zip[key] == local_zip[key], key
+
+    _, local_dir, _ = run_cli("ingest", "--source", generated, "--lake", tmp_path / "c", *cache)
+    _, s3_dir, _ = run_cli("ingest", "--source", s3_uri(endpoint, "sources/folder"),
+                           "--lake", tmp_path / "d", *cache)
+    assert s3_dir["source"] == {"kind": "s3", "location": f"s3://{BUCKET}/sources/folder"}
+    for key in ("version", "content_sha256", "files", "bytes", "lines"):
+        assert s3_dir[key] == local_dir[key], key
+    manifest = json.loads((tmp_path / "d" / s3_dir["manifest"]).read_text())
+    assert manifest["source"]["kind"] == "s3"
+    assert "endpoint" not in json.dumps(manifest["source"])
+    # The copies in the cache are gone once the ingest is over.
+    left = [p for p in (tmp_path / "cache").rglob("*") if p.is_file()]
+    assert left == [], left
+
+
+def test_ingest_from_s3_verifies_and_names_what_is_missing(s3, tmp_path, generated):
+    import shutil
+
+    endpoint, fs = s3
+    archive = pathlib.Path(shutil.make_archive(str(tmp_path / "wisdm"), "zip",
+                                               generated.parent, generated.name))
+    upload(fs, archive, "checked/wisdm.zip")
+    code, _, err = run_cli("ingest", "--source", s3_uri(endpoint, "checked/wisdm.zip"),
+                           "--sha256", "0" * 64, "--lake", tmp_path / "a", check=False)
+    assert code == 7, err  # corrupt: the archive is not the one expected
+    assert "nothing was landed" in err and f"s3://{BUCKET}/checked/wisdm.zip" in err
+    assert not (tmp_path / "a" / "raw" / "wisdm" / "_latest.json").exists()
+
+    code, _, err = run_cli("ingest", "--source", s3_uri(endpoint, "checked/none.zip"),
+                           "--lake", tmp_path / "b", check=False)
+    assert code == 4, err
+    assert f"s3://{BUCKET}/checked/none.zip does not exist" in err
+    code, _, err = run_cli("ingest", "--source", f"s3://no-such-bucket/x.zip?endpoint_override="
+                           f"{endpoint}&scheme=http", "--lake", tmp_path / "c", check=False)
+    assert code == 4, err
+    assert "no-such-bucket" in err

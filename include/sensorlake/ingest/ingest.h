@@ -50,7 +50,7 @@ struct DownloadOptions {
 };
 
 struct IngestOptions {
-  std::string source;           // http(s) URL, zip file or folder
+  std::string source;           // http(s) URL, s3:// object or prefix, zip file or folder
   std::string dataset_version;  // empty: "wisdm-" + first 12 hex digits of content_sha256
   std::string expected_sha256;  // of the archive (URL or zip); empty: not checked
   int64_t max_expanded_bytes = kDefaultMaxExpandedBytes;
@@ -64,9 +64,9 @@ struct IngestSummary {
   std::string version;
   bool unchanged = false;       // an identical version was already there: nothing landed
   bool latest_updated = false;  // raw/wisdm/_latest.json was (re)written
-  std::string source_kind;      // "url", "zip" or "dir"
+  std::string source_kind;      // "url", "s3", "zip" or "dir"
   std::string source_location;
-  std::string archive_sha256;  // url and zip sources
+  std::string archive_sha256;  // url, zip and s3-object sources
   std::string content_sha256;
   int64_t files = 0;
   int64_t bytes = 0;
