@@ -14,19 +14,30 @@ else bound=(-max_total_time="$seconds"); what="${seconds}s"; fi
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz
 mkdir -p build/fuzz/artifacts
-summary="{"
-sep=""
-for target in line_parser zip_source config; do
+# The targets run side by side (one process each; the kernel shares the cores), then each
+# log is checked: a crash in one does not hide the others' results.
+targets=(line_parser zip_source config)
+pids=()
+for target in "${targets[@]}"; do
   work="build/fuzz/corpus/$target"
   mkdir -p "$work"
-  log="build/fuzz/$target.log"
   echo "fuzz: $target for $what"
-  if ! build/fuzz/fuzz/fuzz_$target "${bound[@]}" -print_final_stats=1 \
-      -timeout=10 -rss_limit_mb=2048 -artifact_prefix=build/fuzz/artifacts/"$target"- \
-      "$work" "fuzz/corpus/$target" >"$log" 2>&1; then
+  build/fuzz/fuzz/fuzz_$target "${bound[@]}" -print_final_stats=1 \
+    -timeout=10 -rss_limit_mb=2048 -artifact_prefix=build/fuzz/artifacts/"$target"- \
+    "$work" "fuzz/corpus/$target" >"build/fuzz/$target.log" 2>&1 &
+  pids+=("$!")
+done
+summary="{"
+sep=""
+failed=0
+for i in "${!targets[@]}"; do
+  target="${targets[$i]}"
+  log="build/fuzz/$target.log"
+  if ! wait "${pids[$i]}"; then
     tail -40 "$log" >&2
     echo "fuzz: $target FAILED; reproducer in build/fuzz/artifacts/ (log $log)" >&2
-    exit 1
+    failed=1
+    continue
   fi
   runs=$(grep -o 'number_of_executed_units: [0-9]*' "$log" | grep -o '[0-9]*$')
   cov=$(grep -o 'cov: [0-9]* ft: [0-9]*' "$log" | tail -1)
@@ -34,6 +45,7 @@ for target in line_parser zip_source config; do
   summary="$summary$sep\"$target\": $runs"
   sep=", "
 done
+[ "$failed" = 0 ] || exit 1
 if [ -n "${FUZZ_RUNS:-}" ]; then bound_json="\"runs_per_target\": $FUZZ_RUNS"
 else bound_json="\"seconds_per_target\": $seconds"; fi
 echo "$summary, $bound_json}" > build/fuzz/fuzz-summary.json
