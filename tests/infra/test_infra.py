@@ -9,6 +9,7 @@ import hcl2
 import pytest
 
 TF = Path(__file__).resolve().parents[2] / "infra" / "terraform"
+PLATFORM = TF / "platform"  # the one root of the platform; environments are its .tfvars
 ENVIRONMENTS = ["dev", "staging", "prod"]
 
 
@@ -51,7 +52,7 @@ def local(conf, key):
 
 
 def tfvars(env):
-    return _unquote(hcl2.loads((TF / "environments" / env / "env.auto.tfvars").read_text()))
+    return _unquote(hcl2.loads((PLATFORM / "environments" / f"{env}.tfvars").read_text()))
 
 
 @pytest.fixture(scope="module", params=ENVIRONMENTS)
@@ -60,21 +61,41 @@ def env(request):
 
 
 def test_environment_uses_its_own_terraform_cloud_workspace(env):
-    conf = load(TF / "environments" / env)
+    """One root; the deploy picks the environment's workspace and values, and the root
+    refuses a workspace that is not the values' environment."""
+    conf = load(PLATFORM)
     cloud = conf["terraform"][0]["cloud"][0]
     assert cloud["organization"] == "sensorlake"
-    assert cloud["workspaces"][0]["name"] == f"sensorlake-{env}"
+    assert cloud["workspaces"][0]["tags"] == ["sensorlake-platform"]
     assert tfvars(env)["environment"] == env
+    deploy = (TF.parents[1] / ".github" / "workflows" / "deploy-environment.yml").read_text()
+    assert "TF_DIR: infra/terraform/platform" in deploy
+    assert "TF_WORKSPACE: sensorlake-${{ inputs.environment }}" in deploy
+    assert "ENV_VALUES: environments/${{ inputs.environment }}.tfvars" in deploy
+    assert '-var-file="$ENV_VALUES"' in deploy
+    guard = resources(conf, "terraform_data")["workspace_matches_environment"]
+    condition = guard["lifecycle"][0]["precondition"][0]["condition"]
+    assert "sensorlake-${var.environment}" in condition and "terraform.workspace" in condition
 
 
-def test_environment_wires_every_module(env):
-    mods = modules(load(TF / "environments" / env))
+def test_the_engine_version_comes_from_the_deploy_only(env):
+    """A .tfvars value (or any *.auto.tfvars) would override TF_VAR_engine_version, the
+    commit the deploy uploaded, and the cluster would install another engine."""
+    assert "engine_version" not in tfvars(env)
+    assert not list(PLATFORM.rglob("*.auto.tfvars"))
+    deploy = (TF.parents[1] / ".github" / "workflows" / "deploy-environment.yml").read_text()
+    assert "TF_VAR_engine_version: ${{ github.sha }}" in deploy
+
+
+def test_one_platform_root_wires_every_module():
+    mods = modules(load(PLATFORM))
     assert set(mods) == {"network", "storage", "iam", "emr", "mwaa", "monitoring", "analytics"}
     for name, body in mods.items():
-        assert body["source"] == f"../../modules/{name}"
-    # the three environments differ only in their variables and workspace
-    assert (TF / "environments" / env / "main.tf").read_text() == (
-        TF / "environments" / "dev" / "main.tf").read_text()
+        assert body["source"] == f"../modules/{name}"
+    # Terraform roots: the platform and the GitHub settings, nothing copied per environment.
+    roots = sorted(str(d.relative_to(TF)) for d in TF.rglob("*")
+                   if d.is_dir() and list(d.glob("*.tf")) and "modules" not in d.parts)
+    assert roots == ["github", "platform"]
 
 
 def test_every_bucket_is_encrypted_versioned_private_and_has_lifecycle_rules():
@@ -203,7 +224,7 @@ def test_long_running_emr_cluster_has_spot_task_fleet_managed_scaling_bootstrap_
     assert cluster["bootstrap_action"][0]["name"] == "install-sensorlake"
     assert cluster["log_uri"] == "${local.log_uri}"
     assert cluster["security_configuration"]
-    emr = modules(load(TF / "environments" / env))["emr"]
+    emr = modules(load(PLATFORM))["emr"]
     assert emr["task_spot_units"] == "${var.emr_task_spot_units}"
     v = tfvars(env)
     assert v["emr_task_spot_units"] >= 1
@@ -282,3 +303,18 @@ def test_branch_protection_requires_the_ci_jobs_and_a_review():
     assert sorted(checks) == sorted(jobs)
     envs = resources(conf, "github_repository_environment")
     assert set(envs) == set(ENVIRONMENTS) and envs["prod"]["reviewers"]
+
+
+def test_every_workflow_is_valid_yaml():
+    """GitHub refuses a workflow that is not YAML (a step named `a: b` unquoted was one);
+    actionlint in `make lint` says so too, but only where its tools are built."""
+    import yaml
+
+    workflows = sorted((TF.parents[1] / ".github" / "workflows").glob("*.yml"))
+    assert workflows
+    for path in workflows:
+        doc = yaml.safe_load(path.read_text())
+        assert isinstance(doc, dict) and "jobs" in doc, path.name
+        for job in doc["jobs"].values():
+            for step in job.get("steps", []):
+                assert isinstance(step.get("name", ""), str), (path.name, step)

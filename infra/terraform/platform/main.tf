@@ -1,5 +1,18 @@
-# One environment of the platform: every module, wired together. The three environments
-# have the same main.tf; what differs is in env.auto.tfvars and the cloud workspace.
+# The platform: every module, wired together, once. An environment is a Terraform Cloud
+# workspace (sensorlake-<environment>) plus its values in environments/<environment>.tfvars;
+# the engine version comes from the deploy (TF_VAR_engine_version, the commit SHA).
+
+# Plans the values of one environment only in that environment's workspace: dev's values
+# applied to prod's state (or the reverse) stop here, before anything changes.
+resource "terraform_data" "workspace_matches_environment" {
+  input = var.environment
+  lifecycle {
+    precondition {
+      condition     = contains(["default", "sensorlake-${var.environment}"], terraform.workspace)
+      error_message = "The workspace ${terraform.workspace} is not sensorlake-${var.environment}: select the workspace of the environment whose .tfvars this plan uses."
+    }
+  }
+}
 
 provider "aws" {
   region = var.region
@@ -13,7 +26,7 @@ provider "aws" {
 }
 
 module "storage" {
-  source                       = "../../modules/storage"
+  source                       = "../modules/storage"
   project                      = var.project
   environment                  = var.environment
   region                       = var.region
@@ -23,7 +36,7 @@ module "storage" {
 }
 
 module "network" {
-  source             = "../../modules/network"
+  source             = "../modules/network"
   project            = var.project
   environment        = var.environment
   region             = var.region
@@ -35,7 +48,7 @@ module "network" {
 }
 
 module "monitoring" {
-  source             = "../../modules/monitoring"
+  source             = "../modules/monitoring"
   project            = var.project
   environment        = var.environment
   region             = var.region
@@ -45,7 +58,7 @@ module "monitoring" {
 }
 
 module "analytics" {
-  source                = "../../modules/analytics"
+  source                = "../modules/analytics"
   project               = var.project
   environment           = var.environment
   lake_bucket           = module.storage.buckets["curated"]
@@ -54,7 +67,7 @@ module "analytics" {
 }
 
 module "iam" {
-  source                   = "../../modules/iam"
+  source                   = "../modules/iam"
   project                  = var.project
   environment              = var.environment
   region                   = var.region
@@ -67,7 +80,7 @@ module "iam" {
 }
 
 module "emr" {
-  source                  = "../../modules/emr"
+  source                  = "../modules/emr"
   project                 = var.project
   environment             = var.environment
   release_label           = var.emr_release_label
@@ -90,7 +103,7 @@ module "emr" {
 }
 
 module "mwaa" {
-  source                 = "../../modules/mwaa"
+  source                 = "../modules/mwaa"
   project                = var.project
   environment            = var.environment
   environment_class      = var.mwaa_environment_class

@@ -1,11 +1,13 @@
 terraform {
   required_version = ">= 1.9.0"
 
-  # State in Terraform Cloud: one workspace per environment (docs/infrastructure.md).
+  # State in Terraform Cloud: one workspace per environment, sensorlake-<environment>, all
+  # tagged sensorlake-platform; TF_WORKSPACE picks one and -var-file its values
+  # (environments/<environment>.tfvars), docs/infrastructure.md.
   cloud {
     organization = "sensorlake"
     workspaces {
-      name = "sensorlake-dev"
+      tags = ["sensorlake-platform"]
     }
   }
 

@@ -10,7 +10,6 @@ lake_noncurrent_version_days = 7
 force_destroy_buckets        = true
 github_repository            = "sensorlake/sensorlake"
 github_oidc_provider_arn     = "arn:aws:iam::111111111111:oidc-provider/token.actions.githubusercontent.com"
-engine_version               = "main"
 emr_release_label            = "emr-7.9.0"
 emr_tls_certificates_s3_uri  = "s3://sensorlake-bootstrap-111111111111/emr/tls-certs.zip"
 emr_core_on_demand_units     = 1

@@ -9,7 +9,6 @@ log_expiration_days          = 400
 lake_noncurrent_version_days = 30
 github_repository            = "sensorlake/sensorlake"
 github_oidc_provider_arn     = "arn:aws:iam::333333333333:oidc-provider/token.actions.githubusercontent.com"
-engine_version               = "main"
 emr_release_label            = "emr-7.9.0"
 emr_tls_certificates_s3_uri  = "s3://sensorlake-bootstrap-333333333333/emr/tls-certs.zip"
 emr_core_on_demand_units     = 2
