@@ -22,4 +22,6 @@ Result<std::string> ReadConfigFile(const std::string& path) {
   return ss.str();
 }
 
+std::optional<int64_t> TomlInteger(const toml::node& node) { return node.value_exact<int64_t>(); }
+
 }  // namespace sensorlake

@@ -4,9 +4,9 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <limits>
 #include <regex>
 
-#include <curl/curl.h>
 #include <fmt/format.h>
 
 #include "common/toml_file.h"
@@ -34,7 +34,8 @@ Status ReadKey(const toml::table& t, std::string_view key, const std::string& or
       return Status::OK();
     }
   } else {
-    if (auto v = node->value<int64_t>()) {
+    auto v = TomlInteger(*node);
+    if (v && *v >= std::numeric_limits<T>::min() && *v <= std::numeric_limits<T>::max()) {
       *out = static_cast<T>(*v);
       return Status::OK();
     }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <limits>
 #include <set>
 
 #include <fmt/format.h>
@@ -142,8 +143,11 @@ Status ParseScope(const toml::node& node, std::string_view origin, RuleScope* sc
       scope->activities = *text;
     } else if (key == "subjects" && v.is_array()) {
       for (const auto& s : *v.as_array()) {
-        auto id = s.value<int64_t>();
-        if (!id) return Status::Invalid("{}:{}: subjects must be integers", origin, LineOf(s));
+        auto id = TomlInteger(s);
+        if (!id || *id < 0 || *id > std::numeric_limits<int32_t>::max()) {
+          return Status::Invalid("{}:{}: subjects must be integers from 0 to {}", origin, LineOf(s),
+                                 std::numeric_limits<int32_t>::max());
+        }
         scope->subjects.push_back(static_cast<int32_t>(*id));
       }
       std::sort(scope->subjects.begin(), scope->subjects.end());

@@ -1,5 +1,6 @@
 #include "sensorlake/transform/cleaning_rules.h"
 
+#include <limits>
 #include <set>
 
 #include <toml++/toml.h>
@@ -67,7 +68,11 @@ Status ReadKey(const toml::table& table, std::string_view section, std::string_v
     auto d = node->value<double>();
     if (d) v = static_cast<float>(*d);
   } else if constexpr (std::is_same_v<T, int32_t> || std::is_same_v<T, int64_t>) {
-    auto i = node->value<int64_t>();
+    auto i = TomlInteger(*node);
+    if (i && (*i < std::numeric_limits<T>::min() || *i > std::numeric_limits<T>::max())) {
+      return Status::Invalid("{}:{}: [{}] {} = {} is out of range", origin,
+                             node->source().begin.line, section, key, *i);
+    }
     if (i) v = static_cast<T>(*i);
   } else {
     v = node->value<T>();
