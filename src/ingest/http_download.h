@@ -1,6 +1,7 @@
-// Downloads an http(s) URL to a local file with libcurl: transient failures (connection
-// errors, timeouts, cut transfers, HTTP 408/429/5xx) are retried with exponential backoff,
-// and every retry resumes from the bytes already received with an HTTP Range request.
+// Downloads an http(s) URL to a local file with the engine's HTTP client
+// (net/http_client.h): transient failures (connection errors, timeouts, cut transfers, HTTP
+// 408/429/5xx) are retried with exponential backoff, and every retry resumes from the bytes
+// already received with an HTTP Range request.
 // Received bytes live in `<target>.part` (validators in `<target>.part.json`), so a later
 // run resumes too; If-Range makes a server whose file changed send it whole again.
 #pragma once

@@ -22,18 +22,10 @@ namespace fs = std::filesystem;
 
 constexpr int64_t kChunk = 8 << 20;
 
-// Copies the lake file `rel` to the local `target` (via target.part, renamed when whole)
-// and checks that the bytes copied are the bytes listed.
-Status CopyObject(const storage::Lake& s3, const std::string& rel, int64_t listed,
-                  const fs::path& target, Progress* progress) {
-  std::error_code ec;
-  fs::create_directories(target.parent_path(), ec);
-  if (ec)
-    return Status::IOError("cannot create {}: {}", target.parent_path().string(), ec.message());
-  SL_ASSIGN_OR_RETURN(auto in, s3.OpenInputStream(rel));
-  fs::path part = target.string() + ".part";
-  std::ofstream out(part, std::ios::binary | std::ios::trunc);
-  if (!out) return Status::IOError("cannot write {}", part.string());
+// Streams `in` into the file `path`; the bytes written.
+Result<int64_t> WriteStream(arrow::io::InputStream* in, const fs::path& path, Progress* progress) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) return Status::IOError("cannot write {}", path.string());
   int64_t copied = 0;
   for (;;) {
     SL_ASSIGN_OR_RETURN_ARROW(std::shared_ptr<arrow::Buffer> chunk, in->Read(kChunk));
@@ -43,15 +35,31 @@ Status CopyObject(const storage::Lake& s3, const std::string& rel, int64_t liste
     progress->Add(chunk->size());
   }
   out.close();
-  if (!out) return Status::IOError("cannot write {}", part.string());
-  if (listed >= 0 && copied != listed) {
-    fs::remove(part, ec);
-    return Status::IOError("{}: read {} bytes of the {} S3 listed", s3.DisplayPath(rel), copied,
-                           listed);
+  if (!out) return Status::IOError("cannot write {}", path.string());
+  return copied;
+}
+
+// Copies the lake file `rel` to the local `target` (via target.part, renamed when whole,
+// removed when not) and checks that the bytes copied are the bytes listed.
+Status CopyObject(const storage::Lake& s3, const std::string& rel, int64_t listed,
+                  const fs::path& target, Progress* progress) {
+  std::error_code ec;
+  fs::create_directories(target.parent_path(), ec);
+  if (ec) {
+    return Status::IOError("cannot create {}: {}", target.parent_path().string(), ec.message());
   }
-  fs::rename(part, target, ec);
-  if (ec) return Status::IOError("cannot rename {}: {}", part.string(), ec.message());
-  return Status::OK();
+  SL_ASSIGN_OR_RETURN(auto in, s3.OpenInputStream(rel));
+  fs::path part = target.string() + ".part";
+  Result<int64_t> copied = WriteStream(in.get(), part, progress);
+  Status st = copied.status();
+  if (st.ok() && listed >= 0 && *copied != listed) {
+    st = Status::IOError("{}: read {} bytes of the {} S3 listed", s3.DisplayPath(rel), *copied,
+                         listed);
+  }
+  if (st.ok()) fs::rename(part, target, ec);
+  if (st.ok() && ec) st = Status::IOError("cannot rename {}: {}", part.string(), ec.message());
+  if (!st.ok()) fs::remove(part, ec);
+  return st;
 }
 
 Result<FetchedS3Source> FetchObject(const storage::Lake& s3, const std::string& cache_dir) {
