@@ -186,10 +186,10 @@ class RecordingReader : public arrow::RecordBatchReader {
 
 nb::object StreamCapsule(std::shared_ptr<arrow::RecordBatchReader> reader) {
   auto stream = std::make_unique<ArrowArrayStream>();
-  Check(Status::FromArrow(arrow::ExportRecordBatchReader(reader, stream.get())));
+  Check(Status::FromArrow(arrow::ExportRecordBatchReader(std::move(reader), stream.get())));
   PyObject* capsule = PyCapsule_New(stream.get(), "arrow_array_stream", ReleaseStream);
   if (capsule == nullptr) throw nb::python_error();
-  stream.release();
+  (void)stream.release();  // the capsule owns it now: ReleaseStream frees it
   return nb::steal(capsule);
 }
 
