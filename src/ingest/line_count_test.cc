@@ -54,13 +54,21 @@ TEST(IngestLineCount, IncrementalCountMatchesLineSplitterForAnyChunking) {
 TEST(IngestPaths, SafeRelativePathNormalizesOrRefuses) {
   EXPECT_EQ(*SafeRelativePath("a/b.txt"), "a/b.txt");
   EXPECT_EQ(*SafeRelativePath("./a//b/"), "a/b");
-  for (std::string_view bad :
-       {"../evil.txt", "a/../../evil.txt", "/etc/passwd", "C:/x", "a\\..\\b", "", "./", "a/.."}) {
+  for (std::string_view bad : {"../evil.txt", "a/../../evil.txt", "/etc/passwd", "C:/x", "./C:/x",
+                               ".//D:", "a\\..\\b", "", "./", "a/.."}) {
     auto r = SafeRelativePath(bad);
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_EQ(r.status().code(), StatusCode::kRefused) << bad;
   }
   EXPECT_NE(SafeRelativePath("x/../evil").status().message().find("x/../evil"), std::string::npos);
+  // What it accepts it accepts again unchanged (the zip fuzz target's invariant).
+  for (std::string_view good : {"a/b.txt", "./a//b/", "a/C:/x", "./ab:c/d"}) {
+    auto once = SafeRelativePath(good);
+    ASSERT_TRUE(once.ok()) << good;
+    auto twice = SafeRelativePath(*once);
+    ASSERT_TRUE(twice.ok()) << good;
+    EXPECT_EQ(*twice, *once) << good;
+  }
 }
 
 std::vector<SourceEntry> Entries(std::initializer_list<std::string> paths) {
