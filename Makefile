@@ -54,7 +54,9 @@ fuzz-long: setup
 clean:
 	rm -rf build
 
-# The Python package (docs/python.md): dist/sensorlake-<version>-<tag>.whl.
-.PHONY: wheel
-wheel: setup
-	@bash scripts/build-wheel.sh
+# The portable artifacts from the release build, compiling nothing (docs/infrastructure.md):
+# dist/sensorlake-<version>-linux-x86_64.tar.gz and the manylinux_2_28 wheel (docs/python.md).
+.PHONY: dist wheel
+dist: build
+	@bash scripts/dist/make-dist.sh build/release
+wheel: dist

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# The Python package end to end: builds the wheel (`make wheel`; CMake reuses build/wheel,
-# so a second run only relinks), installs it into a fresh virtualenv that has nothing but
-# the wheel and its pinned pyarrow, and runs tests/wheel against that interpreter.
+# The Python package end to end: the manylinux_2_28 wheel `make dist` packed from the release
+# build (made here when dist/ has none), installed into a fresh virtualenv that has nothing
+# but the wheel and its pinned pyarrow, and tests/wheel run against that interpreter.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 preset="${1:-release}"
 
-bash scripts/build-wheel.sh
+ls dist/sensorlake-*manylinux_2_28_x86_64.whl >/dev/null 2>&1 || bash scripts/dist/make-dist.sh "build/$preset"
 venv=build/wheel-venv
 rm -rf "$venv"
 # The interpreter .venv is made from: the wheel's cp tag matches it.

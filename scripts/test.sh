@@ -64,6 +64,12 @@ else
   [[ $preset == asan ]] || run_suite asan-ctest bash scripts/test-sanitizers.sh "$results/asan-ctest.xml"
   run_suite fuzz env FUZZ_SECONDS="${FUZZ_SECONDS:-20}" bash scripts/fuzz.sh
 fi
+# The portable artifacts (make dist: packaging only, the objects ctest tested) and their checks.
+dist() {
+  bash scripts/dist/make-dist.sh "build/$preset" &&
+    .venv/bin/python -m pytest -q tests/dist --junitxml="$results/dist.xml"
+}
+run_suite dist dist
 run_suite wheel env PYTEST_ADDOPTS="--junitxml=$results/wheel.xml" bash scripts/test-wheel.sh "$preset"
 run_suite spark spark
 

@@ -109,9 +109,10 @@ SPARK_STEP_CONF = {
     "spark.speculation.multiplier": "3",
     "spark.speculation.quantile": "0.75",
     "spark.task.maxFailures": "4",
-    # The interpreter the bootstrap action installed the sensorlake wheel into.
-    "spark.pyspark.python": "/usr/bin/python3",
-    "spark.pyspark.driver.python": "/usr/bin/python3",
+    # The interpreter the bootstrap action installed the sensorlake wheel into: EMR 7.1+ ships
+    # CPython 3.11 beside the system python3 (3.9), and the wheel is cp311.
+    "spark.pyspark.python": "/usr/bin/python3.11",
+    "spark.pyspark.driver.python": "/usr/bin/python3.11",
 }
 # Target bytes of raw text per task: about 14 tasks for the full dataset (876 MB), two to
 # three per task slot of the default cluster, so a lost spot node reruns little.

@@ -30,7 +30,7 @@ try:
 except ImportError as e:
     raise ImportError(
         f"sensorlake's native module _engine cannot be loaded ({e}): install the wheel "
-        f"(scripts/build-wheel.sh, then pip install dist/sensorlake-*.whl), or build the engine "
+        f"(make dist, then pip install dist/sensorlake-*.whl), or build the engine "
         f"(make build) and put <build>/python on PYTHONPATH after python/") from e
 from . import constants  # noqa: E402
 

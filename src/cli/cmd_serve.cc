@@ -1,6 +1,7 @@
 // `sensorlake serve`: the read-only web app over a lake (docs/web.md).
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <thread>
 
 #include <fmt/format.h>
@@ -12,9 +13,16 @@ namespace sensorlake::cli {
 
 namespace {
 
-// The built front end: --assets, else web/dist of the source tree this binary was built from
-// (make build puts it there).
-std::string DefaultAssets() { return std::string(SENSORLAKE_SOURCE_DIR) + "/web/dist"; }
+// The built front end: --assets, else share/sensorlake/web beside an installed engine (the
+// `make dist` tarball), else web/dist of the source tree this binary was built from (make
+// build puts it there).
+std::string DefaultAssets() {
+  std::error_code ec;
+  std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  std::filesystem::path installed = exe.parent_path().parent_path() / "share/sensorlake/web";
+  if (!ec && std::filesystem::is_regular_file(installed / "index.html", ec)) return installed;
+  return std::string(SENSORLAKE_SOURCE_DIR) + "/web/dist";
+}
 
 Status RunServe(const serve::ServeOptions& options, const GlobalOptions& global,
                 CommandOutput* out) {

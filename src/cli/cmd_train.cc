@@ -1,9 +1,9 @@
 // `sensorlake train`: the activity-classifier baseline. The model is scikit-learn, so this
-// command runs the Python trainer (python/sensorlake_ml/train.py) with the project's
+// command runs the Python trainer (python/sensorlake/ml/train.py) with the project's
 // interpreter and reports what it wrote (docs/features.md, "Model baseline").
 //
 // Interpreter: $SENSORLAKE_PYTHON, else <repo>/.venv/bin/python, else python3 on PATH. The
-// repository is the first folder above the executable that holds python/sensorlake_ml, else
+// repository is the first folder above the executable that holds python/sensorlake/ml, else
 // SENSORLAKE_SOURCE_DIR (compile time). The trainer's exit codes are the documented ones
 // (docs/cli.md) and pass through; a missing interpreter or package is NotImplemented (10).
 // The trainer reads and writes the lake through sensorlake.Lake, the engine's own Lake: from
@@ -52,10 +52,10 @@ struct TrainArgs {
 
 bool HasTrainer(const fs::path& repo) {
   std::error_code ec;
-  return fs::is_regular_file(repo / "python" / "sensorlake_ml" / "train.py", ec);
+  return fs::is_regular_file(repo / "python" / "sensorlake" / "ml" / "train.py", ec);
 }
 
-// The source tree that holds python/sensorlake_ml: above the executable, else compiled in.
+// The source tree that holds python/sensorlake/ml: above the executable, else compiled in.
 std::optional<fs::path> FindRepo() {
   std::error_code ec;
   fs::path exe = fs::read_symlink("/proc/self/exe", ec);
@@ -124,12 +124,12 @@ std::string SummaryText(const nlohmann::json& s) {
   return text;
 }
 
-// The trainer's command line: `python -m sensorlake_ml.train` with the command's options.
+// The trainer's command line: `python -m sensorlake.ml.train` with the command's options.
 std::vector<std::string> TrainerArgv(const TrainArgs& args, const std::string& python,
                                      const std::string& summary_path) {
   std::vector<std::string> argv = {python,
                                    "-m",
-                                   "sensorlake_ml.train",
+                                   "sensorlake.ml.train",
                                    "--lake",
                                    args.lake,
                                    "--model",
@@ -244,7 +244,7 @@ Status RunTrainCommand(const TrainArgs& args, CommandOutput* out) {
   std::optional<fs::path> repo = FindRepo();
   if (!repo) {
     return Status::NotImplemented(
-        "train needs the Python trainer python/sensorlake_ml, found neither above this "
+        "train needs the Python trainer python/sensorlake/ml, found neither above this "
         "executable nor in the source tree it was built from");
   }
   std::string python = FindPython(*repo);
@@ -309,7 +309,7 @@ void AddTrainCommand(CLI::App& app, const GlobalOptions& global, CommandRun* run
   sub->add_flag("--force", args->force, "Retrain when the same model id already exists");
   sub->footer(
       "Docs: docs/features.md (Model baseline). Runs the Python trainer "
-      "(python/sensorlake_ml) with $SENSORLAKE_PYTHON, <repo>/.venv/bin/python or python3.");
+      "(python/sensorlake/ml) with $SENSORLAKE_PYTHON, <repo>/.venv/bin/python or python3.");
   sub->callback([run, args, &global] {
     args->quiet = global.quiet || global.json;
     *run = [args](CommandOutput* out) { return RunTrainCommand(*args, out); };

@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "sensorlake/common/float_chars.h"
 #include "sensorlake/wisdm/float_text.h"
 
 namespace sensorlake::features {
@@ -324,8 +325,7 @@ ScaledDecimal OfJavaText(std::string_view text) {
 ScaledDecimal Exact(float a) {
   constexpr int32_t kPrecision = 160;
   char buf[kPrecision + 16];
-  auto res = std::to_chars(buf, buf + sizeof(buf), static_cast<double>(a),
-                           std::chars_format::scientific, kPrecision);
+  auto res = ScientificToChars(buf, buf + sizeof(buf), static_cast<double>(a), kPrecision);
   std::string_view text(buf, static_cast<size_t>(res.ptr - buf));
   size_t e = text.find('e');
   int32_t exponent = 0;
@@ -347,7 +347,7 @@ double ArffmagicValue(float v) {
   char text[wisdm::kMaxFloatTextLength];
   size_t len = wisdm::FormatJavaFloat(v, text);
   double d = 0;
-  std::from_chars(text, text + len, d);  // Java's text always parses; NaN/inf never reach here
+  FloatFromChars(text, text + len, &d);  // Java's text always parses; NaN/inf never reach here
   if (!std::isfinite(v) || v == 0.0f) return d;
   const size_t sign = std::signbit(v) ? 1 : 0;
   ScaledDecimal shortest = OfJavaText(std::string_view(text + sign, len - sign));
@@ -361,7 +361,7 @@ double ArffmagicValue(float v) {
   std::from_chars(shortest.digits.data(), shortest.digits.data() + shortest.digits.size(), written);
   if (written != down) return d;  // already rounded up
   std::string up = fmt::format("{}{}e{}", sign ? "-" : "", down + 1, shortest.exponent);
-  std::from_chars(up.data(), up.data() + up.size(), d);
+  FloatFromChars(up.data(), up.data() + up.size(), &d);
   return d;
 }
 

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "generate/random.h"
+#include "sensorlake/common/float_chars.h"
 
 namespace sensorlake::generate {
 namespace {
@@ -50,7 +51,7 @@ std::string_view Trim(std::string_view s) {
 
 Result<double> ParseAmount(FaultKind kind, std::string_view item, std::string_view text) {
   double v = 0;
-  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  auto [p, ec] = FloatFromChars(text.data(), text.data() + text.size(), &v);
   if (text.empty() || ec != std::errc() || p != text.data() + text.size() || !std::isfinite(v)) {
     return Status::Invalid("--faults item '{}': '{}' is not a number", item, text);
   }

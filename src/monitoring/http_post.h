@@ -17,7 +17,7 @@ struct PostOptions {
   double timeout_seconds = 5;
   int32_t attempts = 3;
   double first_backoff_seconds = 0.5;
-  // AWS SigV4 signing (libcurl CURLOPT_AWS_SIGV4): "aws:amz:<region>:<service>".
+  // AWS SigV4 signing (net/aws_sigv4.h): "aws:amz:<region>:<service>".
   std::string aws_sigv4;
   std::string aws_key, aws_secret;
 };

@@ -3,7 +3,12 @@
 #include <curl/curl.h>
 #include <fmt/format.h>
 
+#include <unistd.h>
+
+#include <cstdlib>
 #include <mutex>
+
+#include "sensorlake/net/aws_sigv4.h"
 
 namespace sensorlake::net {
 
@@ -14,6 +19,24 @@ constexpr size_t kMaxCollectedBody = 1 << 20;  // error bodies and small answers
 void InitCurlOnce() {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+// The certificate authorities for https: $SSL_CERT_FILE or $CURL_CA_BUNDLE when set, else the
+// first system bundle that exists. libcurl's compiled-in default is its build machine's path
+// (Debian's for the portable build), which Amazon Linux does not have.
+const std::string& CaBundle() {
+  static const std::string path = [] {
+    for (const char* var : {"SSL_CERT_FILE", "CURL_CA_BUNDLE"}) {
+      if (const char* v = std::getenv(var); v != nullptr && *v != '\0') return std::string(v);
+    }
+    for (const char* candidate :
+         {"/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt",
+          "/etc/ssl/ca-bundle.pem", "/etc/ssl/cert.pem"}) {
+      if (access(candidate, R_OK) == 0) return std::string(candidate);
+    }
+    return std::string();
+  }();
+  return path;
 }
 
 // Transport errors that another attempt may not meet: the network, not the request.
@@ -60,18 +83,44 @@ size_t OnBody(char* data, size_t size, size_t n, void* user) {
   return chunk.size();
 }
 
-// Lists the request's headers; freed by the caller with curl_slist_free_all.
+// "aws:amz:<region>:<service>" (curl's CURLOPT_AWS_SIGV4 form) signs the request here.
+std::vector<std::string> SignatureHeaders(const HttpRequest& r) {
+  std::string_view spec = r.aws_sigv4;
+  constexpr std::string_view kPrefix = "aws:amz:";
+  size_t colon = spec.find(':', kPrefix.size());
+  if (!spec.starts_with(kPrefix) || colon == std::string_view::npos) return {};
+  return SigV4Headers({.method = r.method,
+                       .url = r.url,
+                       .headers = r.headers,
+                       .body = r.body,
+                       .region = std::string(spec.substr(kPrefix.size(), colon - kPrefix.size())),
+                       .service = std::string(spec.substr(colon + 1)),
+                       .key = r.aws_key,
+                       .secret = r.aws_secret,
+                       .amz_date = ""});
+}
+
+// Lists the request's headers, signed when it asks for SigV4; freed by the caller with
+// curl_slist_free_all.
 curl_slist* HeaderList(const HttpRequest& r) {
   curl_slist* list = nullptr;
   for (const auto& h : r.headers) list = curl_slist_append(list, h.c_str());
+  if (!r.aws_sigv4.empty()) {
+    for (const auto& h : SignatureHeaders(r)) list = curl_slist_append(list, h.c_str());
+  }
   return list;
 }
 
 void Configure(CURL* curl, const HttpRequest& r, Exchange* x) {
   curl_easy_setopt(curl, CURLOPT_URL, r.url.c_str());
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);  // no SIGALRM for timeouts: thread-safe
+#if LIBCURL_VERSION_NUM >= 0x075500
   curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+  curl_easy_setopt(curl, CURLOPT_PROTOCOLS, static_cast<long>(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
   curl_easy_setopt(curl, CURLOPT_USERAGENT, "sensorlake/" SENSORLAKE_VERSION);
+  if (!CaBundle().empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, CaBundle().c_str());
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, static_cast<long>(r.connect_timeout_seconds));
   if (r.timeout_seconds > 0) {
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(r.timeout_seconds * 1000));
@@ -83,7 +132,12 @@ void Configure(CURL* curl, const HttpRequest& r, Exchange* x) {
   if (r.follow_redirects) {
     curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
     curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 10L);
+#if LIBCURL_VERSION_NUM >= 0x075500
     curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+#else
+    curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS,
+                     static_cast<long>(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
   }
   if (r.method == "POST" || r.method == "PUT") {
     if (r.method == "POST") curl_easy_setopt(curl, CURLOPT_POST, 1L);
@@ -92,11 +146,6 @@ void Configure(CURL* curl, const HttpRequest& r, Exchange* x) {
     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(r.body.size()));
   }
   if (!r.range.empty()) curl_easy_setopt(curl, CURLOPT_RANGE, r.range.c_str());
-  if (!r.aws_sigv4.empty()) {
-    curl_easy_setopt(curl, CURLOPT_AWS_SIGV4, r.aws_sigv4.c_str());
-    curl_easy_setopt(curl, CURLOPT_USERNAME, r.aws_key.c_str());
-    curl_easy_setopt(curl, CURLOPT_PASSWORD, r.aws_secret.c_str());
-  }
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, OnHeader);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, x);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, OnBody);

@@ -139,12 +139,18 @@ class Runner {
     start_ = done;
     rec_.resumed_from = last->run_id;
     CarryOver(*last, done);
+    // Every stage completed and the process stopped before the run's outcome was written:
+    // nothing is left to run but the record. (There is no stage number kNumStages to name.)
+    const std::string next = done < kNumStages
+                                 ? fmt::format("stage {}", StageName(static_cast<Stage>(done)))
+                                 : std::string("the record (every stage had completed)");
+    const std::string stopped_at = !last->failed_stage.empty() ? "stage " + last->failed_stage
+                                   : done < kNumStages         ? next
+                                                               : std::string("its record");
     Log(fmt::format(
-        "run: resuming run {} ({} at stage {}): its completed stages are reused, "
+        "run: resuming run {} ({} at {}): its completed stages are reused, "
         "starting at {}",
-        last->run_id, last->outcome == "running" ? "stopped" : "failed",
-        last->failed_stage.empty() ? StageName(static_cast<Stage>(done)) : last->failed_stage,
-        StageName(static_cast<Stage>(done))));
+        last->run_id, last->outcome == "running" ? "stopped" : "failed", stopped_at, next));
     return Status::OK();
   }
 

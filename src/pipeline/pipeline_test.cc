@@ -123,6 +123,28 @@ TEST_F(PipelineTest, AKilledRunIsResumedAtTheStageItWasIn) {
   EXPECT_NE(log[0].find("resuming run r-20000101T000000000Z"), std::string::npos) << log[0];
 }
 
+// Killed after its last stage's record and before its outcome: every stage is "completed"
+// and the record still says "running". The rerun has no stage left to run (it used to name
+// the stage after the last one, reading past the table of names) and finishes the run.
+TEST_F(PipelineTest, AKilledRunWhoseStagesAllCompletedIsFinishedByTheRerun) {
+  auto first = RunPipeline(*lake_, Options("good"));
+  ASSERT_TRUE(first.ok());
+  RunRecord killed = *first;
+  killed.run_id = "r-20000101T000000000Z";
+  killed.outcome = "running";
+  fs::remove(dir_.path() / "lake" / first->Path());
+  ASSERT_TRUE(lake_->WriteAtomic(killed.Path(), killed.ToJson().dump()).ok());
+
+  std::vector<std::string> log;
+  auto r = RunPipeline(*lake_, Options("good"), [&](std::string_view m) { log.emplace_back(m); });
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->outcome, "succeeded") << r->error;
+  EXPECT_EQ(r->resumed_from, killed.run_id);
+  ASSERT_FALSE(log.empty());
+  EXPECT_NE(log[0].find("starting at the record (every stage had completed)"), std::string::npos)
+      << log[0];
+}
+
 TEST_F(PipelineTest, APermanentErrorNamesStageInputAndCause) {
   auto r = RunPipeline(*lake_, Options("no-such-folder"));
   ASSERT_TRUE(r.ok());

@@ -1,7 +1,6 @@
 #include "sensorlake/transform/file_cleaner.h"
 
 #include <algorithm>
-#include <bit>
 #include <cmath>
 #include <cstring>
 #include <numeric>
@@ -154,7 +153,11 @@ std::vector<uint32_t> Cleaner::SortedOrder() const {
 
 bool SameValues(const Staged& s, uint32_t a, uint32_t b) {
   // Bitwise, so -0.0 and 0.0 differ as their raw texts do.
-  auto bits = [](float v) { return std::bit_cast<uint32_t>(v); };
+  auto bits = [](float v) {
+    uint32_t b;
+    std::memcpy(&b, &v, sizeof(b));
+    return b;
+  };
   return bits(s.x[a]) == bits(s.x[b]) && bits(s.y[a]) == bits(s.y[b]) &&
          bits(s.z[a]) == bits(s.z[b]);
 }

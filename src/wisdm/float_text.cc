@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "sensorlake/common/float_chars.h"
+
 namespace sensorlake::wisdm {
 namespace {
 
@@ -15,7 +17,7 @@ struct Decimal {
   int32_t exponent = 0;
 };
 
-// Splits std::to_chars' scientific form ("-1.2345e-04") into digits and exponent.
+// Splits the scientific form ("-1.2345e-04") into digits and exponent.
 Decimal SplitScientific(const char* begin, const char* end) {
   Decimal d;
   const char* p = begin;
@@ -27,16 +29,19 @@ Decimal SplitScientific(const char* begin, const char* end) {
   return d;
 }
 
-Decimal ShortestDecimal(float a) {
-  char buf[48];
-  auto res = std::to_chars(buf, buf + sizeof(buf), a, std::chars_format::scientific);
-  Decimal d = SplitScientific(buf, res.ptr);
+Decimal JavaDecimal(float a) {
+  ShortestDigits shortest = ShortestDecimal(a);
+  Decimal d;
+  std::copy_n(shortest.digits, shortest.count, d.digits);
+  d.count = shortest.count;
+  d.exponent = shortest.exponent;
   if (d.count == 1) {
     // Java picks the closest decimal among those of length 1 or 2 (JDK 19+ spec): the
     // correctly rounded 2-digit form wins when it still reads back to the same float.
-    auto r2 = std::to_chars(buf, buf + sizeof(buf), a, std::chars_format::scientific, 1);
+    char buf[48];
+    auto r2 = ScientificToChars(buf, buf + sizeof(buf), a, 1);
     float back = 0;
-    std::from_chars(buf, r2.ptr, back);
+    FloatFromChars(buf, r2.ptr, &back);
     Decimal two = SplitScientific(buf, r2.ptr);
     if (back == a && two.count == 2) d = two;
   }
@@ -95,7 +100,7 @@ size_t FormatJavaFloat(float v, char* out) {
     std::copy_n("0.0", 3, out + sign);
     return sign + 3;
   }
-  Decimal d = ShortestDecimal(a);
+  Decimal d = JavaDecimal(a);
   bool plain = a >= 1e-3f && a < 1e7f;
   return sign + (plain ? WritePlain(d, out + sign) : WriteScientific(d, out + sign));
 }
@@ -108,10 +113,10 @@ std::string FormatJavaFloat(float v) {
 FloatParse ParseFloat32(std::string_view text, float* out) {
   if (text.empty()) return FloatParse::kNotANumber;
   const char* end = text.data() + text.size();
-  auto [p, ec] = std::from_chars(text.data(), end, *out);
+  auto [p, ec] = FloatFromChars(text.data(), end, out);
   if (p != end) return FloatParse::kNotANumber;
   if (ec == std::errc::result_out_of_range) {
-    // from_chars leaves *out untouched on overflow: beyond float32 is not a finite value.
+    // FloatFromChars leaves *out untouched on overflow: beyond float32 is not a finite value.
     return FloatParse::kNonFinite;
   }
   if (ec != std::errc()) return FloatParse::kNotANumber;

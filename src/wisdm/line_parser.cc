@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "sensorlake/common/float_chars.h"
 #include "sensorlake/wisdm/float_text.h"
 
 namespace sensorlake::wisdm {
@@ -49,8 +50,8 @@ bool ParseWellFormed(std::string_view line, RawReading* out) {
   if (r.ec != std::errc() || r.ptr == end || *r.ptr != ',') return false;
   float* values[3] = {&out->x, &out->y, &out->z};
   for (int32_t i = 0; i < 3; ++i) {
-    // from_chars takes "nan" and "inf" too: those are the careful path's to report.
-    r = std::from_chars(r.ptr + 1, end, *values[i]);
+    // FloatFromChars takes "nan" and "inf" too: those are the careful path's to report.
+    r = FloatFromChars(r.ptr + 1, end, values[i]);
     if (r.ec != std::errc() || !std::isfinite(*values[i])) return false;
     if (i < 2 ? (r.ptr == end || *r.ptr != ',') : r.ptr != end) return false;
   }

@@ -158,7 +158,7 @@ def test_train_on_s3_equals_local(s3, run_lakes, monkeypatch):
     import numpy as np
     import pyarrow.parquet as pq
 
-    from sensorlake_ml.train import load_model
+    from sensorlake.ml.train import load_model
 
     endpoint, fs = s3
     local_lake, _, remote_lake, _ = run_lakes

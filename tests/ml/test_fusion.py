@@ -1,14 +1,14 @@
-"""How the trainer pairs windows of different streams (python/sensorlake_ml/fusion.py):
+"""How the trainer pairs windows of different streams (python/sensorlake/ml/fusion.py):
 by time on one device's clock, by rank across devices; unpaired windows are counted."""
 import sys
 
 import numpy as np
 
-from sensorlake_cli import REPO
+from sensorlake_cli import trainer_python_path
 
-sys.path.insert(0, str(REPO / "python"))
+sys.path[:0] = trainer_python_path()
 
-from sensorlake_ml import fusion  # noqa: E402
+from sensorlake.ml import fusion  # noqa: E402
 
 SECOND = 1_000_000_000
 

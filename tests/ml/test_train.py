@@ -177,7 +177,7 @@ def test_reported_scores_are_on_held_out_subjects(generated_lake):
 def test_artifacts_reload_and_predict(generated_lake):
     import numpy as np
 
-    from sensorlake_ml.train import load_model
+    from sensorlake.ml.train import load_model
 
     lake, summary = generated_lake
     d = model_dir(lake, summary)
@@ -275,8 +275,9 @@ def test_missing_interpreter_is_not_implemented(tmp_path):
 
 def test_an_engine_without_its_python_module_says_so(tmp_path):
     """The trainer uses the engine's Lake (sensorlake._engine): a binary with no
-    <build>/python beside it (here a copy in a bare folder) fails with NotImplemented, naming
-    the module and where it comes from, and writes nothing into the lake."""
+    <build>/python beside it (here a copy in a bare folder, with the libraries it is linked
+    with in ../lib as in the tarball) fails with NotImplemented, naming the module and where
+    it comes from, and writes nothing into the lake."""
     import shutil
     import subprocess
 
@@ -285,6 +286,7 @@ def test_an_engine_without_its_python_module_says_so(tmp_path):
     alone = tmp_path / "bin" / "sensorlake"
     alone.parent.mkdir()
     shutil.copy2(sensorlake_bin(), alone)
+    (tmp_path / "lib").symlink_to(pathlib.Path(sensorlake_bin()).resolve().parents[1] / "lib")
     lake = tmp_path / "lake"
     lake.mkdir()
     proc = subprocess.run([str(alone), "train", "--lake", lake], capture_output=True,

@@ -56,6 +56,20 @@ def test_wheel_ships_no_arrow_and_pins_pyarrow():
     assert not [n for n in names if "libarrow" in n or "libparquet" in n], names
     assert any(n.startswith("sensorlake/_engine") and n.endswith(".so") for n in names)
     assert "Requires-Dist: pyarrow==26.0.1" in metadata
+    # make dist's wheel: repaired for manylinux_2_28, the trainer inside as sensorlake.ml.
+    assert wheel_file().name.endswith("-cp311-cp311-manylinux_2_28_x86_64.whl")
+    assert "sensorlake/ml/train.py" in names and "sensorlake/ml/fusion.py" in names
+    assert any(n.startswith("sensorlake.libs/libcurl") for n in names), names
+    assert 'Requires-Dist: scikit-learn==1.9.1; extra == "ml"' in metadata
+
+
+def test_trainer_is_importable_from_the_installed_package():
+    got = run_py(r"""
+import importlib.util, json
+spec = importlib.util.find_spec("sensorlake.ml.train")
+print(json.dumps({"origin": spec.origin}))
+""")
+    assert got["origin"].endswith("site-packages/sensorlake/ml/train.py"), got
 
 
 def test_module_runs_with_pyarrows_libarrow():

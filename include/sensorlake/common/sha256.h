@@ -16,8 +16,11 @@ class Sha256 {
   void Update(const void* data, size_t size);
   void Update(std::string_view s) { Update(s.data(), s.size()); }
   std::string HexDigest();  // finishes the hash
+  std::string Digest();     // finishes the hash: the 32 raw bytes
 
   static std::string Hex(std::string_view data);
+  // HMAC-SHA-256 (RFC 2104) of `data` under `key`: 32 raw bytes.
+  static std::string Hmac(std::string_view key, std::string_view data);
 
  private:
   struct Impl;

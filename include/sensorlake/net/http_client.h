@@ -26,7 +26,8 @@ struct HttpRequest {
   // Less than 1 KiB/s for this long ends the transfer (a stalled download); 0: off.
   int32_t stall_seconds = 0;
   bool follow_redirects = false;  // http(s) only, at most 10
-  // AWS SigV4 signing: "aws:amz:<region>:<service>" with the key pair; "" for none.
+  // AWS SigV4 signing (net/aws_sigv4.h): "aws:amz:<region>:<service>" with the key pair;
+  // "" for none.
   std::string aws_sigv4;
   std::string aws_key, aws_secret;
   // Streaming: every response header line, and the body in chunks. on_body returning false

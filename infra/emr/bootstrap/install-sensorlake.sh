@@ -1,28 +1,35 @@
 #!/usr/bin/env bash
 # EMR bootstrap action: installs the sensorlake engine and its Python package on every node.
-#   $1  s3://<artifacts>/engine/<version>/sensorlake-linux-x86_64.tar.gz (uploaded by deploy.yml)
+#   $1  s3://<artifacts>/engine/<version>/sensorlake-linux-x86_64.tar.gz (uploaded by deploy.yml:
+#       `make dist`'s tarball, the engine with every library it needs in lib/)
 #   $2  the version (for the log)
 #   $3  optional: the S3 prefix holding the sensorlake-*.whl files; default: the engine's
 #       own prefix (s3://<artifacts>/engine/<version>/)
-# The engine lands in /opt/sensorlake/bin and is linked to /usr/local/bin/sensorlake (the
-# Spark job's driver runs its CLI for ingest, check, features and publish). The wheel goes
-# into /usr/bin/python3, the interpreter the EMR step names as spark.pyspark.python, so
-# that every executor can `import sensorlake` (docs/spark.md).
+# The engine lands in /opt/sensorlake/{bin,lib,share} and is linked to /usr/local/bin/sensorlake
+# (the Spark job's driver runs its CLI for ingest, check, features and publish). The wheel
+# (manylinux_2_28, cp311) goes into python3.11, which EMR 7.1 and later ship beside the
+# system's python3 (3.9, for which pyarrow publishes no wheels); the EMR step names the same
+# interpreter as spark.pyspark.python, so that every executor can `import sensorlake`
+# (docs/spark.md).
 set -euo pipefail
 artifact="$1"
 version="$2"
 wheels="${3:-${artifact%/*}/}"
 dest=/opt/sensorlake
-python=/usr/bin/python3
+python=${SENSORLAKE_PYTHON:-python3.11}
+if ! command -v "$python" >/dev/null 2>&1; then
+  echo "install-sensorlake: $python is not on this image: the wheel is for CPython 3.11 (EMR 7.1 or later)" >&2
+  exit 1
+fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 aws s3 cp --only-show-errors "$artifact" "$tmp/engine.tar.gz"
 sudo mkdir -p "$dest"
-sudo tar -xzf "$tmp/engine.tar.gz" -C "$dest"
+sudo tar -xzf "$tmp/engine.tar.gz" -C "$dest" --strip-components=1
 sudo ln -sf "$dest/bin/sensorlake" /usr/local/bin/sensorlake
-# Fail the bootstrap (and so the cluster) at once if the build cannot run on this image,
-# e.g. a glibc newer than Amazon Linux's (docs/infrastructure.md).
+# Fail the bootstrap (and so the cluster) at once if the engine cannot run on this image: the
+# loader names the missing library or symbol version (docs/infrastructure.md).
 /usr/local/bin/sensorlake --version
 echo "sensorlake $version installed from $artifact"
 

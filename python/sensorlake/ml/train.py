@@ -34,7 +34,7 @@ from pathlib import Path
 import sensorlake
 from sensorlake import Lake
 from sensorlake import constants as _CONSTANTS
-from sensorlake_ml import fusion
+from sensorlake.ml import fusion
 
 FORMAT = "sensorlake.model/1"
 
