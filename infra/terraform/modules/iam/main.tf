@@ -210,6 +210,24 @@ data "aws_iam_policy_document" "mwaa" {
     }
   }
   statement {
+    # The EMR hook lists active clusters before every create (a retried task reuses its
+    # cluster); ListClusters has no resource-level permissions, so it is held to the region.
+    sid       = "FindRunClusters"
+    actions   = ["elasticmapreduce:ListClusters"]
+    resources = ["*"]
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestedRegion"
+      values   = [var.region]
+    }
+  }
+  statement {
+    # The DAG's failure callback alerts through the environment's topic (modules/monitoring).
+    sid       = "PublishAlerts"
+    actions   = ["sns:Publish"]
+    resources = ["arn:aws:sns:${var.region}:${local.account}:${local.name}-alerts"]
+  }
+  statement {
     sid       = "PassEmrRoles"
     actions   = ["iam:PassRole"]
     resources = [aws_iam_role.emr_service.arn, aws_iam_role.emr_instance.arn]
