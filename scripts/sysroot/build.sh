@@ -38,7 +38,13 @@ fetch() {  # fetch SUITE LIST [apt options...]: downloads the listed packages no
   if [ "$suite" = bullseye ] && [ ! -f "$state/.updated" ]; then
     apt-get "$@" update -qq >&2 && touch "$state/.updated"
   fi
-  (cd "$debs/$suite" && apt-get -o APT::Sandbox::User=root "$@" download -qq "${missing[@]}" >&2)
+  # This machine's own lists may be older than its archive (or absent): refresh once, retry.
+  if ! (cd "$debs/$suite" && apt-get -o APT::Sandbox::User=root "$@" download -qq "${missing[@]}" >&2); then
+    [ "$suite" = bookworm ] || return 1
+    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq >&2
+    (cd "$debs/$suite" && apt-get -o APT::Sandbox::User=root download -qq "${missing[@]}" >&2)
+  fi
 }
 fetch bullseye "$here/bullseye-packages.txt" "${apt_bullseye[@]}"
 fetch bookworm "$here/bookworm-headers.txt"
