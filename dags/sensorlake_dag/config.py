@@ -20,17 +20,13 @@ VAR_ALERT_SNS = "sensorlake_alert_sns_topic_arn"
 # no metadata-database access) so that tests can poll quickly.
 EMR_POKE_SECONDS = float(os.environ.get("SENSORLAKE_EMR_POKE_SECONDS", "60"))
 
-# Where deploy.yml uploads the bootstrap script, the engine and the wheel (one prefix per
-# engine version); the [sensorlake] config section overrides both.
-DEFAULT_ARTIFACTS_URI = "s3://sensorlake-artifacts"
-DEFAULT_ENGINE_VERSION = "latest"
-
 
 def deployment_default(key: str, fallback: str) -> str:
     """A param's default from the [sensorlake] section of the Airflow configuration, e.g.
     AIRFLOW__SENSORLAKE__LAKE_URI or MWAA's airflow_configuration_options
     (infra/terraform/modules/mwaa sets backend, lake_uri, environment, source_uri,
-    spark_job_uri). Reading the configuration is local and cheap: fine at parse time."""
+    spark_job_uri, emr_job_flow_param; tests/infra/test_contract.py keeps the two sides
+    equal). Reading the configuration is local and cheap: fine at parse time."""
     return airflow_conf.get("sensorlake", key, fallback=fallback) or fallback
 
 
@@ -60,31 +56,17 @@ def dag_params() -> dict[str, Param]:
             deployment_default("backend", "local"), type="string", enum=["local", "emr"]
         ),
         "emr_job_script": Param(
-            deployment_default(
-                "spark_job_uri", "s3://sensorlake-artifacts/spark/sensorlake_job.py"
-            ),
+            deployment_default("spark_job_uri", ""),
             type="string",
-            description="S3 path of the Spark job script the EMR step runs",
+            description=("S3 path of the Spark job script the EMR step runs (Terraform's "
+                         "sensorlake.spark_job_uri)"),
         ),
-        "emr_artifacts_uri": Param(
-            deployment_default("artifacts_uri", DEFAULT_ARTIFACTS_URI),
+        "emr_job_flow_param": Param(
+            deployment_default("emr_job_flow_param", ""),
             type="string",
-            description=(
-                "S3 prefix holding emr/bootstrap/install-sensorlake.sh and engine/<version>/ "
-                "(engine and wheel)"
-            ),
+            description=("SSM parameter holding the RunJobFlow request Terraform writes "
+                         "(modules/emr: roles, subnets, security groups, fleets, bootstrap "
+                         "with the engine version, log URI); Terraform's "
+                         "sensorlake.emr_job_flow_param"),
         ),
-        "engine_version": Param(
-            deployment_default("engine_version", DEFAULT_ENGINE_VERSION),
-            type="string",
-            description="Engine build the bootstrap action installs on the EMR nodes",
-        ),
-        "emr_release_label": Param("emr-7.5.0", type="string"),
-        "emr_master_instance_type": Param("m5.xlarge", type="string"),
-        "emr_worker_instance_type": Param("m5.xlarge", type="string"),
-        "emr_core_nodes": Param(1, type="integer", minimum=1),
-        "emr_spot_task_nodes": Param(2, type="integer", minimum=0),
-        "emr_log_uri": Param("", type="string", description="S3 prefix for EMR logs (optional)"),
-        "emr_job_flow_role": Param("EMR_EC2_DefaultRole", type="string"),
-        "emr_service_role": Param("EMR_DefaultRole", type="string"),
     }

@@ -1,88 +1,74 @@
-"""The emr backend's requests: the transient cluster (RunJobFlow), its bootstrap action, the
-one Spark step, and the EMR hook."""
+"""The emr backend's requests: the transient cluster (RunJobFlow, from the spec Terraform
+publishes in SSM), the one Spark step, and the EMR hook."""
 
 from __future__ import annotations
 
+import copy
+import json
 import logging
 from typing import Any
 
 from sensorlake_dag.airflow_compat import AirflowException
-from sensorlake_dag.config import AWS_CONN_ID, DEFAULT_ARTIFACTS_URI, DEFAULT_ENGINE_VERSION
+from sensorlake_dag.config import AWS_CONN_ID
 
 ACTIVE_CLUSTER_STATES = ["STARTING", "BOOTSTRAPPING", "RUNNING", "WAITING"]
 REUSABLE_STEP_STATES = ["PENDING", "RUNNING", "COMPLETED"]
 
 log = logging.getLogger(__name__)
 
+# What the DAG needs from Terraform's spec (tests/infra/test_contract.py checks that
+# modules/emr writes each of them); the rest of the request passes through unchanged.
+REQUIRED_SPEC_KEYS = ("Name", "ReleaseLabel", "Instances", "ServiceRole", "JobFlowRole",
+                      "BootstrapActions", "Tags", "LogUri")
 
-def job_flow_config(p: dict[str, Any]) -> dict[str, Any]:
-    """RunJobFlow request for the run's transient cluster: on-demand master and core, spot task
-    nodes."""
-    name = f"sensorlake-{p['environment']}-{p['run_key']}"
-    groups = [
-        {
-            "Name": "master",
-            "InstanceRole": "MASTER",
-            "Market": "ON_DEMAND",
-            "InstanceType": p["emr_master_instance_type"],
-            "InstanceCount": 1,
-        },
-        {
-            "Name": "core",
-            "InstanceRole": "CORE",
-            "Market": "ON_DEMAND",
-            "InstanceType": p["emr_worker_instance_type"],
-            "InstanceCount": int(p["emr_core_nodes"]),
-        },
-    ]
-    if int(p["emr_spot_task_nodes"]) > 0:
-        groups.append(
-            {
-                "Name": "task-spot",
-                "InstanceRole": "TASK",
-                "Market": "SPOT",
-                "InstanceType": p["emr_worker_instance_type"],
-                "InstanceCount": int(p["emr_spot_task_nodes"]),
-            }
-        )
-    config: dict[str, Any] = {
-        "Name": name,
-        "ReleaseLabel": p["emr_release_label"],
-        "Applications": [{"Name": "Spark"}],
-        "Instances": {
-            "InstanceGroups": groups,
-            # The DAG terminates the cluster itself (teardown task), also after a failed step.
-            "KeepJobFlowAliveWhenNoSteps": True,
-            "TerminationProtected": False,
-        },
-        "JobFlowRole": p["emr_job_flow_role"],
-        "ServiceRole": p["emr_service_role"],
-        "VisibleToAllUsers": True,
-        "Tags": [
-            {"Key": "project", "Value": "sensorlake"},
-            {"Key": "environment", "Value": p["environment"]},
-            {"Key": "sensorlake:run_key", "Value": p["run_key"]},
-        ],
-    }
-    if p.get("emr_log_uri"):
-        config["LogUri"] = p["emr_log_uri"]
-    config["BootstrapActions"] = [bootstrap_action(p)]
+
+def load_job_flow_spec(p: dict[str, Any]) -> dict[str, Any]:
+    """The RunJobFlow request Terraform wrote to SSM (infra/terraform/modules/emr): the one
+    source of the cluster's roles, subnets, security groups, instance fleets, managed
+    scaling, security configuration, log URI and the bootstrap action with the engine
+    version. A missing parameter stops the run here, before anything is created."""
+    name = p.get("emr_job_flow_param") or ""
+    if not name:
+        raise AirflowException(
+            "emr backend: no job-flow parameter. Set the Airflow option "
+            "sensorlake.emr_job_flow_param (MWAA: Terraform's modules/mwaa sets it) or the "
+            "emr_job_flow_param param to the SSM parameter Terraform's modules/emr writes "
+            "(/<project>/<environment>/emr/job-flow)")
+    from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
+
+    ssm = AwsBaseHook(aws_conn_id=AWS_CONN_ID, client_type="ssm").get_conn()
+    try:
+        value = ssm.get_parameter(Name=name)["Parameter"]["Value"]
+    except ssm.exceptions.ParameterNotFound as e:
+        raise AirflowException(
+            f"emr backend: SSM parameter {name} does not exist: apply this environment's "
+            "Terraform (infra/terraform/platform, modules/emr writes it) before running the "
+            "emr backend; nothing was created") from e
+    try:
+        spec = json.loads(value)
+    except json.JSONDecodeError as e:
+        raise AirflowException(f"emr backend: SSM parameter {name} is not JSON: {e}") from e
+    missing = [k for k in REQUIRED_SPEC_KEYS if k not in spec]
+    if missing:
+        raise AirflowException(
+            f"emr backend: SSM parameter {name} lacks {', '.join(missing)}: not the RunJobFlow "
+            "request modules/emr writes")
+    return spec
+
+
+def job_flow_config(p: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
+    """The run's cluster: Terraform's spec with only what belongs to the run changed: its
+    name and tag carry the run key (a retried task finds its cluster), and it stays up
+    between steps (the DAG's teardown task terminates it, also after a failed step)."""
+    config = copy.deepcopy(spec)
+    config["Name"] = f"{spec['Name']}-{p['run_key']}"
+    tags = [t for t in config.get("Tags", []) if t["Key"] != "sensorlake:run_key"]
+    if not any(t["Key"] == "project" for t in tags):
+        # The MWAA role may create only clusters tagged project=sensorlake (modules/iam).
+        raise AirflowException("emr backend: the job-flow spec has no project tag")
+    config["Tags"] = [*tags, {"Key": "sensorlake:run_key", "Value": p["run_key"]}]
+    config["Instances"]["KeepJobFlowAliveWhenNoSteps"] = True
     return config
-
-
-def bootstrap_action(p: dict[str, Any]) -> dict[str, Any]:
-    """Install the engine and the sensorlake wheel on every node (infra/emr/bootstrap),
-    with the same arguments as the Terraform module's job-flow spec
-    (infra/terraform/modules/emr)."""
-    artifacts = (p.get("emr_artifacts_uri") or DEFAULT_ARTIFACTS_URI).rstrip("/")
-    version = p.get("engine_version") or DEFAULT_ENGINE_VERSION
-    return {
-        "Name": "install-sensorlake",
-        "ScriptBootstrapAction": {
-            "Path": f"{artifacts}/emr/bootstrap/install-sensorlake.sh",
-            "Args": [f"{artifacts}/engine/{version}/sensorlake-linux-x86_64.tar.gz", version],
-        },
-    }
 
 
 # Spark settings of the EMR step, for a multi-threaded C++ engine behind PySpark tasks
@@ -162,8 +148,12 @@ def emr_hook():
 def create_or_reuse_cluster(p: dict[str, Any]) -> str:
     """The run's cluster id: the active cluster a previous try created (same run key), else a
     new one."""
+    if not p.get("emr_job_script"):
+        raise AirflowException(
+            "emr backend: no Spark job script. Set the Airflow option sensorlake.spark_job_uri "
+            "(Terraform's modules/mwaa sets it) or the emr_job_script param; nothing was created")
+    config = job_flow_config(p, load_job_flow_spec(p))
     hook = emr_hook()
-    config = job_flow_config(p)
     existing = hook.get_cluster_id_by_name(config["Name"], ACTIVE_CLUSTER_STATES)
     if existing:
         log.info("reusing cluster %s (%s)", existing, config["Name"])

@@ -215,30 +215,29 @@ def test_alert_on_failure_logs_an_alert(caplog):
     assert "disk full" in caplog.text
 
 
-def test_spot_task_nodes_in_the_cluster_request():
+def test_the_cluster_request_is_terraforms_spec_with_the_run_key():
+    """The DAG takes the cluster from the SSM spec Terraform writes and changes only what is
+    the run's: the name and a tag carry the run key, and the cluster stays up between steps
+    (the teardown task ends it). Roles, subnets, fleets and the bootstrap stay Terraform's."""
     module = _load_module()
-    p = {
-        "environment": "dev",
-        "run_key": "abc",
-        "emr_master_instance_type": "m5.xlarge",
-        "emr_worker_instance_type": "m5.2xlarge",
-        "emr_core_nodes": 1,
-        "emr_spot_task_nodes": 4,
-        "emr_release_label": "emr-7.5.0",
-        "emr_job_flow_role": "r",
-        "emr_service_role": "s",
-        "emr_log_uri": "",
-    }
-    groups = {g["InstanceRole"]: g
-              for g in module.job_flow_config(p)["Instances"]["InstanceGroups"]}
-    assert groups["TASK"]["Market"] == "SPOT" and groups["TASK"]["InstanceCount"] == 4
-    assert groups["MASTER"]["Market"] == groups["CORE"]["Market"] == "ON_DEMAND"
-    without_spot = module.job_flow_config({**p, "emr_spot_task_nodes": 0})
-    assert "TASK" not in {g["InstanceRole"] for g in without_spot["Instances"]["InstanceGroups"]}
-    # No emr_log_uri, no LogUri member; with one, the request carries it.
-    assert "LogUri" not in without_spot
-    assert module.job_flow_config({**p, "emr_log_uri": "s3://logs/emr/"})["LogUri"] == (
-        "s3://logs/emr/")
+    from test_emr_backend import JOB_FLOW_SPEC
+
+    config = module.job_flow_config({"run_key": "abc"}, JOB_FLOW_SPEC)
+    assert config["Name"] == "sensorlake-staging-sensorlake-abc"
+    assert {"Key": "sensorlake:run_key", "Value": "abc"} in config["Tags"]
+    assert config["Instances"]["KeepJobFlowAliveWhenNoSteps"] is True
+    assert JOB_FLOW_SPEC["Instances"]["KeepJobFlowAliveWhenNoSteps"] is False  # not mutated
+    unchanged = {k: v for k, v in config.items() if k not in ("Name", "Tags", "Instances")}
+    assert unchanged == {k: v for k, v in JOB_FLOW_SPEC.items()
+                         if k not in ("Name", "Tags", "Instances")}
+    fleets = {f["InstanceFleetType"]: f for f in config["Instances"]["InstanceFleets"]}
+    assert fleets["TASK"]["TargetSpotCapacity"] == 4
+    assert fleets["TASK"]["TargetOnDemandCapacity"] == 0
+    assert config["Instances"]["Ec2SubnetIds"] == ["subnet-0a", "subnet-0b"]
+    # The MWAA role creates only clusters tagged project=sensorlake (modules/iam).
+    untagged = {**JOB_FLOW_SPEC, "Tags": []}
+    with pytest.raises(Exception, match="no project tag"):
+        module.job_flow_config({"run_key": "abc"}, untagged)
 
 
 def test_param_defaults_from_the_sensorlake_config_section(monkeypatch):

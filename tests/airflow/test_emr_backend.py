@@ -18,13 +18,50 @@ from conftest import task_states
 
 REGION = "us-east-1"
 JOB_SCRIPT = "s3://sensorlake-test-artifacts/spark/sensorlake_job.py"
-# The runs give their cluster a log URI. Without one, AWS's DescribeCluster has no LogUri
-# member (the Amazon provider then links no logs), but moto < 5.1 answers
-# <LogUri>None</LogUri>, which the provider's EMR sensor and terminate operator (9.0.0,
-# Airflow 2.10.3's constraints) fail to parse; moto >= 5.1 does not resolve with those
-# constraints' boto3 1.35.36. The cluster request without a log URI is checked in
-# test_dag_structure.py (test_spot_task_nodes_in_the_cluster_request).
 LOG_URI = "s3://sensorlake-test-logs/emr/"
+PARAM = "/sensorlake/staging/emr/job-flow"
+# The RunJobFlow request in the shape infra/terraform/modules/emr writes to SSM (instance
+# fleets, a spot-only task fleet, managed scaling, the bootstrap action with the engine
+# version). moto stores the cluster's roles, security groups, security configuration, log
+# URI, tags and bootstrap action; it does not model fleets, so those are checked on the
+# request in test_dag_structure.py.
+JOB_FLOW_SPEC = {
+    "Name": "sensorlake-staging-sensorlake",
+    "ReleaseLabel": "emr-7.9.0",
+    "LogUri": LOG_URI,
+    "Applications": [{"Name": "Spark"}, {"Name": "Hadoop"}],
+    "ServiceRole": "arn:aws:iam::123456789012:role/sensorlake-staging-emr-service",
+    "JobFlowRole": "sensorlake-staging-emr-instance",
+    "SecurityConfiguration": "sensorlake-staging-emr",
+    "VisibleToAllUsers": True,
+    "Tags": [{"Key": "project", "Value": "sensorlake"}, {"Key": "environment", "Value": "staging"}],
+    "BootstrapActions": [{
+        "Name": "install-sensorlake",
+        "ScriptBootstrapAction": {
+            "Path": ("s3://sensorlake-staging-123456789012-artifacts/emr/bootstrap/"
+                     "install-sensorlake.sh"),
+            "Args": ["s3://sensorlake-staging-123456789012-artifacts/engine/abc123/"
+                     "sensorlake-linux-x86_64.tar.gz", "abc123"]}}],
+    "ManagedScalingPolicy": {"ComputeLimits": {
+        "UnitType": "InstanceFleetUnits", "MinimumCapacityUnits": 2, "MaximumCapacityUnits": 10,
+        "MaximumOnDemandCapacityUnits": 2, "MaximumCoreCapacityUnits": 2}},
+    "Instances": {
+        "Ec2SubnetIds": ["subnet-0a", "subnet-0b"],
+        "EmrManagedMasterSecurityGroup": "sg-primary",
+        "EmrManagedSlaveSecurityGroup": "sg-core",
+        "ServiceAccessSecurityGroup": "sg-service",
+        "KeepJobFlowAliveWhenNoSteps": False,
+        "TerminationProtected": False,
+        "InstanceFleets": [
+            {"InstanceFleetType": "MASTER", "TargetOnDemandCapacity": 1,
+             "InstanceTypeConfigs": [{"InstanceType": "m7i.xlarge"}]},
+            {"InstanceFleetType": "CORE", "TargetOnDemandCapacity": 2,
+             "InstanceTypeConfigs": [{"InstanceType": "m7i.2xlarge", "WeightedCapacity": 1}]},
+            {"InstanceFleetType": "TASK", "TargetOnDemandCapacity": 0, "TargetSpotCapacity": 4,
+             "InstanceTypeConfigs": [{"InstanceType": "m7i.2xlarge", "WeightedCapacity": 1}]},
+        ],
+    },
+}
 
 
 def _free_port() -> int:
@@ -59,6 +96,9 @@ def aws(moto_endpoint, monkeypatch):
     import requests
 
     requests.post(f"{moto_endpoint}/moto-api/reset", timeout=10)  # a fresh emulator per test
+    # What Terraform publishes: the cluster spec, in the parameter MWAA's options name.
+    boto3.client("ssm", region_name=REGION, endpoint_url=moto_endpoint).put_parameter(
+        Name=PARAM, Type="String", Value=json.dumps(JOB_FLOW_SPEC))
     return boto3.client("emr", region_name=REGION, endpoint_url=moto_endpoint)
 
 
@@ -93,8 +133,7 @@ def run_emr(dag, final_state: str):
         "backend": "emr",
         "environment": "staging",
         "emr_job_script": JOB_SCRIPT,
-        "emr_spot_task_nodes": 3,
-        "emr_log_uri": LOG_URI,
+        "emr_job_flow_param": PARAM,
     }
     driver = StepDriver(final_state)
     driver.start()
@@ -113,21 +152,24 @@ def only_cluster(emr):
 
 
 def assert_spot_cluster_with_step(emr, cluster):
-    assert cluster["Name"].startswith("sensorlake-staging-")
+    # Terraform's spec, with the run key in the name and a tag.
+    assert cluster["Name"].startswith("sensorlake-staging-sensorlake-")
     tags = {t["Key"]: t["Value"] for t in cluster["Tags"]}
     assert tags["project"] == "sensorlake" and tags["environment"] == "staging"
-    assert cluster["Name"].endswith(tags["sensorlake:run_key"])
+    assert cluster["Name"] == f"sensorlake-staging-sensorlake-{tags['sensorlake:run_key']}"
     assert cluster["LogUri"] == LOG_URI
+    assert cluster["ServiceRole"] == JOB_FLOW_SPEC["ServiceRole"]
+    assert cluster["SecurityConfiguration"] == "sensorlake-staging-emr"
+    assert cluster["ReleaseLabel"] == "emr-7.9.0"
+    ec2 = cluster["Ec2InstanceAttributes"]
+    assert ec2["IamInstanceProfile"] == "sensorlake-staging-emr-instance"
+    assert (ec2["EmrManagedMasterSecurityGroup"], ec2["EmrManagedSlaveSecurityGroup"],
+            ec2["ServiceAccessSecurityGroup"]) == ("sg-primary", "sg-core", "sg-service")
     assert {"Name": "Spark"} in [{"Name": a["Name"]} for a in cluster["Applications"]]
-    groups = {g["InstanceGroupType"]: g
-              for g in emr.list_instance_groups(ClusterId=cluster["Id"])["InstanceGroups"]}
-    assert groups["MASTER"]["Market"] == "ON_DEMAND"
-    assert groups["CORE"]["Market"] == "ON_DEMAND"
-    assert groups["TASK"]["Market"] == "SPOT"
-    assert groups["TASK"]["RequestedInstanceCount"] == 3
     (bootstrap,) = emr.list_bootstrap_actions(ClusterId=cluster["Id"])["BootstrapActions"]
-    assert bootstrap["ScriptPath"].endswith("/emr/bootstrap/install-sensorlake.sh")
-    assert bootstrap["Args"][0].endswith("/sensorlake-linux-x86_64.tar.gz")
+    spec_action = JOB_FLOW_SPEC["BootstrapActions"][0]["ScriptBootstrapAction"]
+    assert bootstrap["ScriptPath"] == spec_action["Path"]
+    assert bootstrap["Args"] == spec_action["Args"]
     steps = emr.list_steps(ClusterId=cluster["Id"])["Steps"]
     assert len(steps) == 1, steps
     args = steps[0]["Config"]["Args"]
@@ -183,7 +225,8 @@ def test_emr_tasks_are_idempotent_on_retry(dag, aws):
     """Run create_cluster and add_spark_step twice, as a retry would: the second try finds
     the cluster and the step the first made (named by the run key) instead of adding more."""
     params = dag.params.dump()
-    params.update(lake_uri="s3://l/lake", source="s3://r/src.zip", backend="emr")
+    params.update(lake_uri="s3://l/lake", source="s3://r/src.zip", backend="emr",
+                  emr_job_script=JOB_SCRIPT, emr_job_flow_param=PARAM)
     create = dag.get_task("emr.create_cluster").python_callable
     add_step = dag.get_task("emr.add_spark_step").python_callable
 
@@ -195,3 +238,16 @@ def test_emr_tasks_are_idempotent_on_retry(dag, aws):
     assert len(aws.list_steps(ClusterId=cluster_id)["Steps"]) == 1
     # Other parameters, another run key: another cluster.
     assert create(params={**params, "environment": "prod"}) != cluster_id
+
+
+def test_a_missing_job_flow_parameter_fails_before_anything_is_created(dag, aws):
+    params = dag.params.dump()
+    params.update(lake_uri="s3://l/lake", source="s3://r/src.zip", backend="emr",
+                  emr_job_script=JOB_SCRIPT, emr_job_flow_param="/sensorlake/staging/emr/nope")
+    create = dag.get_task("emr.create_cluster").python_callable
+    with pytest.raises(Exception,
+                       match="SSM parameter /sensorlake/staging/emr/nope does not exist"):
+        create(params=params)
+    with pytest.raises(Exception, match="sensorlake.emr_job_flow_param"):
+        create(params={**params, "emr_job_flow_param": ""})
+    assert aws.list_clusters()["Clusters"] == []
