@@ -127,3 +127,23 @@ def test_the_release_label_ships_python_3_11():
         values = (PLATFORM / "environments" / f"{env}.tfvars").read_text()
         label = re.search(r'emr_release_label\s*=\s*"emr-(\d+)\.(\d+)', values)
         assert label and (int(label.group(1)), int(label.group(2))) >= (7, 1), env
+
+
+def test_the_deploy_takes_bucket_role_and_region_from_terraform_after_the_apply():
+    """An account's first deploy has no chicken-and-egg: Terraform creates the artifacts
+    bucket and the deploy role, and the upload reads them from the apply's outputs; the
+    workflow names no repository variable Terraform would have to keep in step."""
+    text = (WORKFLOWS / "deploy-environment.yml").read_text()
+    assert "vars." not in text, re.findall(r"vars\.\w+", text)
+    steps = yaml.safe_load(text)["jobs"]["deploy"]["steps"]
+    names = [s.get("name") or s.get("uses") for s in steps]
+    apply_at = names.index("terraform apply")
+    upload_at = next(i for i, n in enumerate(names) if n.startswith("upload the engine"))
+    creds_at = next(i for i, n in enumerate(names) if "configure-aws-credentials" in n)
+    assert apply_at < creds_at < upload_at, names
+    outputs = {k for block in load(PLATFORM).get("output", []) for k in block}
+    read = set(re.findall(r"output (?:-json|-raw) (\w+)", text))
+    assert read == {"buckets", "github_deploy_role_arn", "region"}, read
+    assert read <= outputs, read - outputs
+    storage_outputs = (TF / "modules" / "storage" / "outputs.tf").read_text()
+    assert re.search(r"artifacts\s*=\s*module\.artifacts\.name", storage_outputs)

@@ -9,7 +9,7 @@ output "buckets" {
 }
 
 output "github_deploy_role_arn" {
-  description = "Role deploy.yml assumes (repository variable AWS_DEPLOY_ROLE_ARN of the environment)."
+  description = "Role deploy-environment.yml assumes after the apply, read from this output."
   value       = module.iam.github_deploy_role_arn
 }
 
@@ -26,4 +26,9 @@ output "athena_workgroup" {
 output "alerts_topic_arn" {
   description = "SNS topic of the alarms."
   value       = module.monitoring.alerts_topic_arn
+}
+
+output "region" {
+  description = "The environment's AWS region (deploy-environment.yml uploads there)."
+  value       = var.region
 }
