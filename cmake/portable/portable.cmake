@@ -17,8 +17,10 @@ add_library(sensorlake_httplib INTERFACE)
 target_link_libraries(sensorlake_httplib INTERFACE Threads::Threads)
 add_library(sensorlake::httplib ALIAS sensorlake_httplib)
 
-# GLIBCXX_3.4.24 is manylinux_2_28's ceiling and GCC 10's library is newer: link it in. The
-# executables still export nothing of it; modules hide it from the Python process.
+# GLIBCXX_3.4.24 is manylinux_2_28's ceiling and GCC 10's library is newer: link it in. In
+# an executable the linker also exports what the shared libraries it loads reference (Arrow
+# binds to that copy first, the system's libstdc++ for the rest); a module hides its copy
+# from the Python process, which has its own.
 add_link_options(-static-libstdc++)
 set(SENSORLAKE_MODULE_LINK_OPTIONS -Wl,--exclude-libs,ALL)
 
