@@ -3,6 +3,18 @@
 # library is linked in statically, and every binary finds its shared libraries through a
 # relative RUNPATH into the bundle that the `runtime_libs` target assembles (<build>/lib, the
 # tarball's lib/), so the build tree runs exactly what `make dist` ships.
+# The sysroot's path names its package lists (scripts/sysroot/build.sh): when they change, the
+# libraries this folder found at its first configure are gone, so say so rather than fail on
+# a missing path at generate time.
+if(DEFINED CACHE{SENSORLAKE_SYSROOT_CONFIGURED}
+   AND NOT SENSORLAKE_SYSROOT_CONFIGURED STREQUAL CMAKE_SYSROOT)
+  message(FATAL_ERROR "${CMAKE_BINARY_DIR} was configured against the sysroot "
+                      "${SENSORLAKE_SYSROOT_CONFIGURED}; scripts/sysroot now gives "
+                      "${CMAKE_SYSROOT} (its package lists changed): remove "
+                      "${CMAKE_BINARY_DIR} and build again (make build)")
+endif()
+set(SENSORLAKE_SYSROOT_CONFIGURED "${CMAKE_SYSROOT}" CACHE INTERNAL "the sysroot of the first configure")
+
 add_library(sensorlake_fmt INTERFACE)
 target_compile_definitions(sensorlake_fmt INTERFACE FMT_HEADER_ONLY=1)
 add_library(sensorlake::fmt ALIAS sensorlake_fmt)

@@ -25,13 +25,14 @@ std::string Sha256::Digest() {
   return std::string(reinterpret_cast<const char*>(md), len);
 }
 
-std::string Sha256::HexDigest() {
-  std::string md = Digest();
+std::string Sha256::HexEncode(std::string_view raw) {
   std::string out;
-  out.reserve(md.size() * 2);
-  for (unsigned char c : md) out += fmt::format("{:02x}", c);
+  out.reserve(raw.size() * 2);
+  for (unsigned char c : raw) out += fmt::format("{:02x}", c);
   return out;
 }
+
+std::string Sha256::HexDigest() { return HexEncode(Digest()); }
 
 std::string Sha256::Hmac(std::string_view key, std::string_view data) {
   // Written out rather than OpenSSL's HMAC(): its one-shot API differs between OpenSSL 1.1

@@ -24,12 +24,6 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-std::string ToHex(std::string_view raw) {
-  std::string out;
-  for (unsigned char c : raw) out += fmt::format("{:02x}", c);
-  return out;
-}
-
 std::string AmzDateNow() {
   std::time_t now = std::time(nullptr);
   std::tm utc{};
@@ -112,7 +106,7 @@ std::vector<std::string> SigV4Headers(const SigV4Request& r) {
   key = Sha256::Hmac(key, r.region);
   key = Sha256::Hmac(key, r.service);
   key = Sha256::Hmac(key, "aws4_request");
-  std::string signature = ToHex(Sha256::Hmac(key, string_to_sign));
+  std::string signature = Sha256::HexEncode(Sha256::Hmac(key, string_to_sign));
   return {"Host: " + url.authority, "X-Amz-Date: " + amz_date,
           fmt::format("Authorization: AWS4-HMAC-SHA256 Credential={}/{}, SignedHeaders={}, "
                       "Signature={}",

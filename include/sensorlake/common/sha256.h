@@ -19,6 +19,8 @@ class Sha256 {
   std::string Digest();     // finishes the hash: the 32 raw bytes
 
   static std::string Hex(std::string_view data);
+  // Lower-case hex of raw bytes (a digest, an HMAC).
+  static std::string HexEncode(std::string_view raw);
   // HMAC-SHA-256 (RFC 2104) of `data` under `key`: 32 raw bytes.
   static std::string Hmac(std::string_view key, std::string_view data);
 
