@@ -5,8 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sensorlake_dag.airflow_compat import Variable
-from sensorlake_dag.config import AWS_CONN_ID, DAG_ID, VAR_ALERT_SNS
+from sensorlake_dag.config import AWS_CONN_ID, DAG_ID, alert_topic_arn
 
 log = logging.getLogger(__name__)
 
@@ -15,8 +14,9 @@ def alert_on_failure(context: dict[str, Any]) -> None:
     """Failure callback: raise an alert for a failed task (or DAG run).
 
     Always logs one ERROR line starting with ``SENSORLAKE ALERT`` (picked up by log-based
-    alerting, e.g. a CloudWatch metric filter on MWAA); when the Variable
-    ``sensorlake_alert_sns_topic_arn`` is set, also publishes the message to that SNS topic.
+    alerting, e.g. a CloudWatch metric filter on MWAA); when an alert topic is configured
+    (``config.alert_topic_arn``: Terraform's option, else a Variable), also publishes the
+    message to that SNS topic.
     A callback must never raise, so problems while alerting are logged and swallowed.
     """
     ti = context.get("task_instance") or context.get("ti")
@@ -30,7 +30,7 @@ def alert_on_failure(context: dict[str, Any]) -> None:
     )
     log.error(message)
     try:
-        topic = Variable.get(VAR_ALERT_SNS, None)
+        topic = alert_topic_arn()
         if topic:
             from airflow.providers.amazon.aws.hooks.sns import SnsHook
 

@@ -30,6 +30,15 @@ def deployment_default(key: str, fallback: str) -> str:
     return airflow_conf.get("sensorlake", key, fallback=fallback) or fallback
 
 
+def alert_topic_arn() -> str:
+    """The SNS topic of failure alerts: Terraform's sensorlake.alert_topic_arn option (the
+    environment's alerts topic, modules/monitoring), else the Variable
+    sensorlake_alert_sns_topic_arn (a deployment without Terraform); empty: log only."""
+    from sensorlake_dag.airflow_compat import Variable
+
+    return deployment_default("alert_topic_arn", "") or Variable.get(VAR_ALERT_SNS, None) or ""
+
+
 def dag_params() -> dict[str, Param]:
     """The run's params, their defaults from the [sensorlake] configuration section."""
     return {

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
-import time
 
 import boto3
 import pytest
 
+from aws_emulator import StepDriver
 from conftest import task_states
 
 REGION = "us-east-1"
@@ -100,27 +99,6 @@ def aws(moto_endpoint, monkeypatch):
     boto3.client("ssm", region_name=REGION, endpoint_url=moto_endpoint).put_parameter(
         Name=PARAM, Type="String", Value=json.dumps(JOB_FLOW_SPEC))
     return boto3.client("emr", region_name=REGION, endpoint_url=moto_endpoint)
-
-
-class StepDriver(threading.Thread):
-    """Moves every RUNNING step in the emulator to `final_state` after `delay` seconds."""
-
-    def __init__(self, final_state: str, delay: float = 0.5):
-        super().__init__(daemon=True)
-        self.final_state, self.delay, self.stop = final_state, delay, threading.Event()
-
-    def run(self) -> None:
-        from moto.core import DEFAULT_ACCOUNT_ID
-        from moto.emr.models import emr_backends
-
-        backend = emr_backends[DEFAULT_ACCOUNT_ID][REGION]
-        first_seen: dict[str, float] = {}
-        while not self.stop.wait(0.1):
-            for cluster in list(backend.clusters.values()):
-                for step in cluster.steps:
-                    seen = first_seen.setdefault(step.id, time.monotonic())
-                    if step.state == "RUNNING" and time.monotonic() - seen > self.delay:
-                        step.state = self.final_state
 
 
 def run_emr(dag, final_state: str):

@@ -3,10 +3,12 @@ versions; the DAG, the EMR bootstrap and the deploy workflows only read them. Ea
 parses the files themselves (python-hcl2, ast, YAML) and fails when one side names something
 the other does not provide."""
 import ast
+import json
 import re
 
 import yaml
 
+from terraform_model import model
 from test_infra import PLATFORM, TF, load, local, modules, resources
 
 REPO = TF.parents[1]
@@ -40,18 +42,10 @@ def dag_constant(name):
 
 
 def job_flow_spec_keys():
-    value = resources(load(TF / "modules" / "emr"), "aws_ssm_parameter")["job_flow"]["value"]
-    body = value[len("${jsonencode({"):]
-    # The top-level members of the jsonencode object: `Key = ...` at brace depth 0.
-    keys, depth = set(), 0
-    for m in re.finditer(r"[{}\[\]]|(?<![\w.])([A-Z][A-Za-z]+)\s*=", body):
-        if m.group(0) in "{[":
-            depth += 1
-        elif m.group(0) in "}]":
-            depth -= 1
-        elif depth == 0:
-            keys.add(m.group(1))
-    return keys
+    """The top-level keys of the RunJobFlow request Terraform writes to SSM (evaluated)."""
+    spec = model("staging", "123456789012", {"engine_version": "abc123"})["resources"][
+        "module.emr.aws_ssm_parameter.job_flow"]["values"]["value"]
+    return set(json.loads(spec))
 
 
 def test_the_dag_reads_exactly_the_options_terraform_sets():

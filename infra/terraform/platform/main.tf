@@ -119,4 +119,5 @@ module "mwaa" {
   emr_job_flow_parameter = module.emr.job_flow_parameter
   glue_database          = module.analytics.glue_database
   metric_namespace       = module.monitoring.metric_namespace
+  alert_topic_arn        = module.monitoring.alerts_topic_arn
 }

@@ -39,6 +39,7 @@ resource "aws_mwaa_environment" "this" {
     "sensorlake.source_uri"           = var.source_uri
     "sensorlake.glue_database"        = var.glue_database
     "sensorlake.cloudwatch_namespace" = var.metric_namespace
+    "sensorlake.alert_topic_arn"      = var.alert_topic_arn
   }
 
   network_configuration {

@@ -78,3 +78,8 @@ variable "metric_namespace" {
   description = "CloudWatch namespace of the engine's metrics."
   type        = string
 }
+
+variable "alert_topic_arn" {
+  description = "SNS topic the DAG's failure callback publishes to (modules/monitoring)."
+  type        = string
+}
