@@ -201,8 +201,9 @@ class Emulator:
         urllib.request.urlopen(urllib.request.Request(
             f"{self.endpoint}/_sensorlake/steps", data=body, method="POST"), timeout=10).read()
 
-    def decide(self, calls: list["Call"], policies: dict[str, list[str]]) -> list[str]:
-        """moto 5.2's verdict on each call (in the emulator's venv)."""
+    def decide(self, calls: list["Call"], policies: dict[str, list[str]]) -> list[dict]:
+        """moto 5.2's verdict on each call and the statements that allow it (in the
+        emulator's venv): [{"verdict": ..., "sids": [...]}]."""
         payload = json.dumps({"calls": [c.__dict__ for c in calls], "policies": policies})
         proc = subprocess.run([str(self.PYTHON), __file__, "decide"], input=payload,
                               capture_output=True, text=True, check=True)
@@ -358,11 +359,33 @@ def decide(call: Call, policies: list[str]) -> str:
     return "allowed" if permitted else "implicitly denied"
 
 
+def granting_statements(call: Call, policies: list[str]) -> list[str]:
+    """The Sids of the statements that allow the call on their own."""
+    from moto.iam.access_control import IAMPolicyStatement, PermissionResult
+
+    sids = []
+    for doc in policies:
+        statements = json.loads(doc)["Statement"]
+        for st in statements if isinstance(statements, list) else [statements]:
+            if st.get("Effect") == "Allow" and IAMPolicyStatement(st).is_action_permitted(
+                    call.action, call.resource, incoming_condition_values=call.context) \
+                    == PermissionResult.PERMITTED:
+                sids.append(st.get("Sid", "?"))
+    return sids
+
+
+def granted_statements(emulator: Emulator, calls: list[Call],
+                       policies: dict[str, list[str]]) -> set[tuple[str, str]]:
+    """(role, Sid) of every statement that allowed some call of the run."""
+    return {(c.principal, sid) for c, d in zip(calls, emulator.decide(calls, policies))
+            for sid in d["sids"]}
+
+
 def audit(emulator: Emulator, calls: list[Call], policies: dict[str, list[str]]) -> list[str]:
     """The refusals, one line each naming the verdict, the role, the action and the
     resource."""
     verdicts = emulator.decide(calls, policies)
-    return [f"{v}: {c}" for c, v in zip(calls, verdicts) if v != "allowed"]
+    return [f"{v['verdict']}: {c}" for c, v in zip(calls, verdicts) if v["verdict"] != "allowed"]
 
 
 def main(argv: list[str]) -> int:
@@ -375,7 +398,10 @@ def main(argv: list[str]) -> int:
     if argv[:1] == ["decide"]:
         payload = json.load(sys.stdin)
         calls = [Call(**c) for c in payload["calls"]]
-        json.dump([decide(c, payload["policies"][c.principal]) for c in calls], sys.stdout)
+        policies = payload["policies"]
+        json.dump([{"verdict": decide(c, policies[c.principal]),
+                    "sids": granting_statements(c, policies[c.principal])} for c in calls],
+                  sys.stdout)
         return 0
     print("usage: aws_emulator.py serve RECORD_FILE | decide < calls.json", file=sys.stderr)
     return 2

@@ -38,7 +38,8 @@ from types import SimpleNamespace
 import boto3
 import pytest
 
-from aws_emulator import Authorizations, Call, Emulator, audit, role_policies
+from aws_emulator import (Authorizations, Call, Emulator, audit, granted_statements,
+                          role_policies)
 from conftest import REPO, task_states
 
 ENVIRONMENT = "staging"
@@ -48,6 +49,24 @@ ADMIN = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 BOOTSTRAP = REPO / "infra" / "emr" / "bootstrap" / "install-sensorlake.sh"
 DEPLOY = REPO / ".github" / "workflows" / "deploy-environment.yml"
 # Actions that AWS does not scope by resource: the policies hold them with conditions.
+# The statements of the platform's inline policies that no call of this path needs, each
+# with who needs it; any other unneeded statement fails the test ("enough and no more").
+NOT_EXERCISED_HERE = {
+    ("mwaa-execution", "PublishMetrics"): "MWAA itself (Airflow metrics to CloudWatch)",
+    ("mwaa-execution", "AirflowLogs"): "MWAA itself (task and scheduler logs)",
+    ("mwaa-execution", "CeleryQueue"): "MWAA itself (its Celery queue)",
+    ("mwaa-execution", "UseProjectKey"): "KMS under SSE-KMS objects, topic and logs (no KMS here)",
+    ("mwaa-execution", "ReadDagsAndRequirements"): "MWAA itself (DAGs and requirements sync)",
+    ("mwaa-execution", "ReadRunRecordsAndPointers"): "issue 18: the DAG reads its run's record",
+    ("emr-instance", "UseProjectKey"): "KMS under SSE-KMS objects (no KMS here)",
+    ("emr-instance", "WriteClusterLogs"): "EMR's log pusher on the nodes",
+    ("emr-instance", "GlueCatalogOfTheProject"): "Spark/Athena on Glue (issue 17: Iceberg)",
+    ("emr-instance", "EngineLogs"): "the CloudWatch agent (issue 18: metrics to CloudWatch)",
+    ("emr-instance", "EngineMetrics"): "the CloudWatch agent (issue 18)",
+    ("github-deploy", "EncryptUploads"): "KMS under SSE-KMS uploads (no KMS here)",
+    ("emr-service", "PassInstanceRole"): "EMR itself, passing the instance role to EC2",
+    ("vpc-flow-logs", None): "VPC flow logs delivery",
+}
 UNSCOPED = {"elasticmapreduce:RunJobFlow", "elasticmapreduce:ListClusters",
             "cloudwatch:PutMetricData", "sts:GetCallerIdentity"}
 
@@ -443,3 +462,19 @@ def test_a_missing_statement_refuses_exactly_its_calls_naming_action_and_role(
     refused = audit(platform.emulator, production_run.calls,
                     policies(platform, without_sid="ReadWriteLake"))
     assert refused and all(": s3:" in line and "/lake/" in line for line in refused)
+
+
+def test_every_statement_is_needed_by_a_call_or_by_a_named_service(platform, production_run):
+    """IAM that is no more than enough: each inline statement Terraform declares either
+    allowed some call of this run, or is in NOT_EXERCISED_HERE with who needs it."""
+    granted = granted_statements(platform.emulator, production_run.calls, policies(platform))
+    prefix = f"sensorlake-{ENVIRONMENT}-"
+    declared_sids = set()
+    for v in of_type(platform.model, "aws_iam_role_policy").values():
+        for st in json.loads(v["policy"])["Statement"]:
+            declared_sids.add((v["role"], st.get("Sid")))
+    expected_unused = {(prefix + role, sid) for role, sid in NOT_EXERCISED_HERE}
+    unused = {(role, sid) for role, sid in declared_sids if (role, sid) not in granted}
+    assert unused == expected_unused, (
+        f"needed by nothing: {sorted(unused - expected_unused)}; "
+        f"listed as not exercised but used: {sorted(expected_unused - unused)}")
