@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 try:  # Airflow 3
-    from airflow.sdk import DAG, Param, TaskGroup, Variable, task
+    from airflow.sdk import DAG, Param, TaskGroup, Variable, get_current_context, task
 except ImportError:  # Airflow 2.10 (MWAA's 2.10.x environments)
     from airflow.decorators import task
     from airflow.models.dag import DAG
+    from airflow.operators.python import get_current_context
     from airflow.models.param import Param
     from airflow.models.variable import Variable
     from airflow.utils.task_group import TaskGroup
@@ -21,5 +22,6 @@ try:
 except ImportError:  # a Task-SDK-only worker
     from airflow.sdk.configuration import conf as airflow_conf
 
-__all__ = ["DAG", "Param", "TaskGroup", "Variable", "task", "AirflowException",
+__all__ = ["DAG", "Param", "TaskGroup", "Variable", "task", "get_current_context",
+           "AirflowException",
            "AirflowFailException", "AirflowSkipException", "airflow_conf"]

@@ -8,10 +8,12 @@ import logging
 import os
 import shutil
 import subprocess
+import uuid
 from typing import Any
 
-from sensorlake_dag.airflow_compat import AirflowException, AirflowFailException, Variable
-from sensorlake_dag.config import VAR_BIN, VAR_LAKE, VAR_SOURCE
+from sensorlake_dag.airflow_compat import (AirflowException, AirflowFailException, Variable,
+                                           airflow_conf, get_current_context)
+from sensorlake_dag.config import DAG_ID, VAR_BIN, VAR_LAKE, VAR_SOURCE
 from sensorlake_dag.constants import EXIT_GATE_FAILED, EXIT_NAMES, TRANSIENT_EXIT_CODES
 
 log = logging.getLogger(__name__)
@@ -35,9 +37,11 @@ def run_engine(args: list[str], *, allow_gate_failure: bool = False) -> tuple[in
     every other non-zero exit except a gate failure (1, when allowed) is final.
     """
     cmd = [engine_bin(), "--json", *args]
-    log.info("running: %s", " ".join(cmd))
+    run_env = dag_run_env()
+    log.info("running: %s (run %s)", " ".join(cmd), run_env.get("SENSORLAKE_RUN_ID", "-"))
     # subprocess.run kills the child if the task is interrupted (execution_timeout).
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False,
+                          env={**os.environ, **run_env})
     for line in proc.stderr.splitlines():
         log.info("sensorlake: %s", line)
     try:
@@ -54,6 +58,47 @@ def run_engine(args: list[str], *, allow_gate_failure: bool = False) -> tuple[in
     if rc in TRANSIENT_EXIT_CODES:
         raise AirflowException(what + " (transient: will retry)")
     raise AirflowFailException(what)
+
+
+def record_run_id(dag_id: str, dag_run_id: str, started) -> str:
+    """The engine's run id for one DAG run: r-<UTC start>-<hash of the DAG run>, so that the
+    lake's run history sorts DAG runs among `sensorlake run`'s r-<UTC time> by time, and
+    every task (and every try) of the DAG run names the same record."""
+    stamp = started.strftime("%Y%m%dT%H%M%S") + f"{started.microsecond // 1000:03d}Z"
+    digest = hashlib.sha256(f"{dag_id}\n{dag_run_id}".encode()).hexdigest()[:8]
+    return f"r-{stamp}-{digest}"
+
+
+def lineage_parent(dag_id: str, dag_run_id: str) -> dict[str, str]:
+    """The DAG run as the OpenLineage parent of the engine's run: the job the Airflow
+    OpenLineage provider names after the DAG, in its namespace ([openlineage] namespace,
+    default "default"), and a run UUID derived from the DAG run (name-based, so every task
+    of the run gives the same)."""
+    namespace = airflow_conf.get("openlineage", "namespace", fallback="default") or "default"
+    run_uuid = uuid.uuid5(uuid.NAMESPACE_URL, f"airflow:{namespace}:{dag_id}:{dag_run_id}")
+    return {"namespace": namespace, "name": dag_id, "run_id": str(run_uuid)}
+
+
+def dag_run_env() -> dict[str, str]:
+    """SENSORLAKE_RUN_ID and SENSORLAKE_ORCHESTRATOR for the engine's stage commands, so that
+    each task records its stage in one run record per DAG run (docs/orchestration.md).
+    Empty outside a running task."""
+    try:
+        context = get_current_context()
+    except Exception:  # noqa: BLE001 - not in a task: the engine records nothing
+        return {}
+    dag_run = context.get("dag_run")
+    if dag_run is None:
+        return {}
+    dag_id = getattr(dag_run, "dag_id", None) or DAG_ID
+    import datetime
+
+    started = getattr(dag_run, "start_date", None) or getattr(dag_run, "logical_date", None) \
+        or datetime.datetime.now(datetime.timezone.utc)
+    orchestrator = {"name": "airflow", "dag_id": dag_id, "run_id": dag_run.run_id,
+                    "lineage_parent": lineage_parent(dag_id, dag_run.run_id)}
+    return {"SENSORLAKE_RUN_ID": record_run_id(dag_id, dag_run.run_id, started),
+            "SENSORLAKE_ORCHESTRATOR": json.dumps(orchestrator)}
 
 
 def engine_lacks(subcommand: str) -> str | None:

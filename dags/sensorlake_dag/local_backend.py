@@ -74,7 +74,9 @@ def publish(p: dict[str, Any], gate: dict[str, Any],
             computed: dict[str, Any] | None) -> dict[str, Any]:
     args = ["publish", "--lake", p["lake_uri"],
             "--curated-version", gate["curated_version"],
-            "--quality-run", gate["run_id"], "--run-id", p["run_key"]]
+            "--quality-run", gate["run_id"]]
+    # The run id (SENSORLAKE_RUN_ID, set by run_engine) names this DAG run's record in
+    # _published.json, as `sensorlake run` names its own.
     if computed and computed.get("features_version"):
         args += ["--features-version", computed["features_version"]]
     _, out = run_engine(args)

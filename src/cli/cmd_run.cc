@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "cli/command.h"
+#include "cli/telemetry_options.h"
 #include "sensorlake/common/progress.h"
 #include "sensorlake/monitoring/monitor.h"
 #include "sensorlake/pipeline/pipeline.h"
@@ -26,40 +27,8 @@ struct RunArgs {
   int32_t attempts = 3;
   std::string transform_config;
   std::string rules;
-  // Monitoring (docs/monitoring.md).
-  std::string metrics_textfile, metrics_emf, environment = "local";
-  std::string alert_config, alert_webhook, alert_sns_topic, alert_sns_endpoint;
-  std::string lineage_url, lineage_file;
+  TelemetryArgs telemetry;  // docs/monitoring.md
 };
-
-// Alerts are evaluated when any alert option is given; the flags override the file.
-Result<std::optional<monitoring::AlertConfig>> AlertConfigFrom(const RunArgs& a) {
-  if (a.alert_config.empty() && a.alert_webhook.empty() && a.alert_sns_topic.empty()) {
-    return std::optional<monitoring::AlertConfig>();
-  }
-  monitoring::AlertConfig c;
-  if (!a.alert_config.empty()) {
-    SL_ASSIGN_OR_RETURN(c, monitoring::LoadAlertConfig(a.alert_config));
-  }
-  if (!a.alert_webhook.empty()) c.webhook_url = a.alert_webhook;
-  if (!a.alert_sns_topic.empty()) c.sns_topic_arn = a.alert_sns_topic;
-  if (!a.alert_sns_endpoint.empty()) c.sns_endpoint = a.alert_sns_endpoint;
-  return std::optional<monitoring::AlertConfig>(std::move(c));
-}
-
-// JSON logs carry progress as objects too, so stderr stays one object per line.
-void JsonProgress(monitoring::Logger* logger) {
-  Progress::SetSink([logger](const std::string& label, int64_t done, int64_t total,
-                             const std::string& unit, double seconds, bool final) {
-    logger->Log("info", fmt::format("{} {}/{} {}", label, done, total, unit),
-                {{"progress", label},
-                 {"done", done},
-                 {"total", total},
-                 {"unit", unit},
-                 {"seconds", seconds},
-                 {"final", final}});
-  });
-}
 
 Status RunRunCommand(const RunArgs& a, bool quiet, const std::string& log_format,
                      CommandOutput* out) {
@@ -84,14 +53,8 @@ Status RunRunCommand(const RunArgs& a, bool quiet, const std::string& log_format
       quiet);
   if (logger.format() == monitoring::LogFormat::kJson) JsonProgress(&logger);
   auto log = [&logger](std::string_view msg) { logger.Log("info", msg); };
-  monitoring::MonitorOptions mo;
-  mo.metrics_textfile = a.metrics_textfile;
-  mo.metrics_emf = a.metrics_emf;
-  mo.environment = a.environment;
-  SL_ASSIGN_OR_RETURN(mo.alerts, AlertConfigFrom(a));
-  mo.lineage.url = a.lineage_url;
-  mo.lineage.file = a.lineage_file;
-  monitoring::Monitor monitor(*lake, mo, &logger);
+  SL_ASSIGN_OR_RETURN(monitoring::MonitorOptions mo, MonitorOptionsFrom(a.telemetry));
+  monitoring::Monitor monitor(*lake, std::move(mo), &logger);
   o.observer = &monitor;
   SL_ASSIGN_OR_RETURN(pipeline::RunRecord rec, pipeline::RunPipeline(*lake, o, log));
   Progress::SetSink(nullptr);
@@ -137,22 +100,7 @@ void AddRunCommand(CLI::App& app, const GlobalOptions& global, CommandRun* run) 
       ->check(CLI::Range(1, 20));
   sub->add_option("--transform-config", args->transform_config, "config/transform.toml format");
   sub->add_option("--rules", args->rules, "config/quality.toml format");
-  sub->add_option("--metrics-textfile", args->metrics_textfile,
-                  "Write Prometheus metrics here at the end (atomic rename; for node_exporter's "
-                  "textfile collector)");
-  sub->add_option("--metrics-emf", args->metrics_emf,
-                  "Append CloudWatch Embedded Metric Format lines to this file ('-': stdout)");
-  sub->add_option("--environment", args->environment, "The EMF 'environment' dimension")
-      ->capture_default_str();
-  sub->add_option("--alert-config", args->alert_config, "Alert thresholds (config/alerts.toml)");
-  sub->add_option("--alert-webhook", args->alert_webhook, "POST alerts as JSON to this URL");
-  sub->add_option("--alert-sns-topic", args->alert_sns_topic,
-                  "Publish alerts to this SNS topic ARN");
-  sub->add_option("--alert-sns-endpoint", args->alert_sns_endpoint,
-                  "SNS endpoint URL (default: AWS_ENDPOINT_URL_SNS, AWS_ENDPOINT_URL or AWS's)");
-  sub->add_option("--lineage-url", args->lineage_url,
-                  "Send OpenLineage events to <URL>/api/v1/lineage (Marquez)");
-  sub->add_option("--lineage-file", args->lineage_file, "Append OpenLineage events (JSON lines)");
+  AddTelemetryOptions(sub, &args->telemetry);
   sub->footer("Docs: docs/pipeline.md, docs/monitoring.md. Exit code 1: the quality gate failed.");
   sub->callback([run, args, &global] {
     *run = [args, &global](CommandOutput* out) {

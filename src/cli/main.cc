@@ -7,6 +7,7 @@
 
 #include "cli/command.h"
 #include "cli/exit_codes.h"
+#include "cli/stage_run_options.h"
 #include "sensorlake/common/progress.h"
 #include "sensorlake/storage/lake.h"
 
@@ -30,6 +31,7 @@ int RunSensorlake(int argc, char** argv) {
                  "Logs on stderr: text, or json (one object per line: ts, level, run_id, "
                  "stage, msg)")
       ->check(CLI::IsMember({"text", "json"}))
+      ->envname("SENSORLAKE_LOG_FORMAT")
       ->capture_default_str();
 
   CommandRun run;
@@ -44,6 +46,11 @@ int RunSensorlake(int argc, char** argv) {
   sensorlake::cli::AddServeCommand(app, global, &run);
   sensorlake::cli::AddRunsCommand(app, global, &run);
   sensorlake::cli::AddConstantsCommand(app, global, &run);
+  // The stage commands can record themselves as stages of an orchestrator's run.
+  sensorlake::cli::StageRunArgs stage_run;
+  for (const char* stage : {"ingest", "transform", "check", "features", "publish"}) {
+    sensorlake::cli::AddStageRunOptions(app.get_subcommand(stage), &stage_run);
+  }
 
   try {
     app.parse(argc, argv);
@@ -54,9 +61,18 @@ int RunSensorlake(int argc, char** argv) {
   }
   sensorlake::Progress::SetEnabled(!global.quiet && !global.json);
 
-  std::string command = app.get_subcommands().front()->get_name();
+  CLI::App* sub = app.get_subcommands().front();
+  std::string command = sub->get_name();
   CommandOutput out;
-  sensorlake::Status st = run ? run(&out) : sensorlake::Status::Internal("no command ran");
+  sensorlake::Status st;
+  auto stage = sensorlake::cli::StageOfCommand(command);
+  if (!run) {
+    st = sensorlake::Status::Internal("no command ran");
+  } else if (stage && !sensorlake::cli::RunIdGiven(sub).empty()) {
+    st = sensorlake::cli::RunAsStageOfRun(sub, *stage, stage_run, global, run, &out);
+  } else {
+    st = run(&out);
+  }
   if (!st.ok()) {
     fmt::print(stderr, "sensorlake {}: error: {}\n", command, st.ToString());
     if (global.json) {

@@ -234,14 +234,41 @@ void LineageEmitter::Emit(const nlohmann::json& event) {
   }
 }
 
-void LineageEmitter::EnsurePipelineStarted(const RunRecord& r) {
+namespace {
+
+// The orchestrator's job and run (an Airflow task, named as the Airflow OpenLineage provider
+// names it) as the parent of the pipeline run's events: Marquez then shows task -> run ->
+// stages. Given as the record's orchestrator.lineage_parent {namespace, name, run_id}.
+nlohmann::json WithOrchestratorParent(nlohmann::json event, const RunRecord& r) {
+  const auto parent = r.orchestrator.value("lineage_parent", nlohmann::json::object());
+  if (!parent.is_object() || !parent.contains("run_id")) return event;
+  event["run"]["facets"]["parent"] = {
+      {"_producer", Producer()},
+      {"_schemaURL", kParentFacetUrl},
+      {"run", {{"runId", parent.value("run_id", "")}}},
+      {"job",
+       {{"namespace", parent.value("namespace", "default")}, {"name", parent.value("name", "")}}}};
+  return event;
+}
+
+}  // namespace
+
+void LineageEmitter::EnsurePipelineStarted(const RunRecord& r, std::optional<Stage> current) {
   if (pipeline_started_) return;
   pipeline_started_ = true;
-  Emit(RunEvent("START", LogTimestamp(), "sensorlake.run", RunUuid(r.run_id), "", "", {}, {}, ""));
+  // A stage run by another process of the same run (an orchestrator's earlier task) has
+  // already started the run's job.
+  for (const auto& s : r.stages) {
+    if (current && s.stage == *current) continue;
+    if (s.status == "completed" || s.status == "failed" || s.status == "running") return;
+  }
+  Emit(WithOrchestratorParent(
+      RunEvent("START", LogTimestamp(), "sensorlake.run", RunUuid(r.run_id), "", "", {}, {}, ""),
+      r));
 }
 
 void LineageEmitter::StageStart(const RunRecord& r, Stage s) {
-  EnsurePipelineStarted(r);
+  EnsurePipelineStarted(r, s);
   stage_uuids_[s] = RandomUuid();
   Emit(RunEvent("START", LogTimestamp(), JobName(s), stage_uuids_[s], "sensorlake.run",
                 RunUuid(r.run_id), Inputs(r, s), {}, ""));
@@ -256,10 +283,12 @@ void LineageEmitter::StageEnd(const RunRecord& r, Stage s) {
 }
 
 void LineageEmitter::RunEnd(const RunRecord& r) {
-  EnsurePipelineStarted(r);
+  EnsurePipelineStarted(r, std::nullopt);
   bool failed = r.outcome == "failed";
-  Emit(RunEvent(failed ? "FAIL" : "COMPLETE", LogTimestamp(), "sensorlake.run", RunUuid(r.run_id),
-                "", "", {}, {}, failed ? r.error : ""));
+  Emit(WithOrchestratorParent(
+      RunEvent(failed ? "FAIL" : "COMPLETE", LogTimestamp(), "sensorlake.run", RunUuid(r.run_id),
+               "", "", {}, {}, failed ? r.error : ""),
+      r));
 }
 
 nlohmann::json LineageEmitter::Summary() const {
@@ -268,6 +297,13 @@ nlohmann::json LineageEmitter::Summary() const {
           {"errors", errors_},
           {"url", o_.url},
           {"file", o_.file}};
+}
+
+nlohmann::json LineageEmitter::TakeSummary() {
+  nlohmann::json s = Summary();
+  events_ = failed_ = 0;
+  errors_.clear();
+  return s;
 }
 
 }  // namespace sensorlake::monitoring

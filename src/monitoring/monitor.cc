@@ -105,6 +105,26 @@ void Monitor::RunAlerts(const RunRecord& record, nlohmann::json* mon) {
   (*mon)["alerts"] = {{"config", o_.alerts->origin}, {"fired", fired}, {"deliveries", deliveries}};
 }
 
+namespace {
+
+// Adds one process's lineage delivery counts to what the record holds already.
+void AddLineageSummary(nlohmann::json* mon, const nlohmann::json& add) {
+  nlohmann::json& l = (*mon)["lineage"];
+  if (!l.is_object() || !l.contains("events")) {
+    l = add;
+    return;
+  }
+  l["events"] = l["events"].get<int64_t>() + add["events"].get<int64_t>();
+  l["failed"] = l["failed"].get<int64_t>() + add["failed"].get<int64_t>();
+  for (const auto& e : add["errors"]) l["errors"].push_back(e);
+}
+
+}  // namespace
+
+void Monitor::OnStageRecorded(RunRecord* record) {
+  if (lineage_) AddLineageSummary(&record->monitoring, lineage_->TakeSummary());
+}
+
 void Monitor::OnRunEnd(RunRecord* record) {
   if (logger_) logger_->SetContext(record->run_id, "");
   nlohmann::json& mon = record->monitoring;
@@ -112,7 +132,7 @@ void Monitor::OnRunEnd(RunRecord* record) {
   if (o_.alerts) RunAlerts(*record, &mon);
   if (lineage_) {
     lineage_->RunEnd(*record);
-    mon["lineage"] = lineage_->Summary();
+    AddLineageSummary(&mon, lineage_->TakeSummary());
     if (mon["lineage"]["failed"].get<int64_t>() > 0) {
       Warn(
           fmt::format("lineage: {} of {} events not delivered: {}", mon["lineage"]["failed"].dump(),

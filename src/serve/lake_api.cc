@@ -54,6 +54,7 @@ json RunSummary(const json& r) {
               {"error", r.value("error", "")},
               {"gate_failed", r.value("gate_failed", false)},
               {"resumed_from", r.value("resumed_from", "")},
+              {"orchestrator", r.value("orchestrator", json::object())},
               {"versions", r.value("versions", json::object())}};
   if (const json* t = StageSummary(r, "transform")) {
     out["rows"] = SumFolders(*t, "rows");

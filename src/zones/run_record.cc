@@ -138,6 +138,7 @@ nlohmann::json RunRecord::ToJson() const {
           {"versions", versions},
           {"seconds", seconds},
           {"monitoring", monitoring},
+          {"orchestrator", orchestrator},
           {"stages", stages_json}};
 }
 
@@ -157,6 +158,7 @@ Result<RunRecord> RunRecord::FromJson(const nlohmann::json& j, std::string_view 
     r.versions = j.value("versions", nlohmann::json::object());
     r.seconds = j.value("seconds", 0.0);
     r.monitoring = j.value("monitoring", nlohmann::json::object());
+    r.orchestrator = j.value("orchestrator", nlohmann::json::object());
     for (const auto& s : j.at("stages")) {
       StageRecord sr;
       SL_ASSIGN_OR_RETURN(sr.stage, ParseStage(s.at("stage").get<std::string>()));

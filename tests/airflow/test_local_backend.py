@@ -31,8 +31,56 @@ def engine_has_features(engine: Path) -> bool:
     return subprocess.run([str(engine), "features", "--help"], capture_output=True).returncode == 0
 
 
-def test_local_backend_end_to_end(dag, engine, wisdm_source, use_engine, tmp_path):
+STAGES = ["ingest", "transform", "check", "features", "publish"]
+
+
+def assert_one_recorded_run(engine: Path, lake: Path, dr, tmp_path: Path) -> None:
+    """The DAG run is one run of the lake's history, stage by stage, with its metrics and
+    lineage, as `sensorlake run` would leave it."""
+    import jsonschema
+    from referencing import Registry, Resource
+
+    listed = json.loads(subprocess.run([str(engine), "--json", "runs", "--lake", str(lake)],
+                                       capture_output=True, text=True, check=True).stdout)
+    (run,) = listed["runs"]
+    record = json.loads((lake / "_runs" / f"{run['run_id']}.json").read_text())
+    assert record["outcome"] == "succeeded", record["error"]
+    assert [s["stage"] for s in record["stages"]] == STAGES
+    assert all(s["status"] == "completed" for s in record["stages"]), record["stages"]
+    assert record["orchestrator"]["name"] == "airflow"
+    assert record["orchestrator"]["dag_id"] == dr.dag_id
+    assert record["orchestrator"]["run_id"] == dr.run_id
+    published = json.loads((lake / "_published.json").read_text())
+    assert published["run_id"] == run["run_id"]
+
+    emf = [json.loads(x) for x in (tmp_path / "emf.jsonl").read_text().splitlines()]
+    assert {d["stage"] for d in emf if "stage" in d} == set(STAGES)
+    assert all(d["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "sensorlake" for d in emf)
+
+    schemas = [json.loads(p.read_text())
+               for p in (Path(__file__).parents[1] / "data" / "openlineage").glob("*.json")]
+    registry = Registry().with_resources([(s["$id"], Resource.from_contents(s)) for s in schemas])
+    validator = jsonschema.Draft202012Validator(
+        {"$ref": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent"},
+        registry=registry)
+    events = [json.loads(x) for x in (tmp_path / "lineage.jsonl").read_text().splitlines()]
+    assert len(events) == 12  # the run and its 5 stages, START and COMPLETE, once each
+    for event in events:
+        validator.validate(event)
+    for event in events:
+        parent = event["run"]["facets"]["parent"]
+        if event["job"]["name"] == "sensorlake.run":  # the DAG run is the engine run's parent
+            assert parent["job"] == {"namespace": "default", "name": dr.dag_id}
+            assert parent["run"]["runId"] == record["orchestrator"]["lineage_parent"]["run_id"]
+        else:
+            assert parent["job"]["name"] == "sensorlake.run"
+
+
+def test_local_backend_end_to_end(dag, engine, wisdm_source, use_engine, tmp_path, monkeypatch):
     use_engine(engine)
+    # Telemetry set once for every engine command the DAG starts (issue 18).
+    monkeypatch.setenv("SENSORLAKE_METRICS_EMF", str(tmp_path / "emf.jsonl"))
+    monkeypatch.setenv("SENSORLAKE_LINEAGE_FILE", str(tmp_path / "lineage.jsonl"))
     lake = tmp_path / "lake"
     dr = run_local(dag, lake, wisdm_source)
     states = task_states(dr)
@@ -66,6 +114,7 @@ def test_local_backend_end_to_end(dag, engine, wisdm_source, use_engine, tmp_pat
     assert published["curated_version"] == curated["curated_version"]
     assert published["quality_run"] == gate["run_id"]
     assert (lake / "curated" / "published" / "sensor_readings").is_dir()
+    assert_one_recorded_run(engine, lake, dr, tmp_path)
 
     # A second run with the same parameters changes nothing (the engine's idempotence,
     # surfaced in the tasks' XComs).

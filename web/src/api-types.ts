@@ -34,6 +34,7 @@ export interface RunSummary {
   error: string;
   gate_failed: boolean;
   resumed_from: string;
+  orchestrator: RunOrchestrator;
   versions: RunVersions;
   /** Sums over the transform's folders; absent when the run has no transform summary. */
   rows?: number;
@@ -41,6 +42,15 @@ export interface RunSummary {
   quarantined?: number;
   /** The check stage's verdict; absent when the run has no check summary. */
   quality?: RunQuality;
+}
+
+/** Who ran the stages one by one (`sensorlake <stage> --run-id`): empty for `sensorlake run`;
+ * the Airflow DAG records {name: "airflow", dag_id, run_id, lineage_parent}. */
+export interface RunOrchestrator {
+  name?: string;
+  dag_id?: string;
+  run_id?: string;
+  [key: string]: unknown;
 }
 
 export interface RunQuality {
@@ -87,6 +97,7 @@ export interface RunRecord {
   versions: RunVersions;
   seconds: number;
   monitoring: RunMonitoring;
+  orchestrator: RunOrchestrator;
   stages: StageEntry[];
 }
 

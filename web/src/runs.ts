@@ -1,8 +1,9 @@
-// Runs: the history of `sensorlake run` (the lake's _runs/*.json) and one run's detail:
-// stage timeline, metrics, quality result and lineage.
+// Runs: the history of the lake (_runs/*.json: `sensorlake run` and the runs an orchestrator
+// records stage by stage) and one run's detail: stage timeline, metrics, quality result and lineage.
 import { api, errorBox, fmtNum, h } from "./api";
 import type {
-  Lineage, QualityResult, RunDetail, RunOutcome, RunsResponse, RunSummary, StageEntry, TransformFolder,
+  Lineage, QualityResult, RunDetail, RunOrchestrator, RunOutcome, RunsResponse, RunSummary, StageEntry,
+  TransformFolder,
   TransformStageEntry,
 } from "./api-types";
 
@@ -24,11 +25,12 @@ export async function renderRuns(app: HTMLElement): Promise<void> {
       return;
     }
     const table = h("table", { class: "grid", id: "runs-table" },
-      h("tr", {}, ...["run", "outcome", "started (UTC)", "duration", "rows", "quarantined", "quality"].map((t) => h("th", {}, t))));
+      h("tr", {}, ...["run", "started by", "outcome", "started (UTC)", "duration", "rows", "quarantined", "quality"].map((t) => h("th", {}, t))));
     for (const r of runs) {
       const link = h("a", { href: `#/runs/${encodeURIComponent(r.run_id)}` }, r.run_id);
       table.append(h("tr", {},
         h("td", {}, link),
+        h("td", { class: "started-by" }, startedBy(r.orchestrator)),
         h("td", { class: outcomeClass(r.outcome) }, r.outcome + (r.failed_stage ? ` at ${r.failed_stage}` : "")),
         h("td", {}, r.started_at),
         h("td", { class: "num" }, `${r.seconds.toFixed(1)} s`),
@@ -38,6 +40,12 @@ export async function renderRuns(app: HTMLElement): Promise<void> {
     }
     app.append(table);
   } catch (e) { app.append(errorBox(e)); }
+}
+
+/** "sensorlake run", or the orchestrator that ran the stages one by one (its DAG and run). */
+function startedBy(o: RunOrchestrator): string {
+  if (!o.name) return "sensorlake run";
+  return [o.name, o.dag_id, o.run_id].filter((x) => typeof x === "string" && x).join(" ");
 }
 
 function timeline(stages: StageEntry[]): HTMLElement {
@@ -140,7 +148,7 @@ export async function renderRun(app: HTMLElement, id: string): Promise<void> {
     const r = d.record, s = d.summary;
     app.append(h("p", { class: "facts" },
       h("span", { class: outcomeClass(r.outcome), id: "run-outcome" }, r.outcome),
-      ` · ${r.started_at} → ${r.finished_at || "…"} · ${r.seconds.toFixed(2)} s`,
+      ` · ${startedBy(r.orchestrator)} · ${r.started_at} → ${r.finished_at || "…"} · ${r.seconds.toFixed(2)} s`,
       s.rows !== undefined ? ` · ${fmtNum(s.rows)} rows` : "",
       r.error ? ` · error: ${r.error}` : ""));
     app.append(h("h2", {}, "Stage timeline"), timeline(r.stages));

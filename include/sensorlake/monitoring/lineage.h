@@ -60,9 +60,11 @@ class LineageEmitter {
   void RunEnd(const zones::RunRecord& record);
   // {"events", "failed", "errors": [...], "url", "file"}
   nlohmann::json Summary() const;
+  // The summary, then counting starts again (a stage run keeps each process's share).
+  nlohmann::json TakeSummary();
 
  private:
-  void EnsurePipelineStarted(const zones::RunRecord& record);
+  void EnsurePipelineStarted(const zones::RunRecord& record, std::optional<zones::Stage> current);
   void Emit(const nlohmann::json& event);
   std::vector<DatasetRef> Inputs(const zones::RunRecord& r, zones::Stage s) const;
   std::vector<DatasetRef> Outputs(const zones::RunRecord& r, zones::Stage s) const;

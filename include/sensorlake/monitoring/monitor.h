@@ -31,6 +31,7 @@ class Monitor : public zones::RunObserver {
   void OnStageStart(const zones::RunRecord& record, zones::Stage stage) override;
   void OnStageEnd(const zones::RunRecord& record, zones::Stage stage) override;
   void OnRunEnd(zones::RunRecord* record) override;
+  void OnStageRecorded(zones::RunRecord* record) override;
 
  private:
   void Warn(const std::string& msg, nlohmann::json* problems);

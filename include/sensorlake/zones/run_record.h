@@ -36,6 +36,10 @@ class RunObserver {
   virtual void OnStageStart(const RunRecord& record, Stage stage) = 0;
   virtual void OnStageEnd(const RunRecord& record, Stage stage) = 0;
   virtual void OnRunEnd(RunRecord* record) = 0;
+  // A run whose stages run in separate processes (pipeline/stage_run.h) calls this after
+  // each stage, before saving the record: keep in `record->monitoring` what this process
+  // sent, since the process that ends the run sees only its own stage.
+  virtual void OnStageRecorded(RunRecord* /*record*/) {}
 };
 
 struct StageRecord {
@@ -70,6 +74,10 @@ struct RunRecord {
   std::vector<StageRecord> stages;
   double seconds = 0;
   nlohmann::json monitoring = nlohmann::json::object();  // alert and lineage delivery
+  // Who ran the stages when it was not `sensorlake run` (docs/monitoring.md): e.g.
+  // {"name": "airflow", "dag_id", "run_id", "lineage_parent": {namespace, name, run_id}};
+  // empty for `sensorlake run`.
+  nlohmann::json orchestrator = nlohmann::json::object();
   Status failure;  // why the run failed (OK when it succeeded); not stored in the lake
 
   // The process exit code for this outcome: 0, 1 for a failed quality gate, otherwise
