@@ -97,6 +97,15 @@ await check("runs page lists the run, succeeded and passed", async () => {
   await shot("runs");
 });
 
+await check("runs page: the DAG-started run names its DAG run, the other sensorlake run", async () => {
+  await page.goto(`${base}/#/runs`);
+  await page.waitForSelector("#runs-table tr td");
+  const rows = page.locator("#runs-table tr");
+  assert.equal(await rows.count(), 3); // header, the DAG run, the `sensorlake run`
+  assert.equal(await rows.nth(1).locator("td.started-by").innerText(), "airflow sensorlake_wisdm manual__web_e2e");
+  assert.equal(await rows.nth(2).locator("td.started-by").innerText(), "sensorlake run");
+});
+
 await check("run detail: 5 stages, quality checks, lineage, transform folders", async () => {
   await page.goto(`${base}/#/runs`);
   await page.waitForSelector("#runs-table tr td");
