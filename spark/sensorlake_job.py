@@ -33,9 +33,11 @@ import hashlib  # noqa: F401  before sensorlake: see below
 import json
 import math
 import os
+import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -360,12 +362,56 @@ def post_stages(args: argparse.Namespace, curated_version: str, log) -> dict[str
                 "--then publish needs check (publish names the quality run that passed)", 2)
         cmd = ["publish", "--lake", args.lake, "--curated-version", curated_version,
                "--quality-run", done["check"]["run_id"]]
-        if args.run_key:
+        if args.run_key and not args.run_id:  # with a run id, publish names that run
             cmd += ["--run-id", args.run_key]
         if done.get("features", {}).get("features_version"):
             cmd += ["--features-version", done["features"]["features_version"]]
         done["publish"] = run_engine(cmd, log)
     return done
+
+
+# --------------------------------------------------------------------------- the run record
+
+
+def task_attempts(outcome: Outcome) -> dict[str, Any]:
+    """Every attempt of every task: the committed one and those discarded (a killed or
+    failed attempt, a losing speculative copy), from the attempt prefixes."""
+    attempts = [{"partition": t["partition"], "attempt": t["attempt"], "committed": True,
+                 "seconds": t["seconds"], "host": t["host"]} for t in outcome.committed]
+    for prefix in outcome.discarded_prefixes:
+        m = re.search(r"task-(\d+)/attempt-(\d+)$", prefix)
+        if m:
+            attempts.append({"partition": int(m.group(1)), "attempt": int(m.group(2)),
+                             "committed": False})
+    attempts.sort(key=lambda a: (a["partition"], a["attempt"]))
+    retried = sorted({a["partition"] for a in attempts if a["attempt"] > 0})
+    return {"job_id": outcome.job_id, "tasks": outcome.tasks, "task_attempts": attempts,
+            "retried_partitions": retried}
+
+
+def record_transform(args: argparse.Namespace, seconds: float, log,
+                     outcome: Outcome | None = None, error: BaseException | None = None) -> None:
+    """The transform stage in the run record (`sensorlake runs record`): the engine's
+    transform summary with the Spark tasks' attempts, or the error. The other stages record
+    themselves (the engine's commands get SENSORLAKE_RUN_ID)."""
+    if not args.run_id:
+        return
+    cmd = ["runs", "record", "--lake", args.lake, "--stage", "transform",
+           "--seconds", f"{seconds:.3f}"]
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        if outcome is not None:
+            json.dump({**outcome.summary, "spark": task_attempts(outcome)}, f)
+        else:
+            json.dump({}, f)
+            cmd += ["--error", f"{type(error).__name__}: {error}"]
+    try:
+        run_engine(cmd + ["--summary", f.name], log)
+    except JobError as e:
+        if error is None:
+            raise
+        log(f"could not record the failed transform: {e}")  # the job's own error wins
+    finally:
+        os.unlink(f.name)
 
 
 # --------------------------------------------------------------------------- main
@@ -392,7 +438,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--environment", default="",
                    help="recorded in the summary (the Airflow DAG passes it)")
     p.add_argument("--run-key", default="",
-                   help="the Airflow run key; publish records it as the run id")
+                   help="the Airflow run key; publish records it as the run id (without --run-id)")
+    p.add_argument("--run-id", default=os.environ.get("SENSORLAKE_RUN_ID", ""),
+                   help="record every stage in the lake's run record _runs/<ID>.json "
+                        "(default: $SENSORLAKE_RUN_ID; the DAG passes its DAG run's)")
+    p.add_argument("--orchestrator", default=os.environ.get("SENSORLAKE_ORCHESTRATOR", ""),
+                   help="JSON object recorded as the run's orchestrator (with --run-id)")
     # A file, not stdout: spark-submit merges the Python driver's stderr (Spark's and our
     # log lines) into its stdout, so stdout cannot carry a clean JSON document.
     p.add_argument("--summary", default="", help="write the run's JSON summary to this local file")
@@ -412,6 +463,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"sensorlake_job: {msg}", file=sys.stderr, flush=True)
 
     started = time.monotonic()
+    if args.run_id:  # the engine's stage commands record themselves in this run
+        os.environ["SENSORLAKE_RUN_ID"] = args.run_id
+        if args.orchestrator:
+            os.environ["SENSORLAKE_ORCHESTRATOR"] = args.orchestrator
     try:
         ingested: dict[str, Any] = {}
         if args.source:
@@ -421,11 +476,16 @@ def main(argv: list[str] | None = None) -> int:
         from pyspark.sql import SparkSession
 
         spark = SparkSession.builder.appName("sensorlake-transform").getOrCreate()
+        transform_started = time.monotonic()
         try:
             outcome = transform_on_spark(spark, args, raw_version, files, log)
+        except Exception as e:
+            record_transform(args, time.monotonic() - transform_started, log, error=e)
+            raise
         finally:
             # The driver-side stages need no executors: give them back now.
             spark.stop()
+        record_transform(args, time.monotonic() - transform_started, log, outcome=outcome)
         after = post_stages(args, outcome.summary.get("curated_version", ""), log)
     except JobError as e:
         log(f"error: {e}")

@@ -10,6 +10,7 @@ from typing import Any
 
 from sensorlake_dag.airflow_compat import AirflowException
 from sensorlake_dag.config import AWS_CONN_ID
+from sensorlake_dag.engine import dag_run_env
 
 ACTIVE_CLUSTER_STATES = ["STARTING", "BOOTSTRAPPING", "RUNNING", "WAITING"]
 REUSABLE_STEP_STATES = ["PENDING", "RUNNING", "COMPLETED"]
@@ -129,6 +130,12 @@ def spark_step(p: dict[str, Any]) -> dict[str, Any]:
     ]
     if p.get("dataset_version"):
         args += ["--dataset-version", p["dataset_version"]]
+    # The DAG run's record: the job's engine commands and its transform record themselves
+    # as the stages of this run (docs/monitoring.md).
+    run_env = dag_run_env()
+    if run_env:
+        args += ["--run-id", run_env["SENSORLAKE_RUN_ID"],
+                 "--orchestrator", run_env["SENSORLAKE_ORCHESTRATOR"]]
     return {
         "Name": f"sensorlake-wisdm-{p['run_key']}",
         # A failed step leaves the cluster up (CONTINUE) so its logs are complete;

@@ -202,7 +202,9 @@ Result<RunRecord> RunStageOfRun(const storage::Lake& lake, const StageRunOptions
     std::this_thread::sleep_for(std::chrono::duration<double>(policy.BackoffSeconds(attempts)));
   }
   const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      o.elapsed_seconds >= 0
+          ? o.elapsed_seconds
+          : std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   Status failure = outcome.ok() ? Status::OK() : outcome.status();
   nlohmann::json summary = outcome.ok() ? outcome->summary : nlohmann::json::object();
@@ -225,7 +227,9 @@ Result<RunRecord> RunStageOfRun(const storage::Lake& lake, const StageRunOptions
     }
     const nlohmann::json versions = VersionsFromSummary(stage, summary);
     for (const auto& [k, v] : versions.items()) r->versions[k] = v;
-    s.metrics = zones::StageMetrics(stage, summary, seconds, zones::PeakRssBytes());
+    // A stage that ran elsewhere (Spark's executors): this process's memory says nothing.
+    s.metrics = zones::StageMetrics(stage, summary, seconds,
+                                    o.elapsed_seconds >= 0 ? 0 : zones::PeakRssBytes());
     if (failure.ok()) {
       s.status = "completed";
       s.message = StageMessage(stage, summary);

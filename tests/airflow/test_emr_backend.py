@@ -161,6 +161,11 @@ def assert_spot_cluster_with_step(emr, cluster):
     assert args[args.index("--lake") + 1] == "s3://sensorlake-test-lake/lake"
     assert args[args.index("--source") + 1] == "s3://sensorlake-test-raw/wisdm-dataset.zip"
     assert steps[0]["Name"] == f"sensorlake-wisdm-{tags['sensorlake:run_key']}"
+    # The DAG run's record: the job records its stages there (docs/monitoring.md).
+    run_id = args[args.index("--run-id") + 1]
+    assert run_id.startswith("r-")
+    orchestrator = json.loads(args[args.index("--orchestrator") + 1])
+    assert orchestrator["name"] == "airflow" and orchestrator["dag_id"] == "sensorlake_wisdm"
     return steps[0]
 
 

@@ -54,6 +54,7 @@ def test_local_mode_with_a_killed_task_matches_single_node(datasets, tmp_path):
     reference = datasets.reference("faults")
     lake = datasets.fresh_lake("faults", tmp_path / "lake")
     marker, env = fail_once_env(tmp_path)
+    env["SENSORLAKE_RUN_ID"] = "r-spark-local"  # as the DAG's EMR step passes it
     # local[2,2]: two cores, and a task may fail twice (local mode's default is once).
     rc, summary, logs = spark_submit("local[2,2]", lake, tmp_path, {},
                                      ["--tasks", str(TASKS), "--then", "check"], env)
@@ -70,6 +71,22 @@ def test_local_mode_with_a_killed_task_matches_single_node(datasets, tmp_path):
             in logs)
     assert_same_as_reference(
         lake, {"transform": {"curated_version": curated_version_dir(lake).name}}, reference)
+
+    # One run record: the transform with its tasks' attempts (the killed one retried), then
+    # the check that failed the run at the gate.
+    record = json.loads((lake / "_runs" / "r-spark-local.json").read_text())
+    stages = {s["stage"]: s for s in record["stages"]}
+    assert stages["transform"]["status"] == "completed"
+    spark = stages["transform"]["summary"]["spark"]
+    assert spark["job_id"] == job_id and spark["tasks"] == TASKS
+    assert spark["retried_partitions"] == [KILLED]
+    killed = [a for a in spark["task_attempts"] if a["partition"] == KILLED]
+    assert [a["committed"] for a in killed] == [False] + [True] * (len(killed) - 1)
+    assert stages["transform"]["summary"]["curated_version"] == curated_version_dir(lake).name
+    assert stages["transform"]["metrics"]["rows_out"] == reference["manifest"]["totals"]["rows"]
+    assert stages["check"]["status"] == "failed"
+    assert record["outcome"] == "failed" and record["gate_failed"] is True
+    assert record["versions"]["curated"] == curated_version_dir(lake).name
 
 
 @pytest.fixture

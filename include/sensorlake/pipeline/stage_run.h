@@ -31,6 +31,9 @@ struct StageRunOptions {
   int32_t max_attempts = 3;                // for transient errors
   double first_backoff_seconds = 1;        // doubled after each failed attempt, with jitter
   zones::RunObserver* observer = nullptr;  // not owned; may be null
+  // >= 0: the stage ran elsewhere (the Spark job's tasks) and took this long; the body only
+  // reports its outcome.
+  double elapsed_seconds = -1;
 };
 
 // What a stage's body reports: its summary (the command's JSON) and, for check, whether
