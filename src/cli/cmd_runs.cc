@@ -7,9 +7,8 @@
 #include <fstream>
 
 #include "cli/command.h"
+#include "cli/stage_run_options.h"
 #include "cli/telemetry_options.h"
-#include "sensorlake/monitoring/json_log.h"
-#include "sensorlake/monitoring/monitor.h"
 #include "sensorlake/monitoring/run_history.h"
 #include "sensorlake/pipeline/stage_run.h"
 #include "sensorlake/storage/lake.h"
@@ -72,26 +71,15 @@ Status RecordStage(const RecordArgs& a, const GlobalOptions& global, CommandOutp
   }
   pipeline::StageRunOptions so;
   so.run_id = a.run_id;
-  if (!a.orchestrator.empty()) {
-    so.orchestrator = nlohmann::json::parse(a.orchestrator, nullptr, false);
-    if (!so.orchestrator.is_object())
-      return Status::Invalid("--orchestrator: not a JSON object: {}", a.orchestrator);
-  }
   so.max_attempts = 1;  // the stage ran already: its outcome is recorded, not retried
   so.elapsed_seconds = a.seconds;
   SL_ASSIGN_OR_RETURN(auto lake, storage::Lake::Open(a.lake));
-  monitoring::Logger logger(
-      global.log_format == "json" ? monitoring::LogFormat::kJson : monitoring::LogFormat::kText,
-      stderr, global.quiet || global.json);
-  SL_ASSIGN_OR_RETURN(monitoring::MonitorOptions mo, MonitorOptionsFrom(a.telemetry));
-  monitoring::Monitor monitor(*lake, std::move(mo), &logger);
-  so.observer = &monitor;
-  SL_ASSIGN_OR_RETURN(
-      zones::RunRecord rec,
-      pipeline::RunStageOfRun(*lake, so, stage, [&]() -> Result<pipeline::StageOutcome> {
-        if (!failure.ok()) return failure;
-        return pipeline::StageOutcome{summary, false};
-      }));
+  SL_ASSIGN_OR_RETURN(zones::RunRecord rec,
+                      RecordStageOfRun(*lake, so, a.orchestrator, a.telemetry, global, stage,
+                                       [&]() -> Result<pipeline::StageOutcome> {
+                                         if (!failure.ok()) return failure;
+                                         return pipeline::StageOutcome{summary, false};
+                                       }));
   out->summary = {{"run_id", rec.run_id},
                   {"stage", a.stage},
                   {"status", rec.stages[static_cast<size_t>(stage)].status},

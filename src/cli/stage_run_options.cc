@@ -43,28 +43,36 @@ std::string RunIdGiven(CLI::App* sub) {
   return opt && opt->count() > 0 ? opt->as<std::string>() : std::string();
 }
 
+Result<zones::RunRecord> RecordStageOfRun(
+    const storage::Lake& lake, pipeline::StageRunOptions so, const std::string& orchestrator,
+    const TelemetryArgs& telemetry, const GlobalOptions& global, zones::Stage stage,
+    const std::function<Result<pipeline::StageOutcome>()>& body) {
+  SL_RETURN_NOT_OK(pipeline::ValidateRunId(so.run_id));
+  if (!orchestrator.empty()) {
+    so.orchestrator = nlohmann::json::parse(orchestrator, nullptr, false);
+    if (!so.orchestrator.is_object()) {
+      return Status::Invalid("--orchestrator / SENSORLAKE_ORCHESTRATOR: not a JSON object: {}",
+                             orchestrator);
+    }
+  }
+  monitoring::Logger logger(
+      global.log_format == "json" ? monitoring::LogFormat::kJson : monitoring::LogFormat::kText,
+      stderr, global.quiet || global.json);
+  SL_ASSIGN_OR_RETURN(monitoring::MonitorOptions mo, MonitorOptionsFrom(telemetry));
+  monitoring::Monitor monitor(lake, std::move(mo), &logger);
+  so.observer = &monitor;
+  if (logger.format() == monitoring::LogFormat::kJson) JsonProgress(&logger);
+  auto recorded = pipeline::RunStageOfRun(lake, so, stage, body);
+  Progress::SetSink(nullptr);
+  return recorded;
+}
+
 Status RunAsStageOfRun(CLI::App* sub, zones::Stage stage, const StageRunArgs& a,
                        const GlobalOptions& global, const CommandRun& run, CommandOutput* out) {
   pipeline::StageRunOptions so;
   so.run_id = RunIdGiven(sub);
-  SL_RETURN_NOT_OK(pipeline::ValidateRunId(so.run_id));
-  if (!a.orchestrator.empty()) {
-    so.orchestrator = nlohmann::json::parse(a.orchestrator, nullptr, false);
-    if (!so.orchestrator.is_object()) {
-      return Status::Invalid("--orchestrator / SENSORLAKE_ORCHESTRATOR: not a JSON object: {}",
-                             a.orchestrator);
-    }
-  }
   so.max_attempts = a.attempts;
   SL_ASSIGN_OR_RETURN(auto lake, storage::Lake::Open(sub->get_option("--lake")->as<std::string>()));
-  monitoring::Logger logger(
-      global.log_format == "json" ? monitoring::LogFormat::kJson : monitoring::LogFormat::kText,
-      stderr, global.quiet || global.json);
-  SL_ASSIGN_OR_RETURN(monitoring::MonitorOptions mo, MonitorOptionsFrom(a.telemetry));
-  monitoring::Monitor monitor(*lake, std::move(mo), &logger);
-  so.observer = &monitor;
-  if (logger.format() == monitoring::LogFormat::kJson) JsonProgress(&logger);
-
   CommandOutput last;
   auto body = [&]() -> Result<pipeline::StageOutcome> {
     last = CommandOutput{};
@@ -76,9 +84,8 @@ Status RunAsStageOfRun(CLI::App* sub, zones::Stage stage, const StageRunArgs& a,
     outcome.gate_failed = stage == zones::Stage::kCheck && last.exit_code == 1;
     return outcome;
   };
-  auto recorded = pipeline::RunStageOfRun(*lake, so, stage, body);
-  Progress::SetSink(nullptr);
-  SL_ASSIGN_OR_RETURN(zones::RunRecord rec, std::move(recorded));
+  SL_ASSIGN_OR_RETURN(zones::RunRecord rec, RecordStageOfRun(*lake, so, a.orchestrator, a.telemetry,
+                                                             global, stage, body));
   // The command's own error, with its own exit code, once recorded.
   if (!rec.failure.ok() && !rec.gate_failed) return rec.failure;
   *out = std::move(last);

@@ -5,6 +5,7 @@
 // `sensorlake run` (pipeline/stage_run.h, docs/monitoring.md). Without one, nothing changes.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -12,6 +13,8 @@
 
 #include "cli/command.h"
 #include "cli/telemetry_options.h"
+#include "sensorlake/pipeline/stage_run.h"
+#include "sensorlake/storage/lake.h"
 #include "sensorlake/zones/run_record.h"
 
 namespace sensorlake::cli {
@@ -32,6 +35,14 @@ void AddStageRunOptions(CLI::App* sub, StageRunArgs* args);
 
 // The run id the command was given (flag or environment); empty: not part of a run.
 std::string RunIdGiven(CLI::App* sub);
+
+// Runs `body` as stage `stage` of run `options.run_id` with the monitoring the telemetry
+// options configure (metrics, alerts, lineage, JSON progress); `orchestrator` is a JSON
+// object or empty.
+Result<zones::RunRecord> RecordStageOfRun(
+    const storage::Lake& lake, pipeline::StageRunOptions options, const std::string& orchestrator,
+    const TelemetryArgs& telemetry, const GlobalOptions& global, zones::Stage stage,
+    const std::function<Result<pipeline::StageOutcome>()>& body);
 
 // Runs the parsed command `run` as stage `stage` of the run and records it; the command's
 // own output is kept, with "recorded_run": {run_id, record, outcome} added.

@@ -162,3 +162,33 @@ def test_sensorlake_run_takes_its_telemetry_from_the_environment_too(source, tmp
     assert code == 0, err
     docs = [json.loads(x) for x in (tmp_path / "emf.jsonl").read_text().splitlines()]
     assert {d["stage"] for d in docs if "stage" in d} == set(STAGES)
+
+
+def test_runs_record_keeps_a_stage_that_ran_elsewhere(tmp_path):
+    """`runs record`: the Spark job's transform, with the summary it produced, or its error."""
+    lake = tmp_path / "lake"
+    summary = tmp_path / "summary.json"
+    summary.write_text(json.dumps({"curated_version": "c-1", "totals": {"rows": 7},
+                                   "spark": {"retried_partitions": [1]}}))
+    code, out, err = cli("runs", "record", "--lake", lake, "--run-id", "r-spark",
+                         "--stage", "transform", "--seconds", "12.5", "--summary", summary)
+    assert code == 0, err
+    assert out["status"] == "completed" and out["outcome"] == "running"
+    _, shown, _ = cli("runs", "show", "r-spark", "--lake", lake)
+    transform = shown["stages"][1]
+    assert transform["seconds"] == 12.5 and transform["metrics"]["rows_out"] == 7
+    assert transform["metrics"]["peak_rss_bytes"] == 0  # ran on executors, not here
+    assert transform["summary"]["spark"]["retried_partitions"] == [1]
+    assert shown["versions"]["curated"] == "c-1"
+
+    code, out, err = cli("runs", "record", "--lake", lake, "--run-id", "r-spark", "--stage",
+                         "transform", "--seconds", "1", "--error", "executor lost",
+                         "--error-code", "IOError")
+    assert code == 0, err
+    _, shown, _ = cli("runs", "show", "r-spark", "--lake", lake)
+    assert shown["outcome"] == "failed" and shown["failed_stage"] == "transform"
+    assert "IOError: executor lost" in shown["error"]
+
+    code, _, err = cli("runs", "record", "--lake", lake, "--run-id", "r-spark", "--stage",
+                       "transform", "--seconds", "1", "--error", "x", "--error-code", "Nope")
+    assert code == 3 and "--error-code Nope" in err
