@@ -4,9 +4,9 @@ The emulator is moto's server app (moto 5.2 from the project's .venv) in its own
 127.0.0.1, started by `Emulator` from any venv: Airflow 2's pinned moto 5.0 corrupts the
 engine's S3 uploads (a read-back mismatch) and its IAMPolicy ignores conditions, so the
 Airflow 2 tests must not use it in-process. A WSGI middleware in front of moto records each
-request (to a JSON-lines file) and serves two test controls: /_sensorlake/steps moves EMR
-steps to a final state (the one thing moto does not do by itself), and the audit itself
-runs in that process too (`python aws_emulator.py decide`).
+request (to a JSON-lines file) and serves one test control, /_sensorlake/steps, which moves
+EMR steps to a final state (the one thing moto does not do by itself). The audit runs with
+the same moto too, in a .venv process of its own (`python aws_emulator.py decide`).
 
 Every AWS call of a test run is judged against the IAM policies of the role that made it,
 with moto's own policy engine (moto.iam.access_control.IAMPolicy).
