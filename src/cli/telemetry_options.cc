@@ -15,6 +15,10 @@ void AddTelemetryOptions(CLI::App* sub, TelemetryArgs* a) {
                   "Append CloudWatch Embedded Metric Format lines to this file at the run's end "
                   "('-': stdout)")
       ->envname("SENSORLAKE_METRICS_EMF");
+  sub->add_option("--metrics-log-group", a->metrics_log_group,
+                  "Send the EMF lines to this CloudWatch Logs group at the run's end "
+                  "(PutLogEvents; credentials and region from the AWS chain)")
+      ->envname("SENSORLAKE_METRICS_LOG_GROUP");
   sub->add_option("--environment", a->environment, "The EMF 'environment' dimension")
       ->envname("SENSORLAKE_ENVIRONMENT")
       ->capture_default_str();
@@ -37,6 +41,7 @@ Result<monitoring::MonitorOptions> MonitorOptionsFrom(const TelemetryArgs& a) {
   monitoring::MonitorOptions mo;
   mo.metrics_textfile = a.metrics_textfile;
   mo.metrics_emf = a.metrics_emf;
+  mo.metrics_log_group = a.metrics_log_group;
   mo.environment = a.environment;
   mo.lineage.url = a.lineage_url;
   mo.lineage.file = a.lineage_file;

@@ -15,7 +15,7 @@
 namespace sensorlake::cli {
 
 struct TelemetryArgs {
-  std::string metrics_textfile, metrics_emf, environment = "local";
+  std::string metrics_textfile, metrics_emf, metrics_log_group, environment = "local";
   std::string alert_config, alert_webhook, alert_sns_topic, alert_sns_endpoint;
   std::string lineage_url, lineage_file;
 };

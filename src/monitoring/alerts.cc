@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
-#include <fstream>
 #include <limits>
 #include <regex>
 
@@ -12,6 +10,7 @@
 #include "common/toml_file.h"
 #include "monitoring/http_post.h"
 #include "monitoring/metrics.h"
+#include "sensorlake/net/aws_credentials.h"
 
 namespace sensorlake::monitoring {
 
@@ -82,45 +81,6 @@ std::string UrlEncode(const std::string& s) {
       out += fmt::format("%{:02X}", c);
   }
   return out;
-}
-
-struct AwsCredentials {
-  std::string key, secret, token;
-};
-
-std::string EnvOr(const char* name, std::string_view fallback = "") {
-  const char* v = std::getenv(name);
-  return v && *v ? std::string(v) : std::string(fallback);
-}
-
-// The standard chain, minus instance roles: environment variables, then the shared
-// credentials file's profile (AWS_PROFILE or default).
-Result<AwsCredentials> LoadAwsCredentials() {
-  AwsCredentials c{EnvOr("AWS_ACCESS_KEY_ID"), EnvOr("AWS_SECRET_ACCESS_KEY"),
-                   EnvOr("AWS_SESSION_TOKEN")};
-  if (!c.key.empty() && !c.secret.empty()) return c;
-  std::string file = EnvOr("AWS_SHARED_CREDENTIALS_FILE", EnvOr("HOME", ".") + "/.aws/credentials");
-  std::string profile = EnvOr("AWS_PROFILE", "default");
-  std::ifstream in(file);
-  std::string line, section;
-  std::regex kv(R"(^\s*([A-Za-z_]+)\s*=\s*(\S+)\s*$)");
-  while (std::getline(in, line)) {
-    std::smatch m;
-    if (line.starts_with("[")) {
-      section = line.substr(1, line.find(']') - 1);
-    } else if (section == profile && std::regex_match(line, m, kv)) {
-      if (m[1] == "aws_access_key_id") c.key = m[2];
-      if (m[1] == "aws_secret_access_key") c.secret = m[2];
-      if (m[1] == "aws_session_token") c.token = m[2];
-    }
-  }
-  if (c.key.empty() || c.secret.empty()) {
-    return Status::NotFound(
-        "no AWS credentials for SNS: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or profile "
-        "'{}' in {}",
-        profile, file);
-  }
-  return c;
 }
 
 }  // namespace
@@ -243,10 +203,9 @@ Result<std::string> PublishSns(const std::string& topic_arn, const std::string& 
                            topic_arn);
   }
   std::string region = m[1];
-  SL_ASSIGN_OR_RETURN(AwsCredentials cred, LoadAwsCredentials());
+  SL_ASSIGN_OR_RETURN(net::AwsCredentials cred, net::LoadAwsCredentials());
   std::string endpoint = config.sns_endpoint;
-  if (endpoint.empty()) endpoint = EnvOr("AWS_ENDPOINT_URL_SNS", EnvOr("AWS_ENDPOINT_URL"));
-  if (endpoint.empty()) endpoint = fmt::format("https://sns.{}.amazonaws.com/", region);
+  if (endpoint.empty()) endpoint = net::AwsServiceEndpoint("SNS", "sns", region);
   std::string body =
       fmt::format("Action=Publish&Version=2010-03-31&TopicArn={}&Subject={}&Message={}",
                   UrlEncode(topic_arn), UrlEncode(subject.substr(0, 100)), UrlEncode(message));

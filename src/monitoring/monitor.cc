@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "monitoring/cloudwatch_logs.h"
 #include "monitoring/emf.h"
 #include "sensorlake/monitoring/prometheus.h"
 #include "sensorlake/monitoring/run_history.h"
@@ -58,12 +59,14 @@ void Monitor::WriteMetrics(const RunRecord& record, nlohmann::json* mon) {
       (*mon)["metrics_textfile"] = o_.metrics_textfile;
     }
   }
+  if (o_.metrics_emf.empty() && o_.metrics_log_group.empty()) return;
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::system_clock::now().time_since_epoch())
+                .count();
+  std::vector<std::string> lines = RenderEmf(record, o_.environment, ms);
   if (!o_.metrics_emf.empty()) {
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                  std::chrono::system_clock::now().time_since_epoch())
-                  .count();
     std::string text;
-    for (const auto& line : RenderEmf(record, o_.environment, ms)) text += line + "\n";
+    for (const auto& line : lines) text += line + "\n";
     if (o_.metrics_emf == "-") {
       fmt::print("{}", text);
       std::fflush(stdout);
@@ -74,6 +77,14 @@ void Monitor::WriteMetrics(const RunRecord& record, nlohmann::json* mon) {
         Warn(fmt::format("{}: cannot append the EMF lines", o_.metrics_emf), &(*mon)["problems"]);
     }
     (*mon)["metrics_emf"] = o_.metrics_emf;
+  }
+  if (!o_.metrics_log_group.empty()) {
+    CloudWatchLogsTarget target{o_.metrics_log_group, LogStreamName(record.run_id)};
+    auto sent = PutEmfLogEvents(target, lines, ms);
+    if (!sent.ok()) Warn(sent.status().ToString(), &(*mon)["problems"]);
+    (*mon)["metrics_log_group"] = {{"log_group", target.log_group},
+                                   {"log_stream", target.log_stream},
+                                   {"events", sent.ok() ? *sent : 0}};
   }
 }
 

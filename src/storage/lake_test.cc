@@ -1,11 +1,9 @@
 #include "sensorlake/storage/lake.h"
 
-#include <cstdlib>
-#include <optional>
-
 #include <gtest/gtest.h>
 
 #include "sensorlake/storage/lake_lock.h"
+#include "testing/scoped_env.h"
 #include "testing/temp_dir.h"
 
 namespace sensorlake::storage {
@@ -26,27 +24,7 @@ TEST(LakeTest, RefusesUnknownSchemes) {
   EXPECT_EQ(Lake::Open("gs://bucket/x").status().code(), StatusCode::kInvalid);
 }
 
-// Sets (or clears, with nullptr) an environment variable for one scope.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const char* value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    if (value)
-      setenv(name, value, 1);
-    else
-      unsetenv(name);
-  }
-  ~ScopedEnv() {
-    if (old_)
-      setenv(name_, old_->c_str(), 1);
-    else
-      unsetenv(name_);
-  }
-
- private:
-  const char* name_;
-  std::optional<std::string> old_;
-};
+using testing::ScopedEnv;
 
 TEST(S3LakeUriTest, BucketPrefixAndQuery) {
   ScopedEnv e1("AWS_ENDPOINT_URL_S3", nullptr), e2("AWS_ENDPOINT_URL", nullptr);

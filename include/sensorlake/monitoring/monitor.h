@@ -1,8 +1,8 @@
 // The pipeline's monitoring hooks in one RunObserver (what `sensorlake run` attaches):
 // logs the stage context, sends lineage events at stage start/end, and at the run's end
-// writes the Prometheus textfile and the EMF lines and evaluates and delivers alerts.
-// Nothing here fails the run: delivery problems are warnings in the log and entries in
-// the run record's "monitoring" object.
+// writes the Prometheus textfile and the EMF lines (a file, CloudWatch Logs) and evaluates and
+// delivers alerts. Nothing here fails the run: delivery problems are warnings in the log and
+// entries in the run record's "monitoring" object.
 #pragma once
 
 #include <memory>
@@ -20,6 +20,7 @@ namespace sensorlake::monitoring {
 struct MonitorOptions {
   std::string metrics_textfile;       // Prometheus textfile; empty: none
   std::string metrics_emf;            // EMF JSON lines file, "-" for stdout; empty: none
+  std::string metrics_log_group;      // the EMF lines to this CloudWatch Logs group; empty: none
   std::string environment = "local";  // the EMF `environment` dimension
   std::optional<AlertConfig> alerts;  // no value: no alert evaluation
   LineageOptions lineage;             // both empty: no lineage
