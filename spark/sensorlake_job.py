@@ -435,8 +435,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                    help="comma list of stages after the transform: "
                         f"{','.join(known_post_stages())}")
     p.add_argument("--job-id", default="", help="staging name of this job (default: time + random)")
-    p.add_argument("--environment", default="",
-                   help="recorded in the summary (the Airflow DAG passes it)")
+    p.add_argument("--environment", default=os.environ.get("SENSORLAKE_ENVIRONMENT", ""),
+                   help="the engine's EMF environment dimension, recorded in the summary too "
+                        "(the Airflow DAG passes it)")
+    p.add_argument("--metrics-log-group", default=os.environ.get("SENSORLAKE_METRICS_LOG_GROUP", ""),
+                   help="the engine commands send their EMF lines to this CloudWatch Logs group")
+    p.add_argument("--alert-sns-topic", default=os.environ.get("SENSORLAKE_ALERT_SNS_TOPIC", ""),
+                   help="the engine commands publish the run's alerts to this SNS topic")
     p.add_argument("--run-key", default="",
                    help="the Airflow run key; publish records it as the run id (without --run-id)")
     p.add_argument("--run-id", default=os.environ.get("SENSORLAKE_RUN_ID", ""),
@@ -467,6 +472,13 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["SENSORLAKE_RUN_ID"] = args.run_id
         if args.orchestrator:
             os.environ["SENSORLAKE_ORCHESTRATOR"] = args.orchestrator
+    # The run's telemetry for every engine command of the job (the same variables the
+    # engine reads wherever it runs: docs/monitoring.md).
+    for name, value in (("SENSORLAKE_ENVIRONMENT", args.environment),
+                        ("SENSORLAKE_METRICS_LOG_GROUP", args.metrics_log_group),
+                        ("SENSORLAKE_ALERT_SNS_TOPIC", args.alert_sns_topic)):
+        if value:
+            os.environ[name] = value
     try:
         ingested: dict[str, Any] = {}
         if args.source:

@@ -136,6 +136,12 @@ def spark_step(p: dict[str, Any]) -> dict[str, Any]:
     if run_env:
         args += ["--run-id", run_env["SENSORLAKE_RUN_ID"],
                  "--orchestrator", run_env["SENSORLAKE_ORCHESTRATOR"]]
+    # Where the job's engine commands send their metrics and alerts (the cluster's nodes
+    # do not have MWAA's configuration).
+    for flag, name in (("--metrics-log-group", "SENSORLAKE_METRICS_LOG_GROUP"),
+                       ("--alert-sns-topic", "SENSORLAKE_ALERT_SNS_TOPIC")):
+        if run_env.get(name):
+            args += [flag, run_env[name]]
     return {
         "Name": f"sensorlake-wisdm-{p['run_key']}",
         # A failed step leaves the cluster up (CONTINUE) so its logs are complete;

@@ -13,7 +13,8 @@ from typing import Any
 
 from sensorlake_dag.airflow_compat import (AirflowException, AirflowFailException, Variable,
                                            airflow_conf, get_current_context)
-from sensorlake_dag.config import DAG_ID, VAR_BIN, VAR_LAKE, VAR_SOURCE
+from sensorlake_dag.config import (DAG_ID, VAR_BIN, VAR_LAKE, VAR_SOURCE, alert_topic_arn,
+                                   deployment_default)
 from sensorlake_dag.constants import EXIT_GATE_FAILED, EXIT_NAMES, TRANSIENT_EXIT_CODES
 
 log = logging.getLogger(__name__)
@@ -81,8 +82,8 @@ def lineage_parent(dag_id: str, dag_run_id: str) -> dict[str, str]:
 
 def dag_run_env() -> dict[str, str]:
     """SENSORLAKE_RUN_ID and SENSORLAKE_ORCHESTRATOR for the engine's stage commands, so that
-    each task records its stage in one run record per DAG run (docs/orchestration.md).
-    Empty outside a running task."""
+    each task records its stage in one run record per DAG run (docs/orchestration.md), with
+    the run's telemetry (telemetry_env). Empty outside a running task."""
     try:
         context = get_current_context()
     except Exception:  # noqa: BLE001 - not in a task: the engine records nothing
@@ -97,8 +98,23 @@ def dag_run_env() -> dict[str, str]:
         or datetime.datetime.now(datetime.timezone.utc)
     orchestrator = {"name": "airflow", "dag_id": dag_id, "run_id": dag_run.run_id,
                     "lineage_parent": lineage_parent(dag_id, dag_run.run_id)}
+    params = context.get("params") or {}
     return {"SENSORLAKE_RUN_ID": record_run_id(dag_id, dag_run.run_id, started),
-            "SENSORLAKE_ORCHESTRATOR": json.dumps(orchestrator)}
+            "SENSORLAKE_ORCHESTRATOR": json.dumps(orchestrator),
+            **telemetry_env(params.get("environment", ""))}
+
+
+def telemetry_env(environment: str) -> dict[str, str]:
+    """The engine's telemetry for a DAG run, from the deployment: the EMF environment
+    dimension (the run's param, which the alarms and the dashboard filter on), the alerts
+    topic (config.alert_topic_arn) and the CloudWatch Logs group of the EMF lines
+    (Terraform's sensorlake.metrics_log_group). A variable the worker's environment sets
+    already wins (docs/monitoring.md)."""
+    wanted = {"SENSORLAKE_ENVIRONMENT": environment,
+              "SENSORLAKE_ALERT_SNS_TOPIC": alert_topic_arn(),
+              "SENSORLAKE_METRICS_LOG_GROUP": deployment_default("metrics_log_group", "")}
+    chosen = {k: os.environ.get(k) or v for k, v in wanted.items()}
+    return {k: v for k, v in chosen.items() if v}
 
 
 def engine_lacks(subcommand: str) -> str | None:

@@ -31,6 +31,7 @@ import json
 import re
 import shlex
 import subprocess
+import urllib.parse
 import zipfile
 from pathlib import Path
 from types import SimpleNamespace
@@ -61,8 +62,7 @@ NOT_EXERCISED_HERE = {
     ("emr-instance", "UseProjectKey"): "KMS under SSE-KMS objects (no KMS here)",
     ("emr-instance", "WriteClusterLogs"): "EMR's log pusher on the nodes",
     ("emr-instance", "GlueCatalogOfTheProject"): "Spark/Athena on Glue (issue 17: Iceberg)",
-    ("emr-instance", "EngineLogs"): "the CloudWatch agent (issue 18: metrics to CloudWatch)",
-    ("emr-instance", "EngineMetrics"): "the CloudWatch agent (issue 18)",
+    ("emr-instance", "ClusterAgentMetrics"): "EMR's CloudWatch agent (the nodes' host metrics)",
     ("github-deploy", "EncryptUploads"): "KMS under SSE-KMS uploads (no KMS here)",
     ("emr-service", "PassInstanceRole"): "EMR itself, passing the instance role to EC2",
     ("vpc-flow-logs", None): "VPC flow logs delivery",
@@ -200,21 +200,73 @@ def run_dag_as_mwaa(platform, dag, monkeypatch, final_state: str):
         platform.emulator.drive_steps(None)
 
 
-def run_engine_as_instance_role(platform) -> dict:
-    """`sensorlake run` as the Spark job's driver runs it on a cluster node: the instance
-    role's credentials, Terraform's source and lake."""
+def step_telemetry(platform, state: str) -> dict[str, str]:
+    """What the DAG's Spark step hands the job (read back from the emulator): the DAG run's
+    id, the environment, and where the engine's metrics and alerts go."""
+    emr = boto3.client("emr", region_name=platform.region,
+                       endpoint_url=platform.emulator.endpoint, **ADMIN)
+    for cluster in emr.list_clusters()["Clusters"]:
+        for step in emr.list_steps(ClusterId=cluster["Id"])["Steps"]:
+            if step["Status"]["State"] != state:
+                continue
+            args = step["Config"]["Args"]
+            value = {a: args[i + 1] for i, a in enumerate(args[:-1]) if a.startswith("--")}
+            return {"SENSORLAKE_RUN_ID": value["--run-id"],
+                    "SENSORLAKE_ORCHESTRATOR": value["--orchestrator"],
+                    "SENSORLAKE_ENVIRONMENT": value["--environment"],
+                    "SENSORLAKE_METRICS_LOG_GROUP": value["--metrics-log-group"],
+                    "SENSORLAKE_ALERT_SNS_TOPIC": value["--alert-sns-topic"]}
+    raise AssertionError(f"no {state} step in the emulator")
+
+
+def engine_as_instance_role(platform, args: list[str], telemetry: dict[str, str]) -> dict:
+    """The engine as the Spark job's driver runs it on a cluster node: the instance role's
+    credentials, the telemetry the job sets from its step arguments."""
     import os
 
     c = platform.creds[role_name(platform.model, "module.iam.aws_iam_role.emr_instance")]
-    options = mwaa_options(platform.model)
     env = {**os.environ, "AWS_ACCESS_KEY_ID": c["AccessKeyId"],
            "AWS_SECRET_ACCESS_KEY": c["SecretAccessKey"], "AWS_SESSION_TOKEN": c["SessionToken"],
-           "AWS_REGION": platform.region, "AWS_ENDPOINT_URL": platform.emulator.endpoint}
-    proc = subprocess.run([str(platform.engine), "--json", "run", "--source",
-                           options["source_uri"], "--lake", options["lake_uri"]],
+           "AWS_REGION": platform.region, "AWS_ENDPOINT_URL": platform.emulator.endpoint,
+           **telemetry}
+    proc = subprocess.run([str(platform.engine), "--json", *args],
                           capture_output=True, text=True, env=env)
     assert proc.returncode == 0, proc.stderr[-3000:] + proc.stdout[-3000:]
     return json.loads(proc.stdout)
+
+
+def run_engine_as_instance_role(platform, telemetry: dict[str, str]) -> dict:
+    """`sensorlake run` from Terraform's source_uri into Terraform's lake_uri (the calls the
+    Spark job's driver and tasks make through the same Lake code), as its own run."""
+    options = mwaa_options(platform.model)
+    own = {k: v for k, v in telemetry.items() if k not in ("SENSORLAKE_RUN_ID",
+                                                           "SENSORLAKE_ORCHESTRATOR")}
+    return engine_as_instance_role(platform, ["run", "--source", options["source_uri"], "--lake",
+                                              options["lake_uri"]], own)
+
+
+def record_failed_spark_transform(platform, telemetry: dict[str, str]) -> dict:
+    """What the Spark job of the failed DAG run does when its transform fails: its ingest
+    records the run's first stage, `runs record --error` the transform's failure, which ends
+    the run, so the engine sends the run's EMF lines and publishes its failure alert."""
+    options = mwaa_options(platform.model)
+    engine_as_instance_role(platform, ["ingest", "--source", options["source_uri"], "--lake",
+                                       options["lake_uri"]], telemetry)
+    recorded = engine_as_instance_role(
+        platform, ["runs", "record", "--lake", options["lake_uri"], "--stage", "transform",
+                   "--seconds", "12.5", "--error", "injected: Job aborted due to stage failure",
+                   "--error-code", "IOError"], telemetry)
+    assert recorded["outcome"] == "failed" and recorded["status"] == "failed", recorded
+    return engine_as_instance_role(
+        platform, ["runs", "show", recorded["run_id"], "--lake", options["lake_uri"]], {})
+
+
+def log_group_documents(platform, group: str, stream: str) -> list[dict]:
+    logs = boto3.client("logs", region_name=platform.region,
+                        endpoint_url=platform.emulator.endpoint, **ADMIN)
+    events = logs.get_log_events(logGroupName=group, logStreamName=stream,
+                                 startFromHead=True)["events"]
+    return [json.loads(e["message"]) for e in events]
 
 
 # ------------------------------------------------------------------ the scripts' calls
@@ -367,10 +419,15 @@ def production_run(platform, dag):
         failed_run, _ = run_dag_as_mwaa(platform, dag, monkeypatch, "FAILED")
     finally:
         monkeypatch.undo()
-    summary = run_engine_as_instance_role(platform)
+    ok_telemetry = step_telemetry(platform, "COMPLETED")
+    failed_telemetry = step_telemetry(platform, "FAILED")
+    summary = run_engine_as_instance_role(platform, ok_telemetry)
+    failed_record = record_failed_spark_transform(platform, failed_telemetry)
     calls = recorded_calls(platform)
     calls += bootstrap_calls(platform.model) + deploy_calls(platform.model)
-    return SimpleNamespace(ok=ok_run, failed=failed_run, conf=conf, engine=summary, calls=calls)
+    return SimpleNamespace(ok=ok_run, failed=failed_run, conf=conf, engine=summary, calls=calls,
+                           ok_telemetry=ok_telemetry, failed_telemetry=failed_telemetry,
+                           failed_record=failed_record)
 
 
 def test_the_emulator_holds_what_terraform_declares(platform):
@@ -405,10 +462,10 @@ def test_the_dag_runs_the_cluster_from_terraform_and_alerts_on_failure(platform,
         assert cluster["SecurityConfiguration"] == spec["SecurityConfiguration"]
     # The failed run's callback published to Terraform's alerts topic, as the MWAA role.
     topic = platform.model["outputs"]["alerts_topic_arn"]
-    published = [c for c in production_run.calls if c.action == "sns:Publish"]
+    mwaa = role_name(platform.model, "module.iam.aws_iam_role.mwaa")
+    published = [c for c in production_run.calls
+                 if c.action == "sns:Publish" and c.principal == mwaa]
     assert published and all(c.resource == topic for c in published)
-    assert {c.principal for c in published} == {
-        role_name(platform.model, "module.iam.aws_iam_role.mwaa")}
 
 
 def test_the_engine_runs_on_terraform_s3_paths_with_the_instance_role(platform, production_run):
@@ -440,7 +497,8 @@ def test_no_call_of_the_production_path_is_refused(platform, production_run):
             "elasticmapreduce:AddJobFlowSteps", "elasticmapreduce:TerminateJobFlows",
             "sns:Publish"} <= by_role[mwaa]
     instance = role_name(platform.model, "module.iam.aws_iam_role.emr_instance")
-    assert {"s3:GetObject", "s3:PutObject", "s3:ListBucket"} <= by_role[instance]
+    assert {"s3:GetObject", "s3:PutObject", "s3:ListBucket", "logs:CreateLogStream",
+            "logs:PutLogEvents", "sns:Publish"} <= by_role[instance]
     github = role_name(platform.model, "module.iam.aws_iam_role.github_deploy")
     assert {"s3:PutObject", "s3:DeleteObject"} <= by_role[github]
 
@@ -478,3 +536,76 @@ def test_every_statement_is_needed_by_a_call_or_by_a_named_service(platform, pro
     assert unused == expected_unused, (
         f"needed by nothing: {sorted(unused - expected_unused)}; "
         f"listed as not exercised but used: {sorted(expected_unused - unused)}")
+
+
+def test_the_step_hands_the_job_terraform_telemetry(platform, production_run):
+    """The DAG passes the Spark job the DAG run's id and Terraform's log group, alerts topic
+    and environment (MWAA's options), which the job sets for its engine commands."""
+    options = mwaa_options(platform.model)
+    for telemetry in (production_run.ok_telemetry, production_run.failed_telemetry):
+        assert telemetry["SENSORLAKE_METRICS_LOG_GROUP"] == \
+            platform.model["outputs"]["engine_log_group"] == options["metrics_log_group"]
+        assert telemetry["SENSORLAKE_ALERT_SNS_TOPIC"] == options["alert_topic_arn"]
+        assert telemetry["SENSORLAKE_ENVIRONMENT"] == ENVIRONMENT
+    assert production_run.ok_telemetry["SENSORLAKE_RUN_ID"] != \
+        production_run.failed_telemetry["SENSORLAKE_RUN_ID"]
+
+
+def test_the_engine_metrics_fill_the_alarms_terraform_declares(platform, production_run):
+    """The engine's EMF lines arrive in Terraform's log group (one stream per run), and for
+    every alarm on an engine metric there is a document CloudWatch turns into exactly that
+    metric: namespace, name and dimensions as the alarm reads them. The failed Spark run
+    reports sensorlake.run.failed = 1, which the run_failed alarm fires on."""
+    group = platform.model["outputs"]["engine_log_group"]
+    ok_run = production_run.engine["run_id"]
+    failed_run = production_run.failed_telemetry["SENSORLAKE_RUN_ID"]
+    ok_docs = log_group_documents(platform, group, ok_run)
+    failed_docs = log_group_documents(platform, group, failed_run)
+    assert {d.get("stage") for d in ok_docs if "stage" in d} == {
+        "ingest", "transform", "check", "features", "publish"}
+    assert production_run.engine["monitoring"]["metrics_log_group"] == {
+        "log_group": group, "log_stream": ok_run, "events": len(ok_docs)}
+
+    def emitted(docs, namespace, name, dimensions):
+        for d in docs:
+            for directive in d["_aws"]["CloudWatchMetrics"]:
+                if directive["Namespace"] == namespace and any(
+                        set(ds) == set(dimensions) for ds in directive["Dimensions"]) and \
+                        any(m["Name"] == name for m in directive["Metrics"]) and \
+                        all(d.get(k) == v for k, v in dimensions.items()):
+                    return d[name]
+        return None
+
+    alarms = {a: v for a, v in of_type(platform.model, "aws_cloudwatch_metric_alarm").items()
+              if v.get("metric_name")}
+    assert len(alarms) >= 3
+    for address, alarm in alarms.items():
+        value = emitted(ok_docs, alarm["namespace"], alarm["metric_name"], alarm["dimensions"])
+        assert value is not None, f"{address}: nothing in {group} feeds it"
+    run_failed = one(platform.model, "module.monitoring.aws_cloudwatch_metric_alarm.run_failed")
+    args = (run_failed["namespace"], run_failed["metric_name"], run_failed["dimensions"])
+    assert emitted(ok_docs, *args) == 0
+    assert emitted(failed_docs, *args) == 1
+    record = production_run.failed_record
+    assert record["outcome"] == "failed" and record["failed_stage"] == "transform"
+
+
+def test_the_failed_spark_run_alerts_through_the_topic_as_the_instance_role(
+        platform, production_run):
+    """The engine's own failure alert for the Spark run (the same alert code as
+    `sensorlake run`), published to Terraform's topic with the instance role."""
+    topic = platform.model["outputs"]["alerts_topic_arn"]
+    instance = role_name(platform.model, "module.iam.aws_iam_role.emr_instance")
+    published = [r for r in platform.emulator.requests()
+                 if b"Action=Publish" in r.body and r.credential[0] in platform.principals
+                 and platform.principals[r.credential[0]] == instance]
+    assert len(published) == 1
+    form = {k: v[0] for k, v in urllib.parse.parse_qs(published[0].body.decode()).items()}
+    assert form["TopicArn"] == topic
+    payload = json.loads(form["Message"])
+    assert payload["run_id"] == production_run.failed_telemetry["SENSORLAKE_RUN_ID"]
+    assert payload["outcome"] == "failed"
+    assert [a["rule"] for a in payload["alerts"]] == ["pipeline_failed"]
+    assert "injected: Job aborted" in payload["alerts"][0]["message"]
+    deliveries = production_run.failed_record["monitoring"]["alerts"]["deliveries"]
+    assert [d["target"] for d in deliveries] == ["sns"] and deliveries[0]["ok"] is True

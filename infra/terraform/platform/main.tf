@@ -74,7 +74,6 @@ module "iam" {
   bucket_arns              = module.storage.bucket_arns
   kms_key_arn              = module.storage.kms_key_arn
   glue_database            = module.analytics.glue_database
-  metric_namespace         = module.monitoring.metric_namespace
   github_repository        = var.github_repository
   github_oidc_provider_arn = var.github_oidc_provider_arn
 }
@@ -120,4 +119,5 @@ module "mwaa" {
   glue_database          = module.analytics.glue_database
   metric_namespace       = module.monitoring.metric_namespace
   alert_topic_arn        = module.monitoring.alerts_topic_arn
+  metrics_log_group      = module.monitoring.engine_log_group
 }

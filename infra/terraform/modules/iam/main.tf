@@ -117,20 +117,29 @@ data "aws_iam_policy_document" "emr_instance" {
     ]
   }
   statement {
+    # The engine sends its EMF lines itself (--metrics-log-group); CloudWatch extracts
+    # the metrics, so no PutMetricData and no agent on the nodes (docs/monitoring.md).
     sid       = "EngineLogs"
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
-    resources = ["arn:aws:logs:${var.region}:${local.account}:log-group:/${var.project}/${var.environment}/*"]
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["arn:aws:logs:${var.region}:${local.account}:log-group:/${var.project}/${var.environment}/engine:*"]
   }
   statement {
-    # PutMetricData has no resource-level permissions; it is limited to our namespace.
-    sid       = "EngineMetrics"
+    # EMR's AmazonCloudWatchAgent application: the nodes' CPU, memory and disk on the
+    # dashboard. PutMetricData has no resource-level permissions; the namespace limits it.
+    sid       = "ClusterAgentMetrics"
     actions   = ["cloudwatch:PutMetricData"]
     resources = ["*"]
     condition {
       test     = "StringEquals"
       variable = "cloudwatch:namespace"
-      values   = [var.metric_namespace, "CWAgent"]
+      values   = ["CWAgent"]
     }
+  }
+  statement {
+    # The engine's alerts of a Spark run (failure, gate, quarantine rate, anomalies).
+    sid       = "PublishEngineAlerts"
+    actions   = ["sns:Publish"]
+    resources = ["arn:aws:sns:${var.region}:${local.account}:${local.name}-alerts"]
   }
 }
 

@@ -28,11 +28,6 @@ variable "glue_database" {
   type        = string
 }
 
-variable "metric_namespace" {
-  description = "CloudWatch namespace of the engine's metrics (monitoring module)."
-  type        = string
-}
-
 variable "github_repository" {
   description = "owner/name of the GitHub repository allowed to deploy."
   type        = string

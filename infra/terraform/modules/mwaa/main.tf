@@ -40,6 +40,7 @@ resource "aws_mwaa_environment" "this" {
     "sensorlake.glue_database"        = var.glue_database
     "sensorlake.cloudwatch_namespace" = var.metric_namespace
     "sensorlake.alert_topic_arn"      = var.alert_topic_arn
+    "sensorlake.metrics_log_group"    = var.metrics_log_group
   }
 
   network_configuration {

@@ -79,7 +79,12 @@ variable "metric_namespace" {
   type        = string
 }
 
+variable "metrics_log_group" {
+  description = "CloudWatch Logs group of the engine's EMF lines (modules/monitoring)."
+  type        = string
+}
+
 variable "alert_topic_arn" {
-  description = "SNS topic the DAG's failure callback publishes to (modules/monitoring)."
+  description = "SNS topic of the DAG's failure callback and the engine's alerts (modules/monitoring)."
   type        = string
 }
