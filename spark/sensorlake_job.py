@@ -470,8 +470,9 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     if args.run_id:  # the engine's stage commands record themselves in this run
         os.environ["SENSORLAKE_RUN_ID"] = args.run_id
-        if args.orchestrator:
-            os.environ["SENSORLAKE_ORCHESTRATOR"] = args.orchestrator
+        # Started without a DAG (spark-submit by hand): the job is the orchestrator.
+        os.environ["SENSORLAKE_ORCHESTRATOR"] = args.orchestrator or json.dumps(
+            {"name": "spark", "job": "sensorlake_job.py"})
     # The run's telemetry for every engine command of the job (the same variables the
     # engine reads wherever it runs: docs/monitoring.md).
     for name, value in (("SENSORLAKE_ENVIRONMENT", args.environment),

@@ -78,13 +78,29 @@ std::string QualityOutcome(const zones::RunRecord& r) {
   return warns > 0 ? fmt::format("passed ({} warn)", warns) : "passed";
 }
 
+std::string StartedBy(const zones::RunRecord& r) {
+  const nlohmann::json& o = r.orchestrator;
+  if (!o.is_object() || o.empty()) return "sensorlake run";
+  std::string by = o.value("name", "orchestrator");
+  for (const char* key : {"dag_id", "run_id"}) {
+    if (o.contains(key) && o[key].is_string()) by += " " + o[key].get<std::string>();
+  }
+  return by;
+}
+
 std::string RunsTable(const std::vector<zones::RunRecord>& runs, size_t limit) {
-  std::string out = fmt::format("{:<24} {:<20} {:>9} {:<10} {:>12}  {}\n", "id", "start",
-                                "duration", "outcome", "rows", "quality");
-  size_t shown = 0;
+  // DAG runs' ids carry a hash: the column grows to the longest id shown.
+  size_t id_width = 24, shown = 0;
   for (auto it = runs.rbegin(); it != runs.rend() && (limit == 0 || shown < limit); ++it, ++shown) {
-    out += fmt::format("{:<24} {:<20} {:>8.1f}s {:<10} {:>12}  {}\n", it->run_id, it->started_at,
-                       it->seconds, it->outcome, TransformRows(*it), QualityOutcome(*it));
+    id_width = std::max(id_width, it->run_id.size());
+  }
+  std::string out = fmt::format("{:<{}} {:<20} {:>9} {:<10} {:>12}  {:<16} {}\n", "id", id_width,
+                                "start", "duration", "outcome", "rows", "quality", "started by");
+  shown = 0;
+  for (auto it = runs.rbegin(); it != runs.rend() && (limit == 0 || shown < limit); ++it, ++shown) {
+    out += fmt::format("{:<{}} {:<20} {:>8.1f}s {:<10} {:>12}  {:<16} {}\n", it->run_id, id_width,
+                       it->started_at, it->seconds, it->outcome, TransformRows(*it),
+                       QualityOutcome(*it), StartedBy(*it));
   }
   out += fmt::format("{} of {} runs\n", shown, runs.size());
   return out;
@@ -98,7 +114,8 @@ nlohmann::json RunsJson(const std::vector<zones::RunRecord>& runs, size_t limit)
                    {"seconds", it->seconds},
                    {"outcome", it->outcome},
                    {"rows", TransformRows(*it)},
-                   {"quality", QualityOutcome(*it)}});
+                   {"quality", QualityOutcome(*it)},
+                   {"started_by", StartedBy(*it)}});
   }
   return {{"runs", arr}, {"total", runs.size()}};
 }
@@ -106,6 +123,7 @@ nlohmann::json RunsJson(const std::vector<zones::RunRecord>& runs, size_t limit)
 std::string RunDetails(const zones::RunRecord& r) {
   std::string out = fmt::format("run {}\n  started {}  finished {}  {:.1f}s  outcome {}\n",
                                 r.run_id, r.started_at, r.finished_at, r.seconds, r.outcome);
+  out += fmt::format("  started by {}\n", StartedBy(r));
   if (!r.error.empty()) out += fmt::format("  error: {}\n", r.error);
   if (!r.resumed_from.empty()) out += fmt::format("  resumed run {}\n", r.resumed_from);
   out +=
@@ -128,6 +146,11 @@ std::string RunDetails(const zones::RunRecord& r) {
   for (const auto& d : alerts.value("deliveries", nlohmann::json::array())) {
     out += fmt::format("alert delivery to {}: {}\n", d.value("target", ""),
                        d.value("ok", false) ? "ok" : "FAILED: " + d.value("error", std::string()));
+  }
+  if (mon.contains("metrics_log_group")) {
+    const auto& g = mon["metrics_log_group"];
+    out += fmt::format("metrics: {} EMF lines to CloudWatch Logs {} (stream {})\n",
+                       g.value("events", 0), g.value("log_group", ""), g.value("log_stream", ""));
   }
   const auto& lineage = mon.value("lineage", nlohmann::json::object());
   out += fmt::format("lineage events: {} sent, {} failed\n", lineage.value("events", 0),

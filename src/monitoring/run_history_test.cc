@@ -1,5 +1,8 @@
 #include "sensorlake/monitoring/run_history.h"
 
+#include <string>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include "monitoring/test_records.h"
@@ -26,6 +29,25 @@ TEST(RunHistoryTest, ListsOldestFirstAndShowsNewestFirst) {
   EXPECT_NE(table.find("777"), std::string::npos);
   EXPECT_NE(table.find("passed (1 warn)"), std::string::npos);
   EXPECT_EQ(RunsJson(*runs, 0)["runs"].size(), 2u);
+  EXPECT_EQ(RunsJson(*runs, 0)["runs"][0]["started_by"], "sensorlake run");
+}
+
+TEST(RunHistoryTest, ARunAnOrchestratorStartedNamesItAndKeepsTheTableAligned) {
+  auto dag = testing::MakeRecord("r-20260103T000000000Z-5b1e2c7a", 11, 777);
+  dag.orchestrator = {
+      {"name", "airflow"}, {"dag_id", "sensorlake_wisdm"}, {"run_id", "manual__2026-01-03"}};
+  auto cli = testing::MakeRecord("r-20260102T000000000Z", 12.5, 777);
+  EXPECT_EQ(StartedBy(dag), "airflow sensorlake_wisdm manual__2026-01-03");
+  EXPECT_EQ(StartedBy(cli), "sensorlake run");
+  std::string table = RunsTable({cli, dag}, 0);
+  std::vector<size_t> start_columns;
+  for (size_t at = 0, end; (end = table.find('\n', at)) != std::string::npos; at = end + 1) {
+    std::string line = table.substr(at, end - at);
+    if (line.starts_with("r-")) start_columns.push_back(line.find("2026-11-25"));
+  }
+  ASSERT_EQ(start_columns.size(), 2u);
+  EXPECT_EQ(start_columns[0], start_columns[1]) << table;
+  EXPECT_NE(RunDetails(dag).find("started by airflow sensorlake_wisdm"), std::string::npos);
 }
 
 TEST(RunHistoryTest, UnknownAndCorruptRunsAreClearErrors) {

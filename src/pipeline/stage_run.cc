@@ -140,7 +140,10 @@ class RecordStore {
     // The same input fields as `sensorlake run` writes; the stages fill in the source.
     fresh.input = {{"source", ""},           {"generate_scale", 0.0}, {"generate_seed", 0},
                    {"transform_config", ""}, {"quality_rules", ""},   {"from_stage", ""}};
-    fresh.orchestrator = o_.orchestrator;
+    // Without an orchestrator someone ran the stage commands by hand: say so, since an
+    // empty one reads as `sensorlake run` (monitoring::StartedBy, the web app).
+    fresh.orchestrator =
+        o_.orchestrator.empty() ? nlohmann::json{{"name", "stage commands"}} : o_.orchestrator;
     fresh.started_at = UtcTimestamp();
     fresh.versions["engine"] = SENSORLAKE_VERSION;
     for (int32_t i = 0; i < zones::kNumStages; ++i) {

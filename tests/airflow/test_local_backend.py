@@ -56,6 +56,8 @@ def assert_one_recorded_run(engine: Path, lake: Path, dr, tmp_path: Path) -> Non
     emf = [json.loads(x) for x in (tmp_path / "emf.jsonl").read_text().splitlines()]
     assert {d["stage"] for d in emf if "stage" in d} == set(STAGES)
     assert all(d["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "sensorlake" for d in emf)
+    # The run's environment param is the dimension the alarms filter on (SENSORLAKE_ENVIRONMENT).
+    assert {d["environment"] for d in emf} == {dr.conf["environment"]}
 
     schemas = [json.loads(p.read_text())
                for p in (Path(__file__).parents[1] / "data" / "openlineage").glob("*.json")]

@@ -173,6 +173,10 @@ def mwaa_options(model: dict) -> dict[str, str]:
             if k.startswith("sensorlake.")}
 
 
+def engine_log_group(model: dict) -> str:
+    return one(model, 'module.monitoring.aws_cloudwatch_log_group.this["engine"]')["name"]
+
+
 def role_name(model: dict, address: str) -> str:
     return one(model, address)["name"]
 
@@ -544,7 +548,7 @@ def test_the_step_hands_the_job_terraform_telemetry(platform, production_run):
     options = mwaa_options(platform.model)
     for telemetry in (production_run.ok_telemetry, production_run.failed_telemetry):
         assert telemetry["SENSORLAKE_METRICS_LOG_GROUP"] == \
-            platform.model["outputs"]["engine_log_group"] == options["metrics_log_group"]
+            engine_log_group(platform.model) == options["metrics_log_group"]
         assert telemetry["SENSORLAKE_ALERT_SNS_TOPIC"] == options["alert_topic_arn"]
         assert telemetry["SENSORLAKE_ENVIRONMENT"] == ENVIRONMENT
     assert production_run.ok_telemetry["SENSORLAKE_RUN_ID"] != \
@@ -556,7 +560,7 @@ def test_the_engine_metrics_fill_the_alarms_terraform_declares(platform, product
     every alarm on an engine metric there is a document CloudWatch turns into exactly that
     metric: namespace, name and dimensions as the alarm reads them. The failed Spark run
     reports sensorlake.run.failed = 1, which the run_failed alarm fires on."""
-    group = platform.model["outputs"]["engine_log_group"]
+    group = engine_log_group(platform.model)
     ok_run = production_run.engine["run_id"]
     failed_run = production_run.failed_telemetry["SENSORLAKE_RUN_ID"]
     ok_docs = log_group_documents(platform, group, ok_run)

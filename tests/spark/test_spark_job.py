@@ -55,6 +55,7 @@ def test_local_mode_with_a_killed_task_matches_single_node(datasets, tmp_path):
     lake = datasets.fresh_lake("faults", tmp_path / "lake")
     marker, env = fail_once_env(tmp_path)
     env["SENSORLAKE_RUN_ID"] = "r-spark-local"  # as the DAG's EMR step passes it
+    env["SENSORLAKE_METRICS_EMF"] = str(tmp_path / "emf.jsonl")  # the run's metrics at its end
     # local[2,2]: two cores, and a task may fail twice (local mode's default is once).
     rc, summary, logs = spark_submit("local[2,2]", lake, tmp_path, {},
                                      ["--tasks", str(TASKS), "--then", "check"], env)
@@ -87,6 +88,12 @@ def test_local_mode_with_a_killed_task_matches_single_node(datasets, tmp_path):
     assert stages["check"]["status"] == "failed"
     assert record["outcome"] == "failed" and record["gate_failed"] is True
     assert record["versions"]["curated"] == curated_version_dir(lake).name
+    assert record["orchestrator"]["name"] == "spark"  # spark-submit without a DAG
+    # The run's end, as for `sensorlake run`: its metrics (the gate metric the alarm reads).
+    run_level = [d for d in map(json.loads, (tmp_path / "emf.jsonl").read_text().splitlines())
+                 if "stage" not in d and "reason" not in d]
+    assert [d["sensorlake.quality.gate_failed"] for d in run_level] == [1]
+    assert run_level[0]["run_id"] == "r-spark-local"
 
 
 @pytest.fixture

@@ -18,8 +18,11 @@ Result<std::vector<zones::RunRecord>> LoadRuns(const storage::Lake& lake);
 // One run; NotFound "no run <id> in <lake>/_runs" when it does not exist.
 Result<zones::RunRecord> LoadRun(const storage::Lake& lake, std::string_view run_id);
 
-// The table of `sensorlake runs`: id, start, duration, outcome, rows, quality; newest first,
-// at most `limit` rows (0: all).
+// Who started a run: "sensorlake run", or its orchestrator ("airflow <dag id> <DAG run id>").
+std::string StartedBy(const zones::RunRecord& run);
+
+// The table of `sensorlake runs`: id, start, duration, outcome, rows, quality, started by;
+// newest first, at most `limit` rows (0: all).
 std::string RunsTable(const std::vector<zones::RunRecord>& runs, size_t limit);
 nlohmann::json RunsJson(const std::vector<zones::RunRecord>& runs, size_t limit);
 
