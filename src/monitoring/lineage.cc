@@ -136,9 +136,26 @@ nlohmann::json ParquetSchemaFields(const storage::Lake& lake, const std::string&
   return fields;
 }
 
-DatasetRef LineageEmitter::Dataset(const std::string& name, bool parquet) const {
-  DatasetRef d{lake_.uri(), name};
-  if (parquet) d.fields = ParquetSchemaFields(lake_, name);
+DatasetRef DatasetName(std::string_view location) {
+  std::string_view loc = location.substr(0, location.find('?'));
+  while (loc.size() > 1 && loc.ends_with('/')) loc.remove_suffix(1);
+  size_t scheme_end = loc.find("://");
+  if (scheme_end == std::string_view::npos) return {"file", std::string(loc)};
+  std::string_view scheme = loc.substr(0, scheme_end);
+  std::string_view rest = loc.substr(scheme_end + 3);
+  if (scheme == "file") return {"file", std::string(rest)};
+  size_t slash = rest.find('/');
+  std::string_view authority = rest.substr(0, slash);
+  std::string_view path = slash == std::string_view::npos ? "" : rest.substr(slash + 1);
+  return {fmt::format("{}://{}", scheme, authority), path.empty() ? "/" : std::string(path)};
+}
+
+DatasetRef LineageEmitter::Dataset(const std::string& zone_path, bool parquet) const {
+  DatasetRef d = DatasetName(lake_.uri());
+  // A bucket's root is "/" (no key prefix); a file path keeps its leading slash.
+  bool bucket_root = d.name == "/" && d.namespace_ != "file";
+  d.name = bucket_root ? zone_path : (d.name == "/" ? "" : d.name) + "/" + zone_path;
+  if (parquet) d.fields = ParquetSchemaFields(lake_, zone_path);
   return d;
 }
 
@@ -152,7 +169,10 @@ std::vector<DatasetRef> LineageEmitter::Inputs(const RunRecord& r, Stage s) cons
       std::string src = r.input.value("source", std::string());
       if (src.empty())
         src = fmt::format("generated scale={}", r.input.value("generate_scale", 0.0));
-      out.push_back({"sensorlake-source", src});
+      // A generated dataset has no location: it keeps a namespace of its own.
+      out.push_back(r.input.value("source", std::string()).empty()
+                        ? DatasetRef{"sensorlake-source", src}
+                        : DatasetName(src));
       break;
     }
     case Stage::kTransform:

@@ -35,5 +35,20 @@ TEST(LineageTest, StageEventHasParentDatasetsAndSchema) {
   EXPECT_FALSE(fail["run"]["facets"].contains("parent"));
 }
 
+TEST(LineageTest, DatasetNamesFollowOpenLineageNaming) {
+  auto name = [](std::string_view location) {
+    DatasetRef d = DatasetName(location);
+    return d.namespace_ + " " + d.name;
+  };
+  EXPECT_EQ(name("s3://lake-bucket/lake/curated"), "s3://lake-bucket lake/curated");
+  EXPECT_EQ(name("s3://lake-bucket/lake?endpoint_override=127.0.0.1:9000&scheme=http"),
+            "s3://lake-bucket lake");
+  EXPECT_EQ(name("s3://lake-bucket"), "s3://lake-bucket /");
+  EXPECT_EQ(name("file:///srv/lake/"), "file /srv/lake");
+  EXPECT_EQ(name("/data/wisdm-dataset.zip"), "file /data/wisdm-dataset.zip");
+  EXPECT_EQ(name("https://archive.ics.uci.edu/static/wisdm.zip"),
+            "https://archive.ics.uci.edu static/wisdm.zip");
+}
+
 }  // namespace
 }  // namespace sensorlake::monitoring

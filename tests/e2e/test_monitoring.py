@@ -274,9 +274,10 @@ def test_every_lineage_event_validates_against_the_openlineage_schema(monitored_
                  if e["job"]["name"] == "sensorlake.run.transform"
                  and e["eventType"] == "COMPLETE"][0]
     curated = transform["outputs"][0]
-    assert curated["namespace"] == f"file://{monitored_run['lake']}"
-    assert curated["name"] == \
-        f"curated/_versions/{monitored_run['record']['versions']['curated']}/sensor_readings"
+    # OpenLineage's naming spec for a local file system: namespace "file", the absolute path.
+    assert curated["namespace"] == "file"
+    assert curated["name"] == (f"{monitored_run['lake']}/curated/_versions/"
+                               f"{monitored_run['record']['versions']['curated']}/sensor_readings")
     fields = {f["name"] for f in curated["facets"]["schema"]["fields"]}
     assert {"subject", "activity", "timestamp_ns", "x", "y", "z"} <= fields
     assert monitored_run["record"]["monitoring"]["lineage"]["events"] == 12

@@ -1,7 +1,7 @@
 // OpenLineage (spec 2-0-2) run events for `sensorlake run`: START and COMPLETE or FAIL
 // for the pipeline run (job "sensorlake.run") and for each stage it runs (job
 // "sensorlake.run.<stage>", with a parent run facet pointing at the pipeline run), with
-// input and output datasets (namespace = lake URI, name = zone path of the version) and
+// input and output datasets named by OpenLineage's naming spec (DatasetName) and
 // schema facets for the Parquet datasets. Sent to a Marquez-compatible endpoint
 // (POST <url>/api/v1/lineage) and/or appended to a JSON-lines file (docs/monitoring.md).
 #pragma once
@@ -31,6 +31,12 @@ struct DatasetRef {
   std::string namespace_, name;
   nlohmann::json fields = nlohmann::json::array();  // [{name, type}], empty: no schema facet
 };
+
+// A location's dataset name by OpenLineage's naming spec, so that Spark's, Airflow's and
+// the engine's events name one object alike: s3://bucket/key -> (s3://bucket, key),
+// file:///path or /path -> (file, /path), scheme://host/path -> (scheme://host, path); the
+// query (the lake's S3 options) is not part of the name.
+DatasetRef DatasetName(std::string_view location);
 
 // A random (version 4) UUID.
 std::string RandomUuid();
@@ -68,7 +74,7 @@ class LineageEmitter {
   void Emit(const nlohmann::json& event);
   std::vector<DatasetRef> Inputs(const zones::RunRecord& r, zones::Stage s) const;
   std::vector<DatasetRef> Outputs(const zones::RunRecord& r, zones::Stage s) const;
-  DatasetRef Dataset(const std::string& name, bool parquet) const;
+  DatasetRef Dataset(const std::string& zone_path, bool parquet) const;
 
   const storage::Lake& lake_;
   LineageOptions o_;
