@@ -35,6 +35,10 @@ void AddTelemetryOptions(CLI::App* sub, TelemetryArgs* a) {
       ->envname("SENSORLAKE_LINEAGE_URL");
   sub->add_option("--lineage-file", a->lineage_file, "Append OpenLineage events (JSON lines)")
       ->envname("SENSORLAKE_LINEAGE_FILE");
+  sub->add_option("--lineage-parent", a->lineage_parent,
+                  "The task run that started this command, <namespace>/<job>/<run uuid> (the "
+                  "Airflow OpenLineage provider's lineage_parent_id): its stage events' parent")
+      ->envname("SENSORLAKE_LINEAGE_PARENT");
 }
 
 Result<monitoring::MonitorOptions> MonitorOptionsFrom(const TelemetryArgs& a) {
@@ -45,6 +49,10 @@ Result<monitoring::MonitorOptions> MonitorOptionsFrom(const TelemetryArgs& a) {
   mo.environment = a.environment;
   mo.lineage.url = a.lineage_url;
   mo.lineage.file = a.lineage_file;
+  if (!a.lineage_parent.empty()) {
+    SL_RETURN_NOT_OK(monitoring::ParseLineageParent(a.lineage_parent).status());
+    mo.lineage.parent = a.lineage_parent;
+  }
   if (a.alert_config.empty() && a.alert_webhook.empty() && a.alert_sns_topic.empty()) return mo;
   monitoring::AlertConfig c;
   if (!a.alert_config.empty()) {

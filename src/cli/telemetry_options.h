@@ -17,7 +17,7 @@ namespace sensorlake::cli {
 struct TelemetryArgs {
   std::string metrics_textfile, metrics_emf, metrics_log_group, environment = "local";
   std::string alert_config, alert_webhook, alert_sns_topic, alert_sns_endpoint;
-  std::string lineage_url, lineage_file;
+  std::string lineage_url, lineage_file, lineage_parent;
 };
 
 void AddTelemetryOptions(CLI::App* sub, TelemetryArgs* args);

@@ -3,6 +3,7 @@
 #include <array>
 #include <fstream>
 #include <random>
+#include <regex>
 
 #include <arrow/type.h>
 #include <fmt/format.h>
@@ -254,24 +255,65 @@ void LineageEmitter::Emit(const nlohmann::json& event) {
   }
 }
 
+Result<nlohmann::json> ParseLineageParent(std::string_view parent) {
+  size_t last = parent.rfind('/');
+  size_t job = last == std::string_view::npos || last == 0 ? std::string_view::npos
+                                                           : parent.rfind('/', last - 1);
+  static const std::regex kUuid(
+      "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+  if (job == std::string_view::npos || job == 0 || last == job + 1 ||
+      !std::regex_match(std::string(parent.substr(last + 1)), kUuid)) {
+    return Status::Invalid(
+        "lineage parent '{}' is not <namespace>/<job name>/<run uuid> (the Airflow OpenLineage "
+        "provider's lineage_parent_id)",
+        parent);
+  }
+  return nlohmann::json{{"namespace", std::string(parent.substr(0, job))},
+                        {"name", std::string(parent.substr(job + 1, last - job - 1))},
+                        {"run_id", std::string(parent.substr(last + 1))}};
+}
+
 namespace {
 
-// The orchestrator's job and run (an Airflow task, named as the Airflow OpenLineage provider
-// names it) as the parent of the pipeline run's events: Marquez then shows task -> run ->
-// stages. Given as the record's orchestrator.lineage_parent {namespace, name, run_id}.
-nlohmann::json WithOrchestratorParent(nlohmann::json event, const RunRecord& r) {
+nlohmann::json RunAndJob(const nlohmann::json& ref) {
+  return {
+      {"run", {{"runId", ref.value("run_id", "")}}},
+      {"job", {{"namespace", ref.value("namespace", "default")}, {"name", ref.value("name", "")}}}};
+}
+
+// The orchestrator's run that the lake's run belongs to (an Airflow DAG run, named as the
+// Airflow OpenLineage provider names it) as the parent of the pipeline run's events.
+// Given as the record's orchestrator.lineage_parent {namespace, name, run_id}.
+nlohmann::json OrchestratorRun(const RunRecord& r) {
   const auto parent = r.orchestrator.value("lineage_parent", nlohmann::json::object());
-  if (!parent.is_object() || !parent.contains("run_id")) return event;
-  event["run"]["facets"]["parent"] = {
-      {"_producer", Producer()},
-      {"_schemaURL", kParentFacetUrl},
-      {"run", {{"runId", parent.value("run_id", "")}}},
-      {"job",
-       {{"namespace", parent.value("namespace", "default")}, {"name", parent.value("name", "")}}}};
+  return parent.is_object() && parent.contains("run_id") ? parent : nlohmann::json();
+}
+
+nlohmann::json WithOrchestratorParent(nlohmann::json event, const RunRecord& r) {
+  nlohmann::json parent = OrchestratorRun(r);
+  if (parent.is_null()) return event;
+  nlohmann::json facet = RunAndJob(parent);
+  facet["_producer"] = Producer();
+  facet["_schemaURL"] = kParentFacetUrl;
+  event["run"]["facets"]["parent"] = facet;
   return event;
 }
 
 }  // namespace
+
+// A stage started by an orchestrator's task: the task's run is the parent (Marquez shows
+// task -> stage) and the orchestrator's run (the DAG run) the root.
+nlohmann::json LineageEmitter::WithTaskParent(nlohmann::json event, const RunRecord& r) const {
+  if (o_.parent.empty()) return event;
+  auto task = ParseLineageParent(o_.parent);
+  if (!task.ok()) return event;  // refused when the options were read
+  nlohmann::json facet = RunAndJob(*task);
+  facet["_producer"] = Producer();
+  facet["_schemaURL"] = kParentFacetUrl;
+  if (nlohmann::json root = OrchestratorRun(r); !root.is_null()) facet["root"] = RunAndJob(root);
+  event["run"]["facets"]["parent"] = facet;
+  return event;
+}
 
 void LineageEmitter::EnsurePipelineStarted(const RunRecord& r, std::optional<Stage> current) {
   if (pipeline_started_) return;
@@ -290,16 +332,19 @@ void LineageEmitter::EnsurePipelineStarted(const RunRecord& r, std::optional<Sta
 void LineageEmitter::StageStart(const RunRecord& r, Stage s) {
   EnsurePipelineStarted(r, s);
   stage_uuids_[s] = RandomUuid();
-  Emit(RunEvent("START", LogTimestamp(), JobName(s), stage_uuids_[s], "sensorlake.run",
-                RunUuid(r.run_id), Inputs(r, s), {}, ""));
+  Emit(WithTaskParent(RunEvent("START", LogTimestamp(), JobName(s), stage_uuids_[s],
+                               "sensorlake.run", RunUuid(r.run_id), Inputs(r, s), {}, ""),
+                      r));
 }
 
 void LineageEmitter::StageEnd(const RunRecord& r, Stage s) {
   const auto& st = r.stages[static_cast<size_t>(s)];
   bool failed = st.status == "failed";
-  Emit(RunEvent(failed ? "FAIL" : "COMPLETE", LogTimestamp(), JobName(s), stage_uuids_[s],
-                "sensorlake.run", RunUuid(r.run_id), Inputs(r, s),
-                failed ? std::vector<DatasetRef>{} : Outputs(r, s), failed ? st.message : ""));
+  Emit(WithTaskParent(
+      RunEvent(failed ? "FAIL" : "COMPLETE", LogTimestamp(), JobName(s), stage_uuids_[s],
+               "sensorlake.run", RunUuid(r.run_id), Inputs(r, s),
+               failed ? std::vector<DatasetRef>{} : Outputs(r, s), failed ? st.message : ""),
+      r));
 }
 
 void LineageEmitter::RunEnd(const RunRecord& r) {

@@ -50,5 +50,22 @@ TEST(LineageTest, DatasetNamesFollowOpenLineageNaming) {
             "https://archive.ics.uci.edu static/wisdm.zip");
 }
 
+TEST(LineageTest, ALineageParentIsTheProvidersNamespaceJobAndRun) {
+  auto p = ParseLineageParent(
+      "airflow/prod/sensorlake_wisdm.local.transform/01937a1e-2b7c-7f00-8a1b-0c2d3e4f5a6b");
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ((*p)["namespace"], "airflow/prod");  // a namespace may hold '/'
+  EXPECT_EQ((*p)["name"], "sensorlake_wisdm.local.transform");
+  EXPECT_EQ((*p)["run_id"], "01937a1e-2b7c-7f00-8a1b-0c2d3e4f5a6b");
+  for (const char* bad :
+       {"", "default", "default/job", "default//01937a1e-2b7c-7f00-8a1b-0c2d3e4f5a6b",
+        "/job/01937a1e-2b7c-7f00-8a1b-0c2d3e4f5a6b", "default/job/not-a-uuid"}) {
+    auto r = ParseLineageParent(bad);
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalid) << bad;
+  }
+  EXPECT_NE(ParseLineageParent("default/job/x").status().message().find("lineage_parent_id"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace sensorlake::monitoring

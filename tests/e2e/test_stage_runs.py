@@ -13,8 +13,12 @@ from sensorlake_cli import sensorlake_bin
 from test_monitoring import engine_metrics, facets, ol_validator, validate_emf
 
 STAGES = ["ingest", "transform", "check", "features", "publish"]
-PARENT = {"namespace": "default", "name": "sensorlake_wisdm.ingest",
+PARENT = {"namespace": "default", "name": "sensorlake_wisdm",  # the DAG run
           "run_id": "0190a3b2-1111-7222-8333-444455556666"}
+# The task run that starts each stage (the provider's lineage_parent_id); publish runs
+# without one, as a command started by hand would.
+TASK_RUNS = {stage: f"0190a3b2-2222-7222-8333-44445555000{i}"
+             for i, stage in enumerate(STAGES[:-1])}
 ORCHESTRATOR = {"name": "airflow", "dag_id": "sensorlake_wisdm", "run_id": "manual__1",
                 "lineage_parent": PARENT}
 
@@ -46,7 +50,9 @@ def staged_run(source, tmp_path_factory):
     summaries, stderrs = {}, {}
     for stage in STAGES:
         extra = ["--source", source] if stage == "ingest" else []
-        code, summary, err = cli(stage, *extra, "--lake", out / "lake", env=env)
+        task = {"SENSORLAKE_LINEAGE_PARENT": f"default/sensorlake_wisdm.local.{stage}/"
+                                             f"{TASK_RUNS[stage]}"} if stage in TASK_RUNS else {}
+        code, summary, err = cli(stage, *extra, "--lake", out / "lake", env={**env, **task})
         assert code == 0, err
         summaries[stage], stderrs[stage] = summary, err
     _, runs, _ = cli("runs", "--lake", out / "lake")
@@ -105,9 +111,31 @@ def test_lineage_validates_and_the_run_names_its_orchestrator_as_parent(staged_r
         assert parent["job"] == {"namespace": PARENT["namespace"], "name": PARENT["name"]}
         assert parent["run"]["runId"] == PARENT["run_id"]
     run_uuid = run_events[0]["run"]["runId"]
-    assert {e["run"]["facets"]["parent"]["run"]["runId"] for e in events
-            if e["job"]["name"] != "sensorlake.run"} == {run_uuid}
+    # Each stage's parent is the task that started it, its root the DAG run; a stage
+    # without a task (publish here) hangs under the lake's run.
+    for e in events:
+        stage = e["job"]["name"].removeprefix("sensorlake.run.")
+        if e["job"]["name"] == "sensorlake.run":
+            continue
+        parent = e["run"]["facets"]["parent"]
+        if stage in TASK_RUNS:
+            assert parent["job"] == {"namespace": "default",
+                                     "name": f"sensorlake_wisdm.local.{stage}"}
+            assert parent["run"]["runId"] == TASK_RUNS[stage]
+            assert parent["root"] == {"job": {"namespace": "default", "name": "sensorlake_wisdm"},
+                                      "run": {"runId": PARENT["run_id"]}}
+        else:
+            assert parent["run"]["runId"] == run_uuid and "root" not in parent
     assert staged_run["record"]["monitoring"]["lineage"]["events"] == 12
+
+
+def test_a_lineage_parent_that_is_not_the_providers_format_is_refused(source, tmp_path):
+    code, summary, err = cli("ingest", "--source", source, "--lake", tmp_path / "lake",
+                             env={"SENSORLAKE_RUN_ID": "r-bad-parent",
+                                  "SENSORLAKE_LINEAGE_PARENT": "sensorlake_wisdm.local.ingest"})
+    assert code == 3, err
+    assert "<namespace>/<job name>/<run uuid>" in summary["error"]["message"]
+    assert not (tmp_path / "lake" / "_runs").exists()
 
 
 def test_logs_are_json_from_the_environment(source, tmp_path):

@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sensorlake/common/result.h"
 #include "sensorlake/storage/lake.h"
 #include "sensorlake/zones/run_record.h"
 
@@ -23,6 +24,11 @@ inline constexpr const char* kLineageNamespace = "sensorlake";
 struct LineageOptions {
   std::string url;   // Marquez base URL; empty: no HTTP
   std::string file;  // JSON lines; empty: no file
+  // The job run that started this process, "<namespace>/<job name>/<run uuid>" (the Airflow
+  // OpenLineage provider's lineage_parent_id macro of the task): the parent of this
+  // process's stage events, with the run's orchestrator.lineage_parent as their root.
+  // Empty: the stages' parent is the pipeline run.
+  std::string parent;
   double timeout_seconds = 5;
   int32_t attempts = 3;
 };
@@ -31,6 +37,10 @@ struct DatasetRef {
   std::string namespace_, name;
   nlohmann::json fields = nlohmann::json::array();  // [{name, type}], empty: no schema facet
 };
+
+// "<namespace>/<job name>/<run uuid>" -> {namespace, name, run_id}; Invalid otherwise (the
+// namespace may hold '/', the job name and the UUID may not).
+Result<nlohmann::json> ParseLineageParent(std::string_view parent);
 
 // A location's dataset name by OpenLineage's naming spec, so that Spark's, Airflow's and
 // the engine's events name one object alike: s3://bucket/key -> (s3://bucket, key),
@@ -71,6 +81,7 @@ class LineageEmitter {
 
  private:
   void EnsurePipelineStarted(const zones::RunRecord& record, std::optional<zones::Stage> current);
+  nlohmann::json WithTaskParent(nlohmann::json event, const zones::RunRecord& record) const;
   void Emit(const nlohmann::json& event);
   std::vector<DatasetRef> Inputs(const zones::RunRecord& r, zones::Stage s) const;
   std::vector<DatasetRef> Outputs(const zones::RunRecord& r, zones::Stage s) const;
