@@ -442,6 +442,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                    help="the engine commands send their EMF lines to this CloudWatch Logs group")
     p.add_argument("--alert-sns-topic", default=os.environ.get("SENSORLAKE_ALERT_SNS_TOPIC", ""),
                    help="the engine commands publish the run's alerts to this SNS topic")
+    p.add_argument("--lineage-parent", default=os.environ.get("SENSORLAKE_LINEAGE_PARENT", ""),
+                   help="the OpenLineage parent of the job's stages, <namespace>/<job>/<run uuid> "
+                        "(the DAG task that added the step)")
     p.add_argument("--run-key", default="",
                    help="the Airflow run key; publish records it as the run id (without --run-id)")
     p.add_argument("--run-id", default=os.environ.get("SENSORLAKE_RUN_ID", ""),
@@ -477,7 +480,8 @@ def main(argv: list[str] | None = None) -> int:
     # engine reads wherever it runs: docs/monitoring.md).
     for name, value in (("SENSORLAKE_ENVIRONMENT", args.environment),
                         ("SENSORLAKE_METRICS_LOG_GROUP", args.metrics_log_group),
-                        ("SENSORLAKE_ALERT_SNS_TOPIC", args.alert_sns_topic)):
+                        ("SENSORLAKE_ALERT_SNS_TOPIC", args.alert_sns_topic),
+                        ("SENSORLAKE_LINEAGE_PARENT", args.lineage_parent)):
         if value:
             os.environ[name] = value
     try:

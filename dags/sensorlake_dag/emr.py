@@ -137,9 +137,10 @@ def spark_step(p: dict[str, Any]) -> dict[str, Any]:
         args += ["--run-id", run_env["SENSORLAKE_RUN_ID"],
                  "--orchestrator", run_env["SENSORLAKE_ORCHESTRATOR"]]
     # Where the job's engine commands send their metrics and alerts (the cluster's nodes
-    # do not have MWAA's configuration).
+    # do not have MWAA's configuration), and this task as their lineage parent.
     for flag, name in (("--metrics-log-group", "SENSORLAKE_METRICS_LOG_GROUP"),
-                       ("--alert-sns-topic", "SENSORLAKE_ALERT_SNS_TOPIC")):
+                       ("--alert-sns-topic", "SENSORLAKE_ALERT_SNS_TOPIC"),
+                       ("--lineage-parent", "SENSORLAKE_LINEAGE_PARENT")):
         if run_env.get(name):
             args += [flag, run_env[name]]
     return {

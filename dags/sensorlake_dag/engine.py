@@ -71,13 +71,36 @@ def record_run_id(dag_id: str, dag_run_id: str, started) -> str:
 
 
 def lineage_parent(dag_id: str, dag_run_id: str) -> dict[str, str]:
-    """The DAG run as the OpenLineage parent of the engine's run: the job the Airflow
-    OpenLineage provider names after the DAG, in its namespace ([openlineage] namespace,
-    default "default"), and a run UUID derived from the DAG run (name-based, so every task
-    of the run gives the same)."""
+    """The DAG run as the OpenLineage parent of the engine's run when the Airflow
+    OpenLineage provider is not installed: the job named after the DAG in the provider's
+    namespace ([openlineage] namespace, default "default") and a run UUID derived from the
+    DAG run (name-based, so every task of the run gives the same)."""
     namespace = airflow_conf.get("openlineage", "namespace", fallback="default") or "default"
     run_uuid = uuid.uuid5(uuid.NAMESPACE_URL, f"airflow:{namespace}:{dag_id}:{dag_run_id}")
     return {"namespace": namespace, "name": dag_id, "run_id": str(run_uuid)}
+
+
+def provider_lineage(ti) -> tuple[dict[str, str], str] | None:
+    """(the DAG run, the task run) as the Airflow OpenLineage provider names them in its own
+    events, so that Marquez joins the provider's task events and the engine's: the DAG run
+    {namespace, name, run_id} (the engine run's parent and its stages' root) and the task's
+    lineage_parent_id "<namespace>/<dag>.<task>/<run uuid>" (its stages' parent). None
+    without the provider."""
+    try:
+        from airflow.providers.openlineage.plugins import macros
+    except ImportError:
+        return None
+    if hasattr(macros, "lineage_root_run_id"):  # provider >= 2.x (Airflow 3)
+        dag_run = {"namespace": macros.lineage_root_job_namespace(ti),
+                   "name": macros.lineage_root_job_name(ti),
+                   "run_id": macros.lineage_root_run_id(ti)}
+    else:  # provider 1.x (Airflow 2.10, MWAA)
+        from airflow.providers.openlineage.plugins.adapter import OpenLineageAdapter
+
+        logical_date = getattr(ti, "logical_date", None) or ti.execution_date
+        dag_run = {"namespace": macros.lineage_job_namespace(), "name": ti.dag_id,
+                   "run_id": OpenLineageAdapter.build_dag_run_id(ti.dag_id, logical_date)}
+    return dag_run, macros.lineage_parent_id(ti)
 
 
 def dag_run_env() -> dict[str, str]:
@@ -96,12 +119,17 @@ def dag_run_env() -> dict[str, str]:
 
     started = getattr(dag_run, "start_date", None) or getattr(dag_run, "logical_date", None) \
         or datetime.datetime.now(datetime.timezone.utc)
+    from_provider = provider_lineage(context["ti"]) if context.get("ti") else None
     orchestrator = {"name": "airflow", "dag_id": dag_id, "run_id": dag_run.run_id,
-                    "lineage_parent": lineage_parent(dag_id, dag_run.run_id)}
+                    "lineage_parent": from_provider[0] if from_provider
+                    else lineage_parent(dag_id, dag_run.run_id)}
     params = context.get("params") or {}
-    return {"SENSORLAKE_RUN_ID": record_run_id(dag_id, dag_run.run_id, started),
-            "SENSORLAKE_ORCHESTRATOR": json.dumps(orchestrator),
-            **telemetry_env(params.get("environment", ""))}
+    env = {"SENSORLAKE_RUN_ID": record_run_id(dag_id, dag_run.run_id, started),
+           "SENSORLAKE_ORCHESTRATOR": json.dumps(orchestrator),
+           **telemetry_env(params.get("environment", ""))}
+    if from_provider:
+        env["SENSORLAKE_LINEAGE_PARENT"] = from_provider[1]
+    return env
 
 
 def telemetry_env(environment: str) -> dict[str, str]:

@@ -182,7 +182,11 @@ class Emulator:
             raise RuntimeError(f"the AWS emulator did not start: {self.endpoint!r}")
 
     def stop(self) -> None:
-        self._proc.stdin.close()
+        try:
+            self._proc.stdin.write("stop\n")
+            self._proc.stdin.close()
+        except BrokenPipeError:  # it has stopped already
+            pass
         self._proc.wait(timeout=30)
 
     def requests(self) -> list[Request]:
@@ -393,7 +397,11 @@ def main(argv: list[str]) -> int:
         server = RecordingServer(Path(argv[1]))
         server.serve()
         print(server.endpoint, flush=True)
-        sys.stdin.read()  # until the test closes our stdin
+        # Until the test says "stop" (or closes our stdin). Not EOF alone: processes forked
+        # from the test process (the OpenLineage provider's pool) hold the pipe open too.
+        for line in sys.stdin:
+            if line.strip() == "stop":
+                break
         return 0
     if argv[:1] == ["decide"]:
         payload = json.load(sys.stdin)

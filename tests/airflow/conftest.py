@@ -40,8 +40,13 @@ os.environ.update(
         "AWS_EC2_METADATA_DISABLED": "true",
         # The EMR step sensor polls every 0.2 s in the tests (60 s by default).
         "SENSORLAKE_EMR_POKE_SECONDS": "0.2",
+        # The OpenLineage provider's own events, to a file the tests read (OPENLINEAGE_FILE).
+        "AIRFLOW__OPENLINEAGE__NAMESPACE": "sensorlake-test",
+        "AIRFLOW__OPENLINEAGE__TRANSPORT": json.dumps(
+            {"type": "file", "log_file_path": str(_HOME / "openlineage.jsonl"), "append": True}),
     }
 )
+OPENLINEAGE_FILE = _HOME / "openlineage.jsonl"
 os.environ.pop("AIRFLOW_CONN_AWS_DEFAULT", None)
 # Airflow 2's unit-test configuration (unit_test_mode) picks the LocalExecutor, which refuses
 # SQLite; SQLite takes the single-threaded SequentialExecutor there, which Airflow 3 no longer

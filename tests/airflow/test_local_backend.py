@@ -69,13 +69,63 @@ def assert_one_recorded_run(engine: Path, lake: Path, dr, tmp_path: Path) -> Non
     assert len(events) == 12  # the run and its 5 stages, START and COMPLETE, once each
     for event in events:
         validator.validate(event)
+    assert_lineage_joins_the_providers(dr, record, events)
+
+
+TASK_OF_STAGE = {"ingest": "local.ingest", "transform": "local.transform",
+                 "check": "local.quality_gate", "features": "local.features",
+                 "publish": "local.publish"}
+
+
+def provider_events(dag_id: str, tasks: set[str], timeout: float = 60) -> list[dict]:
+    """The Airflow OpenLineage provider's own events of the DAG's tasks (its file transport,
+    conftest.py), once a COMPLETE event of each task has arrived: the provider emits from a
+    forked process or a thread pool, after the task has finished."""
+    import time
+
+    from conftest import OPENLINEAGE_FILE
+
+    deadline = time.monotonic() + timeout
+    while True:
+        text = OPENLINEAGE_FILE.read_text() if OPENLINEAGE_FILE.exists() else ""
+        events = [json.loads(x) for x in text.splitlines() if x.strip()]
+        done = {e["job"]["name"] for e in events if e.get("eventType") == "COMPLETE"}
+        if {f"{dag_id}.{t}" for t in tasks} <= done or time.monotonic() > deadline:
+            return events
+        time.sleep(0.5)
+
+
+def assert_lineage_joins_the_providers(dr, record: dict, events: list[dict]) -> None:
+    """The engine's events name the runs the Airflow OpenLineage provider names in its own
+    events: the engine run's parent is the provider's DAG run, each stage's parent the
+    provider's run of the task that started it, and its root that DAG run (Marquez then
+    shows DAG run -> task -> stage, and DAG run -> sensorlake.run -> stages)."""
+    ours = [e for e in provider_events(dr.dag_id, set(TASK_OF_STAGE.values()))
+            if e["job"]["name"].startswith(f"{dr.dag_id}.local.")
+            and e.get("eventType") == "COMPLETE"]
+    task_runs = {e["job"]["name"]: e for e in ours}
+    assert set(task_runs) == {f"{dr.dag_id}.{t}" for t in TASK_OF_STAGE.values()}, \
+        sorted(task_runs)
+    # The provider's task events name their DAG run as parent: one run, in its namespace.
+    dag_runs = {(e["run"]["facets"]["parent"]["job"]["namespace"],
+                 e["run"]["facets"]["parent"]["job"]["name"],
+                 e["run"]["facets"]["parent"]["run"]["runId"]) for e in ours}
+    assert len(dag_runs) == 1, dag_runs
+    namespace, dag_job, dag_run_id = dag_runs.pop()
+    assert (namespace, dag_job) == ("sensorlake-test", dr.dag_id)  # [openlineage] namespace
+    dag_run = {"job": {"namespace": namespace, "name": dag_job}, "run": {"runId": dag_run_id}}
     for event in events:
         parent = event["run"]["facets"]["parent"]
-        if event["job"]["name"] == "sensorlake.run":  # the DAG run is the engine run's parent
-            assert parent["job"] == {"namespace": "default", "name": dr.dag_id}
-            assert parent["run"]["runId"] == record["orchestrator"]["lineage_parent"]["run_id"]
-        else:
-            assert parent["job"]["name"] == "sensorlake.run"
+        if event["job"]["name"] == "sensorlake.run":
+            assert {k: parent[k] for k in ("job", "run")} == dag_run
+            continue
+        task = task_runs[f"{dr.dag_id}.{TASK_OF_STAGE[event['job']['name'].rsplit('.', 1)[1]]}"]
+        assert parent["job"] == {"namespace": task["job"]["namespace"],
+                                 "name": task["job"]["name"]}
+        assert parent["run"]["runId"] == task["run"]["runId"]
+        assert parent["root"] == dag_run
+    assert record["orchestrator"]["lineage_parent"] == {
+        "namespace": namespace, "name": dag_job, "run_id": dag_run_id}
 
 
 def test_local_backend_end_to_end(dag, engine, wisdm_source, use_engine, tmp_path, monkeypatch):

@@ -239,12 +239,15 @@ def engine_as_instance_role(platform, args: list[str], telemetry: dict[str, str]
     return json.loads(proc.stdout)
 
 
-def run_engine_as_instance_role(platform, telemetry: dict[str, str]) -> dict:
+def run_engine_as_instance_role(platform, telemetry: dict[str, str], lineage: Path) -> dict:
     """`sensorlake run` from Terraform's source_uri into Terraform's lake_uri (the calls the
-    Spark job's driver and tasks make through the same Lake code), as its own run."""
+    Spark job's driver and tasks make through the same Lake code), as its own run, its
+    lineage events to a file."""
     options = mwaa_options(platform.model)
     own = {k: v for k, v in telemetry.items() if k not in ("SENSORLAKE_RUN_ID",
-                                                           "SENSORLAKE_ORCHESTRATOR")}
+                                                           "SENSORLAKE_ORCHESTRATOR",
+                                                           "SENSORLAKE_LINEAGE_PARENT")}
+    own["SENSORLAKE_LINEAGE_FILE"] = str(lineage)
     return engine_as_instance_role(platform, ["run", "--source", options["source_uri"], "--lake",
                                               options["lake_uri"]], own)
 
@@ -415,7 +418,7 @@ def declared(platform, calls: list[Call]) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def production_run(platform, dag):
+def production_run(platform, dag, tmp_path_factory):
     """Run the whole path once (module scope): DAG success, DAG failure, engine."""
     monkeypatch = pytest.MonkeyPatch()
     try:
@@ -425,11 +428,13 @@ def production_run(platform, dag):
         monkeypatch.undo()
     ok_telemetry = step_telemetry(platform, "COMPLETED")
     failed_telemetry = step_telemetry(platform, "FAILED")
-    summary = run_engine_as_instance_role(platform, ok_telemetry)
+    lineage = tmp_path_factory.mktemp("lineage") / "engine.jsonl"
+    summary = run_engine_as_instance_role(platform, ok_telemetry, lineage)
     failed_record = record_failed_spark_transform(platform, failed_telemetry)
     calls = recorded_calls(platform)
     calls += bootstrap_calls(platform.model) + deploy_calls(platform.model)
     return SimpleNamespace(ok=ok_run, failed=failed_run, conf=conf, engine=summary, calls=calls,
+                           lineage=[json.loads(x) for x in lineage.read_text().splitlines()],
                            ok_telemetry=ok_telemetry, failed_telemetry=failed_telemetry,
                            failed_record=failed_record)
 
@@ -613,3 +618,32 @@ def test_the_failed_spark_run_alerts_through_the_topic_as_the_instance_role(
     assert "injected: Job aborted" in payload["alerts"][0]["message"]
     deliveries = production_run.failed_record["monitoring"]["alerts"]["deliveries"]
     assert [d["target"] for d in deliveries] == ["sns"] and deliveries[0]["ok"] is True
+
+
+def test_the_engine_names_s3_datasets_as_the_airflow_openlineage_provider_does(
+        platform, production_run):
+    """The datasets of the engine's lineage on Terraform's buckets are the ones the Airflow
+    OpenLineage provider names for the same S3 locations (its own Asset translation, here
+    under the Airflow that MWAA runs), so Marquez joins a DAG's declared assets with the
+    engine's events: the source, the lake's published table and every version written."""
+    try:
+        from airflow.providers.openlineage.utils.utils import translate_airflow_asset as translate
+    except ImportError:  # provider 1.x under Airflow 2.10
+        from airflow.providers.openlineage.utils.utils import (
+            translate_airflow_dataset as translate)
+    try:
+        from airflow.sdk import Asset
+    except ImportError:  # Airflow 2.10: the Dataset that Airflow 3 renamed
+        from airflow.datasets import Dataset as Asset
+
+    options = mwaa_options(platform.model)
+    datasets = {(d["namespace"], d["name"]) for e in production_run.lineage
+                for d in e.get("inputs", []) + e.get("outputs", [])}
+    assert len(datasets) >= 6, datasets
+    for uri in (options["source_uri"], f"{options['lake_uri']}/curated/published/sensor_readings"):
+        theirs = translate(Asset(uri), None)
+        assert (theirs.namespace, theirs.name) in datasets, (uri, sorted(datasets))
+    for namespace, name in datasets:
+        assert namespace.startswith("s3://"), (namespace, name)
+        theirs = translate(Asset(f"{namespace}/{name}"), None)
+        assert (theirs.namespace, theirs.name) == (namespace, name)
