@@ -163,13 +163,19 @@ def test_a_flag_wins_over_the_environment(source, tmp_path):
 
 def test_a_failed_stage_fails_the_run_keeps_its_exit_code_and_a_retry_resumes(source, tmp_path):
     lake = tmp_path / "lake"
+    # The alert settings an orchestrator sets once (nothing listens on port 9).
+    alerting = {"SENSORLAKE_ALERT_WEBHOOK": "http://127.0.0.1:9/hook"}
     code, _, err = cli("ingest", "--source", tmp_path / "missing", "--lake", lake,
-                       "--run-id", "r-retry")
+                       "--run-id", "r-retry", env=alerting)
     assert code == 4, err  # not found, as without --run-id
     assert "does not exist" in err
     _, shown, _ = cli("runs", "show", "r-retry", "--lake", lake)
     assert shown["outcome"] == "failed" and shown["failed_stage"] == "ingest"
     assert "does not exist" in shown["error"]
+    # The run ended with this stage: its alert, by the code `sensorlake run` uses.
+    alerts = shown["monitoring"]["alerts"]
+    assert [a["rule"] for a in alerts["fired"]] == ["pipeline_failed"]
+    assert [(d["target"], d["ok"]) for d in alerts["deliveries"]] == [("webhook", False)]
     code, _, err = cli("ingest", "--source", source, "--lake", lake, "--run-id", "r-retry")
     assert code == 0, err
     _, shown, _ = cli("runs", "show", "r-retry", "--lake", lake)
