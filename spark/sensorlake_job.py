@@ -438,7 +438,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--environment", default=os.environ.get("SENSORLAKE_ENVIRONMENT", ""),
                    help="the engine's EMF environment dimension, recorded in the summary too "
                         "(the Airflow DAG passes it)")
-    p.add_argument("--metrics-log-group", default=os.environ.get("SENSORLAKE_METRICS_LOG_GROUP", ""),
+    p.add_argument("--metrics-log-group",
+                   default=os.environ.get("SENSORLAKE_METRICS_LOG_GROUP", ""),
                    help="the engine commands send their EMF lines to this CloudWatch Logs group")
     p.add_argument("--alert-sns-topic", default=os.environ.get("SENSORLAKE_ALERT_SNS_TOPIC", ""),
                    help="the engine commands publish the run's alerts to this SNS topic")

@@ -39,6 +39,12 @@ def alert_topic_arn() -> str:
     return deployment_default("alert_topic_arn", "") or Variable.get(VAR_ALERT_SNS, None) or ""
 
 
+def metrics_log_group() -> str:
+    """The CloudWatch Logs group of the engine's EMF lines: Terraform's
+    sensorlake.metrics_log_group option (modules/monitoring's engine group); empty: none."""
+    return deployment_default("metrics_log_group", "")
+
+
 def dag_params() -> dict[str, Param]:
     """The run's params, their defaults from the [sensorlake] configuration section."""
     return {

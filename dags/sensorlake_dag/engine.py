@@ -14,7 +14,7 @@ from typing import Any
 from sensorlake_dag.airflow_compat import (AirflowException, AirflowFailException, Variable,
                                            airflow_conf, get_current_context)
 from sensorlake_dag.config import (DAG_ID, VAR_BIN, VAR_LAKE, VAR_SOURCE, alert_topic_arn,
-                                   deployment_default)
+                                   metrics_log_group)
 from sensorlake_dag.constants import EXIT_GATE_FAILED, EXIT_NAMES, TRANSIENT_EXIT_CODES
 
 log = logging.getLogger(__name__)
@@ -140,7 +140,7 @@ def telemetry_env(environment: str) -> dict[str, str]:
     already wins (docs/monitoring.md)."""
     wanted = {"SENSORLAKE_ENVIRONMENT": environment,
               "SENSORLAKE_ALERT_SNS_TOPIC": alert_topic_arn(),
-              "SENSORLAKE_METRICS_LOG_GROUP": deployment_default("metrics_log_group", "")}
+              "SENSORLAKE_METRICS_LOG_GROUP": metrics_log_group()}
     chosen = {k: os.environ.get(k) or v for k, v in wanted.items()}
     return {k: v for k, v in chosen.items() if v}
 
