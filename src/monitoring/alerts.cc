@@ -211,12 +211,9 @@ Result<std::string> PublishSns(const std::string& topic_arn, const std::string& 
                   UrlEncode(topic_arn), UrlEncode(subject.substr(0, 100)), UrlEncode(message));
   PostOptions o;
   o.headers = {"Content-Type: application/x-www-form-urlencoded; charset=utf-8"};
-  if (!cred.token.empty()) o.headers.push_back("X-Amz-Security-Token: " + cred.token);
   o.timeout_seconds = config.timeout_seconds;
   o.attempts = config.attempts;
-  o.aws_sigv4 = fmt::format("aws:amz:{}:sns", region);
-  o.aws_key = cred.key;
-  o.aws_secret = cred.secret;
+  SignForAws(cred, region, "sns", &o);
   SL_ASSIGN_OR_RETURN(PostResult r, HttpPost(endpoint, body, o));
   static const std::regex kId(R"(<MessageId>([^<]+)</MessageId>)");
   if (!std::regex_search(r.body, m, kId)) {

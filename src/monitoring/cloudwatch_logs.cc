@@ -1,6 +1,5 @@
 #include "monitoring/cloudwatch_logs.h"
 
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "monitoring/http_post.h"
@@ -19,18 +18,14 @@ struct Caller {
 Result<PostResult> CallLogs(const Caller& caller, const std::string& action,
                             const nlohmann::json& request, const CloudWatchLogsTarget& target,
                             std::vector<std::string> extra) {
-  const std::string& region = caller.region;
-  const net::AwsCredentials& cred = caller.cred;
   PostOptions o;
   o.headers = {"Content-Type: application/x-amz-json-1.1", "X-Amz-Target: Logs_20140328." + action};
   for (auto& h : extra) o.headers.push_back(std::move(h));
-  if (!cred.token.empty()) o.headers.push_back("X-Amz-Security-Token: " + cred.token);
   o.timeout_seconds = target.timeout_seconds;
   o.attempts = target.attempts;
-  o.aws_sigv4 = fmt::format("aws:amz:{}:logs", region);
-  o.aws_key = cred.key;
-  o.aws_secret = cred.secret;
-  return HttpPost(net::AwsServiceEndpoint("CLOUDWATCH_LOGS", "logs", region), request.dump(), o);
+  SignForAws(caller.cred, caller.region, "logs", &o);
+  return HttpPost(net::AwsServiceEndpoint("CLOUDWATCH_LOGS", "logs", caller.region), request.dump(),
+                  o);
 }
 
 }  // namespace

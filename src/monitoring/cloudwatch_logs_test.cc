@@ -4,16 +4,15 @@
 // tests/airflow/test_production_path.py sends them to moto's CloudWatch Logs.)
 #include "monitoring/cloudwatch_logs.h"
 
-#include <chrono>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "testing/loopback_http_server.h"
 #include "testing/scoped_env.h"
 
 namespace sensorlake::monitoring {
@@ -29,7 +28,7 @@ struct Received {
 class CloudWatchLogsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    server_.Post("/", [this](const httplib::Request& req, httplib::Response& res) {
+    http_.server().Post("/", [this](const httplib::Request& req, httplib::Response& res) {
       std::lock_guard lock(mu_);
       received_.push_back(
           {req.get_header_value("X-Amz-Target"), req.get_header_value("x-amzn-logs-format"),
@@ -51,15 +50,8 @@ class CloudWatchLogsTest : public ::testing::Test {
         res.set_content("{}", "application/json");
       }
     });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    ASSERT_GT(port_, 0);
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    endpoint_ = "http://127.0.0.1:" + std::to_string(port_) + "/";
-  }
-  void TearDown() override {
-    server_.stop();
-    thread_.join();
+    ASSERT_TRUE(http_.Start());
+    endpoint_ = http_.Url("/");
   }
   Result<int64_t> Send() {
     ScopedEnv endpoint("AWS_ENDPOINT_URL_CLOUDWATCH_LOGS", endpoint_.c_str());
@@ -69,9 +61,7 @@ class CloudWatchLogsTest : public ::testing::Test {
 
   ScopedEnv key_{"AWS_ACCESS_KEY_ID", "AKIATEST"}, secret_{"AWS_SECRET_ACCESS_KEY", "s"},
       session_{"AWS_SESSION_TOKEN", "session"}, region_{"AWS_REGION", "us-east-1"};
-  httplib::Server server_;
-  std::thread thread_;
-  int port_ = 0;
+  testing::LoopbackHttpServer http_;
   std::string endpoint_;
   std::mutex mu_;
   std::vector<Received> received_;

@@ -1,9 +1,19 @@
 #include "monitoring/http_post.h"
 
+#include <fmt/format.h>
+
 #include "sensorlake/net/http_client.h"
 #include "sensorlake/net/retry_policy.h"
 
 namespace sensorlake::monitoring {
+
+void SignForAws(const net::AwsCredentials& cred, std::string_view region, std::string_view service,
+                PostOptions* options) {
+  if (!cred.token.empty()) options->headers.push_back("X-Amz-Security-Token: " + cred.token);
+  options->aws_sigv4 = fmt::format("aws:amz:{}:{}", region, service);
+  options->aws_key = cred.key;
+  options->aws_secret = cred.secret;
+}
 
 Result<PostResult> HttpPost(const std::string& url, const std::string& body,
                             const PostOptions& options) {

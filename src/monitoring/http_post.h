@@ -6,9 +6,11 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sensorlake/common/result.h"
+#include "sensorlake/net/aws_credentials.h"
 
 namespace sensorlake::monitoring {
 
@@ -27,6 +29,11 @@ struct PostResult {
   int32_t attempts = 0;
   std::string body;  // the response
 };
+
+// Signs the POST for `service` in `region` with `cred` (SigV4; the session token as
+// X-Amz-Security-Token), adding to `options`' headers.
+void SignForAws(const net::AwsCredentials& cred, std::string_view region, std::string_view service,
+                PostOptions* options);
 
 // OK only for a 2xx answer; IOError with the URL, the status or curl's error otherwise.
 Result<PostResult> HttpPost(const std::string& url, const std::string& body,

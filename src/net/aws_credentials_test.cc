@@ -4,14 +4,13 @@
 #include "sensorlake/net/aws_credentials.h"
 
 #include <atomic>
-#include <chrono>
 #include <fstream>
 #include <string>
-#include <thread>
 
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include "testing/loopback_http_server.h"
 #include "testing/scoped_env.h"
 #include "testing/temp_dir.h"
 
@@ -37,34 +36,28 @@ class AwsCredentialsTest : public ::testing::Test {
       }
       res.set_content(body, "text/plain");
     };
-    server_.Put("/latest/api/token", [](const httplib::Request& req, httplib::Response& res) {
-      res.status = req.has_header("X-aws-ec2-metadata-token-ttl-seconds") ? 200 : 400;
-      res.set_content(kToken, "text/plain");
-    });
-    server_.Get("/latest/meta-data/iam/security-credentials/",
-                [=](const httplib::Request& q, httplib::Response& r) {
-                  with_token(q, r, "emr-instance\n");
-                });
-    server_.Get(
+    http_.server().Put(
+        "/latest/api/token", [](const httplib::Request& req, httplib::Response& res) {
+          res.status = req.has_header("X-aws-ec2-metadata-token-ttl-seconds") ? 200 : 400;
+          res.set_content(kToken, "text/plain");
+        });
+    http_.server().Get("/latest/meta-data/iam/security-credentials/",
+                       [=](const httplib::Request& q, httplib::Response& r) {
+                         with_token(q, r, "emr-instance\n");
+                       });
+    http_.server().Get(
         "/latest/meta-data/iam/security-credentials/emr-instance",
         [=](const httplib::Request& q, httplib::Response& r) { with_token(q, r, kDocument); });
-    server_.Get(
+    http_.server().Get(
         "/latest/meta-data/placement/region",
         [=](const httplib::Request& q, httplib::Response& r) { with_token(q, r, "eu-west-1"); });
-    server_.Get("/container", [](const httplib::Request& req, httplib::Response& res) {
+    http_.server().Get("/container", [](const httplib::Request& req, httplib::Response& res) {
       res.status = req.get_header_value("Authorization") == "task-secret" ? 200 : 403;
       res.set_content(kDocument, "application/json");
     });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    ASSERT_GT(port_, 0);
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    ASSERT_TRUE(http_.Start());
   }
-  void TearDown() override {
-    server_.stop();
-    thread_.join();
-  }
-  std::string Base() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string Base() const { return http_.Url(); }
 
   testing::TempDir home_;  // no ~/.aws/credentials unless a test writes one
   ScopedEnv key_{"AWS_ACCESS_KEY_ID", nullptr}, secret_{"AWS_SECRET_ACCESS_KEY", nullptr},
@@ -76,9 +69,7 @@ class AwsCredentialsTest : public ::testing::Test {
       disabled_{"AWS_EC2_METADATA_DISABLED", nullptr},
       imds_{"AWS_EC2_METADATA_SERVICE_ENDPOINT", nullptr}, region_{"AWS_REGION", nullptr},
       default_region_{"AWS_DEFAULT_REGION", nullptr};
-  httplib::Server server_;
-  std::thread thread_;
-  int port_ = 0;
+  testing::LoopbackHttpServer http_;
   std::atomic<int32_t> untokened_reads_{0};
 };
 

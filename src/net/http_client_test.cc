@@ -7,12 +7,12 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <chrono>
 #include <string>
-#include <thread>
 
 #include <gtest/gtest.h>
 #include <httplib.h>
+
+#include "testing/loopback_http_server.h"
 
 namespace sensorlake::net {
 namespace {
@@ -20,46 +20,35 @@ namespace {
 class HttpClientTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    server_.Get("/hello", [](const httplib::Request&, httplib::Response& res) {
+    http_.server().Get("/hello", [](const httplib::Request&, httplib::Response& res) {
       res.set_header("X-Greeting", "yes");
       res.set_content("hello", "text/plain");
     });
-    server_.Post("/echo", [](const httplib::Request& req, httplib::Response& res) {
+    http_.server().Post("/echo", [](const httplib::Request& req, httplib::Response& res) {
       res.set_content("POST " + req.body + " " + req.get_header_value("X-Tag"), "text/plain");
     });
-    server_.Put("/echo", [](const httplib::Request& req, httplib::Response& res) {
+    http_.server().Put("/echo", [](const httplib::Request& req, httplib::Response& res) {
       res.set_content("PUT " + req.body + " " + req.get_header_value("X-Tag"), "text/plain");
     });
-    server_.Get("/flaky", [this](const httplib::Request&, httplib::Response& res) {
+    http_.server().Get("/flaky", [this](const httplib::Request&, httplib::Response& res) {
       res.status = ++flaky_calls_ <= 2 ? 503 : 200;
       res.set_content(res.status == 200 ? "recovered" : "busy", "text/plain");
     });
-    server_.Get("/broken", [this](const httplib::Request&, httplib::Response& res) {
+    http_.server().Get("/broken", [this](const httplib::Request&, httplib::Response& res) {
       ++broken_calls_;
       res.status = 500;
     });
-    server_.Get("/missing", [this](const httplib::Request&, httplib::Response& res) {
+    http_.server().Get("/missing", [this](const httplib::Request&, httplib::Response& res) {
       ++missing_calls_;
       res.status = 404;
       res.set_content("no such thing", "text/plain");
     });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    ASSERT_GT(port_, 0);
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    ASSERT_TRUE(http_.Start());
   }
-  void TearDown() override {
-    server_.stop();
-    thread_.join();
-  }
-  std::string Url(const std::string& path) const {
-    return "http://127.0.0.1:" + std::to_string(port_) + path;
-  }
+  std::string Url(const std::string& path) const { return http_.Url(path); }
 
   static constexpr RetryPolicy kFast{.max_attempts = 3, .first_backoff_seconds = 0.001};
-  httplib::Server server_;
-  std::thread thread_;
-  int port_ = 0;
+  testing::LoopbackHttpServer http_;
   std::atomic<int32_t> flaky_calls_{0}, broken_calls_{0}, missing_calls_{0};
 };
 
