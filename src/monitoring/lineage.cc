@@ -168,12 +168,11 @@ std::vector<DatasetRef> LineageEmitter::Inputs(const RunRecord& r, Stage s) cons
   switch (s) {
     case Stage::kIngest: {
       std::string src = r.input.value("source", std::string());
-      if (src.empty())
-        src = fmt::format("generated scale={}", r.input.value("generate_scale", 0.0));
       // A generated dataset has no location: it keeps a namespace of its own.
-      out.push_back(r.input.value("source", std::string()).empty()
-                        ? DatasetRef{"sensorlake-source", src}
-                        : DatasetName(src));
+      out.push_back(src.empty() ? DatasetRef{"sensorlake-source",
+                                             fmt::format("generated scale={}",
+                                                         r.input.value("generate_scale", 0.0))}
+                                : DatasetName(src));
       break;
     }
     case Stage::kTransform:
@@ -281,6 +280,15 @@ nlohmann::json RunAndJob(const nlohmann::json& ref) {
       {"job", {{"namespace", ref.value("namespace", "default")}, {"name", ref.value("name", "")}}}};
 }
 
+// The parent run facet naming `parent` {namespace, name, run_id}, and `root` when given.
+nlohmann::json ParentFacet(const nlohmann::json& parent, const nlohmann::json& root) {
+  nlohmann::json facet = RunAndJob(parent);
+  facet["_producer"] = Producer();
+  facet["_schemaURL"] = kParentFacetUrl;
+  if (!root.is_null()) facet["root"] = RunAndJob(root);
+  return facet;
+}
+
 // The orchestrator's run that the lake's run belongs to (an Airflow DAG run, named as the
 // Airflow OpenLineage provider names it) as the parent of the pipeline run's events.
 // Given as the record's orchestrator.lineage_parent {namespace, name, run_id}.
@@ -291,11 +299,7 @@ nlohmann::json OrchestratorRun(const RunRecord& r) {
 
 nlohmann::json WithOrchestratorParent(nlohmann::json event, const RunRecord& r) {
   nlohmann::json parent = OrchestratorRun(r);
-  if (parent.is_null()) return event;
-  nlohmann::json facet = RunAndJob(parent);
-  facet["_producer"] = Producer();
-  facet["_schemaURL"] = kParentFacetUrl;
-  event["run"]["facets"]["parent"] = facet;
+  if (!parent.is_null()) event["run"]["facets"]["parent"] = ParentFacet(parent, nullptr);
   return event;
 }
 
@@ -307,11 +311,7 @@ nlohmann::json LineageEmitter::WithTaskParent(nlohmann::json event, const RunRec
   if (o_.parent.empty()) return event;
   auto task = ParseLineageParent(o_.parent);
   if (!task.ok()) return event;  // refused when the options were read
-  nlohmann::json facet = RunAndJob(*task);
-  facet["_producer"] = Producer();
-  facet["_schemaURL"] = kParentFacetUrl;
-  if (nlohmann::json root = OrchestratorRun(r); !root.is_null()) facet["root"] = RunAndJob(root);
-  event["run"]["facets"]["parent"] = facet;
+  event["run"]["facets"]["parent"] = ParentFacet(*task, OrchestratorRun(r));
   return event;
 }
 
