@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "cli/catalog_option.h"
 #include "cli/command.h"
 #include "sensorlake/quality/quality.h"
 #include "sensorlake/storage/lake.h"
@@ -18,6 +19,7 @@ struct CheckArgs {
   std::string rules_path;
   std::string baseline;
   std::string curated_version;
+  std::string catalog;
   int32_t threads = 0;
 };
 
@@ -30,6 +32,7 @@ Status RunCheckCommand(const CheckArgs& args, CommandOutput* out) {
   options.curated_version = args.curated_version;
   options.threads = args.threads;
   SL_ASSIGN_OR_RETURN(auto lake, storage::Lake::Open(args.lake));
+  options.catalog = ResolveCatalog(args.catalog, *lake);
   SL_ASSIGN_OR_RETURN(quality::CheckSummary s, quality::RunQualityCheck(*lake, options));
   out->summary = s.ToJson();
   out->text = s.ToText();
@@ -57,6 +60,7 @@ void AddCheckCommand(CLI::App& app, const GlobalOptions& /*global*/, CommandRun*
                   "Curated version to check (default: the published one)");
   sub->add_option("--threads", args->threads, "Worker threads (default: all cores)")
       ->check(CLI::NonNegativeNumber);
+  AddCatalogOption(sub, &args->catalog);
   sub->footer("Docs: docs/quality.md. Runs are stored in <lake>/quality/runs/<run id>/.");
   sub->callback(
       [run, args] { *run = [args](CommandOutput* out) { return RunCheckCommand(*args, out); }; });

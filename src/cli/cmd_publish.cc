@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "cli/catalog_option.h"
 #include "cli/command.h"
 #include "sensorlake/pipeline/publish.h"
 #include "sensorlake/storage/lake.h"
@@ -15,11 +16,14 @@ namespace {
 struct PublishArgs {
   std::string lake;
   pipeline::PublishRequest request;
+  std::string catalog;
 };
 
 Status RunPublishCommand(const PublishArgs& a, CommandOutput* out) {
   SL_ASSIGN_OR_RETURN(auto lake, storage::Lake::Open(a.lake));
-  SL_ASSIGN_OR_RETURN(out->summary, pipeline::Publish(*lake, a.request));
+  pipeline::PublishRequest request = a.request;
+  request.catalog = ResolveCatalog(a.catalog, *lake);
+  SL_ASSIGN_OR_RETURN(out->summary, pipeline::Publish(*lake, request));
   out->text = fmt::format(
       "publish: curated version {} (quality run {}){} is the published one\n  read: {}\n",
       out->summary["curated_version"].get<std::string>(),
@@ -49,6 +53,7 @@ void AddPublishCommand(CLI::App& app, const GlobalOptions& /*global*/, CommandRu
                   "Features version (default: the current one, if made from that curated "
                   "version)");
   sub->add_option("--run-id", args->request.run_id, "Recorded in _published.json");
+  AddCatalogOption(sub, &args->catalog);
   sub->footer("Exit code 9 (refused) when that quality run did not pass. Docs: docs/pipeline.md.");
   sub->callback(
       [run, args] { *run = [args](CommandOutput* out) { return RunPublishCommand(*args, out); }; });

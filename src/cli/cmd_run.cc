@@ -5,12 +5,14 @@
 
 #include <fmt/format.h>
 
+#include "cli/catalog_option.h"
 #include "cli/command.h"
 #include "cli/telemetry_options.h"
 #include "sensorlake/common/progress.h"
 #include "sensorlake/monitoring/monitor.h"
 #include "sensorlake/pipeline/pipeline.h"
 #include "sensorlake/storage/lake.h"
+#include "sensorlake/tables/iceberg_tables.h"
 
 namespace sensorlake::cli {
 
@@ -27,6 +29,7 @@ struct RunArgs {
   int32_t attempts = 3;
   std::string transform_config;
   std::string rules;
+  std::string catalog;
   TelemetryArgs telemetry;  // docs/monitoring.md
 };
 
@@ -48,6 +51,7 @@ Status RunRunCommand(const RunArgs& a, bool quiet, const std::string& log_format
     SL_ASSIGN_OR_RETURN(o.quality_rules, quality::LoadQualityRules(a.rules));
   }
   SL_ASSIGN_OR_RETURN(auto lake, storage::Lake::Open(a.lake));
+  o.catalog = ResolveCatalog(a.catalog, *lake);
   monitoring::Logger logger(
       log_format == "json" ? monitoring::LogFormat::kJson : monitoring::LogFormat::kText, stderr,
       quiet);
@@ -68,6 +72,7 @@ Status RunRunCommand(const RunArgs& a, bool quiet, const std::string& log_format
         fmt::format("  published:  {}  (the curated data that passed the gate)\n",
                     lake->DisplayPath(lake->is_local() ? "curated/published/sensor_readings"
                                                        : "curated/_published.json"));
+    if (tables::CatalogEnabled(o.catalog)) out->text += HowToQueryTables(o.catalog, *lake);
   }
   out->exit_code = rec.ExitCode();
   return Status::OK();
@@ -100,6 +105,7 @@ void AddRunCommand(CLI::App& app, const GlobalOptions& global, CommandRun* run) 
       ->check(CLI::Range(1, 20));
   sub->add_option("--transform-config", args->transform_config, "config/transform.toml format");
   sub->add_option("--rules", args->rules, "config/quality.toml format");
+  AddCatalogOption(sub, &args->catalog);
   AddTelemetryOptions(sub, &args->telemetry);
   sub->footer("Docs: docs/pipeline.md, docs/monitoring.md. Exit code 1: the quality gate failed.");
   sub->callback([run, args, &global] {

@@ -88,19 +88,29 @@ std::string StartedBy(const zones::RunRecord& r) {
   return by;
 }
 
+// The Iceberg snapshot of sensor_readings the run published, else the one its check staged
+// ("staged <id>"), else "-" (docs/tables.md).
+std::string Snapshot(const zones::RunRecord& r) {
+  std::string published = r.versions.value("snapshot", "");
+  if (!published.empty()) return published;
+  std::string staged = r.versions.value("staged_snapshot", "");
+  return staged.empty() ? "-" : "staged " + staged;
+}
+
 std::string RunsTable(const std::vector<zones::RunRecord>& runs, size_t limit) {
   // DAG runs' ids carry a hash: the column grows to the longest id shown.
   size_t id_width = 24, shown = 0;
   for (auto it = runs.rbegin(); it != runs.rend() && (limit == 0 || shown < limit); ++it, ++shown) {
     id_width = std::max(id_width, it->run_id.size());
   }
-  std::string out = fmt::format("{:<{}} {:<20} {:>9} {:<10} {:>12}  {:<16} {}\n", "id", id_width,
-                                "start", "duration", "outcome", "rows", "quality", "started by");
+  std::string out =
+      fmt::format("{:<{}} {:<20} {:>9} {:<10} {:>12}  {:<16} {:<26} {}\n", "id", id_width, "start",
+                  "duration", "outcome", "rows", "quality", "snapshot", "started by");
   shown = 0;
   for (auto it = runs.rbegin(); it != runs.rend() && (limit == 0 || shown < limit); ++it, ++shown) {
-    out += fmt::format("{:<{}} {:<20} {:>8.1f}s {:<10} {:>12}  {:<16} {}\n", it->run_id, id_width,
-                       it->started_at, it->seconds, it->outcome, TransformRows(*it),
-                       QualityOutcome(*it), StartedBy(*it));
+    out += fmt::format("{:<{}} {:<20} {:>8.1f}s {:<10} {:>12}  {:<16} {:<26} {}\n", it->run_id,
+                       id_width, it->started_at, it->seconds, it->outcome, TransformRows(*it),
+                       QualityOutcome(*it), Snapshot(*it), StartedBy(*it));
   }
   out += fmt::format("{} of {} runs\n", shown, runs.size());
   return out;
@@ -115,6 +125,7 @@ nlohmann::json RunsJson(const std::vector<zones::RunRecord>& runs, size_t limit)
                    {"outcome", it->outcome},
                    {"rows", TransformRows(*it)},
                    {"quality", QualityOutcome(*it)},
+                   {"snapshot", Snapshot(*it)},
                    {"started_by", StartedBy(*it)}});
   }
   return {{"runs", arr}, {"total", runs.size()}};
@@ -124,6 +135,8 @@ std::string RunDetails(const zones::RunRecord& r) {
   std::string out = fmt::format("run {}\n  started {}  finished {}  {:.1f}s  outcome {}\n",
                                 r.run_id, r.started_at, r.finished_at, r.seconds, r.outcome);
   out += fmt::format("  started by {}\n", StartedBy(r));
+  if (Snapshot(r) != "-")
+    out += fmt::format("  Iceberg snapshot (sensor_readings) {}\n", Snapshot(r));
   if (!r.error.empty()) out += fmt::format("  error: {}\n", r.error);
   if (!r.resumed_from.empty()) out += fmt::format("  resumed run {}\n", r.resumed_from);
   out +=

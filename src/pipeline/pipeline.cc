@@ -14,6 +14,7 @@
 #include "sensorlake/ingest/ingest.h"
 #include "sensorlake/net/retry_policy.h"
 #include "sensorlake/pipeline/publish.h"
+#include "sensorlake/pipeline/stage_run.h"
 #include "sensorlake/quality/quality.h"
 #include "sensorlake/storage/lake_lock.h"
 #include "sensorlake/storage/versioned_zone.h"
@@ -293,10 +294,11 @@ class Runner {
     co.rules = o_.quality_rules;
     co.curated_version = rec_.versions.value("curated", "");
     co.threads = o_.threads;
+    co.catalog = o_.catalog;
     SL_ASSIGN_OR_RETURN(auto summary, quality::RunQualityCheck(lake_, co));
     s->summary = summary.ToJson();
     s->summary.erase("checks");  // in the quality run's result.json; the record stays small
-    rec_.versions["quality_run"] = summary.run_id;
+    rec_.versions.update(VersionsFromSummary(Stage::kCheck, s->summary));
     s->message = fmt::format("{} errors, {} warnings; report {}", summary.Count("error"),
                              summary.Count("warn"), lake_.DisplayPath(summary.report_path));
     if (!summary.gate_passed) {
@@ -326,7 +328,9 @@ class Runner {
     req.quality_run = rec_.versions.value("quality_run", "");
     req.features_version = rec_.versions.value("features", "");
     req.run_id = rec_.run_id;
+    req.catalog = o_.catalog;
     SL_ASSIGN_OR_RETURN(s->summary, Publish(lake_, req));
+    rec_.versions.update(VersionsFromSummary(Stage::kPublish, s->summary));
     s->message = fmt::format("curated version {} is the published one", req.curated_version);
     return Status::OK();
   }

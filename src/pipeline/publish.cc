@@ -4,6 +4,7 @@
 
 #include "sensorlake/common/clock.h"
 #include "sensorlake/storage/versioned_zone.h"
+#include "sensorlake/tables/iceberg_tables.h"
 
 namespace sensorlake::pipeline {
 
@@ -18,9 +19,10 @@ Result<nlohmann::json> ReadJson(const storage::Lake& lake, const std::string& pa
   return j;
 }
 
-// The gate's verdict on `curated`: the quality run must have checked it and passed.
-Result<std::string> PassingQualityRun(const storage::Lake& lake, const std::string& curated,
-                                      std::string run) {
+// The gate's verdict on `curated`: the quality run must have checked it and passed. Returns
+// the run's result.json.
+Result<nlohmann::json> PassingQualityRun(const storage::Lake& lake, const std::string& curated,
+                                         std::string run) {
   if (run.empty()) {
     auto latest = ReadJson(lake, "quality/_latest.json");
     if (!latest.ok()) {
@@ -40,7 +42,8 @@ Result<std::string> PassingQualityRun(const storage::Lake& lake, const std::stri
     return Status::Refused("quality run {} failed the gate for curated version {}: not published",
                            run, curated);
   }
-  return run;
+  result["run_id"] = run;
+  return result;
 }
 
 // The current features version when it was computed from `curated`; empty otherwise.
@@ -62,11 +65,22 @@ Result<nlohmann::json> Publish(const storage::Lake& lake, const PublishRequest& 
     if (!current) return Status::NotFound("{}: no curated version to publish", lake.uri());
     curated = *current;
   }
-  SL_ASSIGN_OR_RETURN(std::string quality_run,
+  SL_ASSIGN_OR_RETURN(nlohmann::json quality,
                       PassingQualityRun(lake, curated, request.quality_run));
+  const std::string quality_run = quality.value("run_id", "");
   std::string features = request.features_version;
   if (features.empty()) {
     SL_ASSIGN_OR_RETURN(features, FeaturesOf(lake, curated));
+  }
+  nlohmann::json tables;  // null without a catalog
+  if (tables::CatalogEnabled(request.catalog)) {
+    SL_ASSIGN_OR_RETURN(tables,
+                        tables::PublishVersions(lake, request.catalog, curated, features,
+                                                {{"curated-version", curated},
+                                                 {"raw-version", quality.value("raw_version", "")},
+                                                 {"quality-run", quality_run},
+                                                 {"run-id", request.run_id},
+                                                 {"version", SENSORLAKE_VERSION}}));
   }
 
   SL_RETURN_NOT_OK(curated_zone.SetAlias("published", curated));
@@ -80,6 +94,7 @@ Result<nlohmann::json> Publish(const storage::Lake& lake, const PublishRequest& 
       {"features_version", features},
       {"curated_path", "curated/published/sensor_readings"},
       {"features_path", features.empty() ? "" : "features/published/windows"},
+      {"tables", tables},
       {"published_at", UtcTimestamp()}};
   SL_RETURN_NOT_OK(lake.WriteAtomic("_published.json", published.dump(2) + "\n"));
   return published;

@@ -10,6 +10,7 @@
 #include "sensorlake/common/clock.h"
 #include "sensorlake/net/retry_policy.h"
 #include "sensorlake/storage/lake_lock.h"
+#include "sensorlake/tables/iceberg_tables.h"
 
 namespace sensorlake::pipeline {
 
@@ -42,6 +43,12 @@ nlohmann::json VersionsFromSummary(Stage stage, const nlohmann::json& summary) {
       v[as] = from[key];
     }
   };
+  // The Iceberg snapshot of sensor_readings a stage committed (tables/iceberg_tables.h).
+  auto snapshot = [&](const char* as) {
+    if (!summary.is_object() || !summary.contains("tables")) return;
+    int64_t id = tables::SnapshotIdOf(summary["tables"], "sensor_readings");
+    if (id != 0) v[as] = std::to_string(id);
+  };
   switch (stage) {
     case Stage::kIngest:
       copy(summary.value("ingest", nlohmann::json::object()), "version", "raw");
@@ -53,6 +60,7 @@ nlohmann::json VersionsFromSummary(Stage stage, const nlohmann::json& summary) {
     case Stage::kCheck:
       copy(summary, "curated_version", "curated");
       copy(summary, "run_id", "quality_run");
+      snapshot("staged_snapshot");
       break;
     case Stage::kFeatures:
       copy(summary, "curated_version", "curated");
@@ -62,6 +70,7 @@ nlohmann::json VersionsFromSummary(Stage stage, const nlohmann::json& summary) {
       copy(summary, "curated_version", "curated");
       copy(summary, "quality_run", "quality_run");
       copy(summary, "features_version", "features");
+      snapshot("snapshot");
       break;
   }
   return v;

@@ -7,6 +7,7 @@
 #include "sensorlake/common/clock.h"
 #include "sensorlake/quality/profile.h"
 #include "sensorlake/storage/lake_lock.h"
+#include "sensorlake/tables/iceberg_tables.h"
 
 namespace sensorlake::quality {
 
@@ -106,6 +107,7 @@ nlohmann::json CheckSummary::ToJson() const {
           {"seconds", seconds},
           {"result", result_path},
           {"report", report_path},
+          {"tables", tables},
           {"checks", checks}};
 }
 
@@ -130,6 +132,35 @@ std::string CheckSummary::ToText() const {
   return out;
 }
 
+namespace {
+
+// Write-audit-publish: stages the audited version as a snapshot on its audit branch, and
+// holds the snapshot to the rows this check profiled, so what publish makes current is what
+// was audited, row for row (docs/tables.md).
+Result<nlohmann::json> StageAudited(const storage::Lake& lake, const std::string& catalog,
+                                    const CheckSummary& s, const DatasetProfile& profile) {
+  SL_ASSIGN_OR_RETURN(auto staged,
+                      tables::StageCuratedVersion(lake, catalog, s.curated_version,
+                                                  {{"curated-version", s.curated_version},
+                                                   {"raw-version", s.raw_version},
+                                                   {"quality-run", s.run_id},
+                                                   {"version", SENSORLAKE_VERSION}}));
+  for (const auto& [table, want] :
+       {std::pair<std::string, int64_t>{"sensor_readings", profile.rows},
+        {"quarantine", profile.quarantined}}) {
+    int64_t got = staged["tables"][table].value("records", int64_t{-1});
+    if (got != want) {
+      return Status::Corrupt(
+          "curated version {}: the snapshot staged in {} holds {} rows, the version {}: not "
+          "staged for publishing",
+          s.curated_version, table, got, want);
+    }
+  }
+  return staged;
+}
+
+}  // namespace
+
 Result<CheckSummary> RunQualityCheck(const storage::Lake& lake, const CheckOptions& options) {
   auto start = std::chrono::steady_clock::now();
   // One check at a time per lake: runs append to the shared history.
@@ -150,6 +181,9 @@ Result<CheckSummary> RunQualityCheck(const storage::Lake& lake, const CheckOptio
   s.results = RunChecks(profile, options.rules, baseline ? &*baseline : nullptr);
   for (const auto& r : s.results) s.gate_passed = s.gate_passed && !r.StopsTheGate();
   SL_ASSIGN_OR_RETURN(s.run_id, NewRunId(lake));
+  if (tables::CatalogEnabled(options.catalog)) {
+    SL_ASSIGN_OR_RETURN(s.tables, StageAudited(lake, options.catalog, s, profile));
+  }
   s.result_path = fmt::format("{}/{}/result.json", kRunsDir, s.run_id);
   s.report_path = fmt::format("{}/{}/report.html", kRunsDir, s.run_id);
   s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

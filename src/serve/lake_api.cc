@@ -89,6 +89,7 @@ json Lineage(const json& r) {
   node("features", "features", v.value("features", ""));
   const json* pub = StageSummary(r, "publish");
   if (pub != nullptr) node("published", "published", pub->value("published_at", ""));
+  node("snapshot", "Iceberg snapshot", v.value("snapshot", ""));
   auto has = [&](const char* id) {
     return std::any_of(nodes.begin(), nodes.end(), [&](const json& n) { return n["id"] == id; });
   };
@@ -97,7 +98,8 @@ json Lineage(const json& r) {
            {"raw", "curated", "transform"},
            {"curated", "quality", "check"},
            {"curated", "features", "features"},
-           {"quality", "published", "publish (gate passed)"}}) {
+           {"quality", "published", "publish (gate passed)"},
+           {"published", "snapshot", "main of sensorlake.sensor_readings"}}) {
     if (has(from) && has(to)) edges.push_back({{"from", from}, {"to", to}, {"stage", how}});
   }
   return {{"nodes", nodes}, {"edges", edges}};

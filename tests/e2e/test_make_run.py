@@ -12,6 +12,7 @@ from sensorlake_cli import REPO
 def test_make_run_builds_the_whole_pipeline_and_prints_where_things_are(tmp_path):
     lake = tmp_path / "lake"
     env = dict(os.environ, SENSORLAKE_WORK=str(tmp_path / "work"))
+    env.pop("SENSORLAKE_CATALOG", None)  # the default: the lake's own Iceberg catalog
     proc = subprocess.run(["make", "--no-print-directory", "run", f"LAKE={lake}", "SCALE=0.01"],
                           cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
@@ -24,3 +25,9 @@ def test_make_run_builds_the_whole_pipeline_and_prints_where_things_are(tmp_path
     record = re.search(r"run record:\s+(\S+)", proc.stdout).group(1)
     assert '"outcome": "succeeded"' in pathlib.Path(record).read_text()
     assert (tmp_path / "work" / "generated" / "scale-0.01-seed-1" / "generate.json").is_file()
+    # The published version is a snapshot in the lake's SQLite catalog, and it says how to
+    # query it with pyiceberg, Spark and DuckDB (docs/tables.md).
+    assert (lake / "_catalog" / "catalog.db").is_file()
+    for reader in ("pyiceberg:", "Spark:", "DuckDB:"):
+        assert reader in proc.stdout, proc.stdout[-2000:]
+    assert "sensorlake.sensor_readings" in proc.stdout

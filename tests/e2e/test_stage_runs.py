@@ -23,8 +23,13 @@ ORCHESTRATOR = {"name": "airflow", "dag_id": "sensorlake_wisdm", "run_id": "manu
                 "lineage_parent": PARENT}
 
 
+def keep(name):
+    """The caller's variables but sensorlake's own; the catalog (conftest.py) stays."""
+    return not name.startswith("SENSORLAKE_") or name == "SENSORLAKE_CATALOG"
+
+
 def cli(*args, env=None):
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("SENSORLAKE_")}
+    full_env = {k: v for k, v in os.environ.items() if keep(k)}
     full_env.update(env or {})
     proc = subprocess.run([sensorlake_bin(), "--json", *map(str, args)], capture_output=True,
                           text=True, env=full_env, timeout=600)
@@ -139,7 +144,7 @@ def test_a_lineage_parent_that_is_not_the_providers_format_is_refused(source, tm
 
 
 def test_logs_are_json_from_the_environment(source, tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SENSORLAKE_")}
+    env = {k: v for k, v in os.environ.items() if keep(k)}
     env.update(SENSORLAKE_RUN_ID="r-logs", SENSORLAKE_LOG_FORMAT="json")
     proc = subprocess.run([sensorlake_bin(), "ingest", "--source", str(source), "--lake",
                            str(tmp_path / "lake")], capture_output=True, text=True, env=env)

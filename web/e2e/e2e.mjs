@@ -104,6 +104,8 @@ await check("runs page: the DAG-started run names its DAG run, the other sensorl
   assert.equal(await rows.count(), 3); // header, the DAG run, the `sensorlake run`
   assert.equal(await rows.nth(1).locator("td.started-by").innerText(), "airflow sensorlake_wisdm manual__web_e2e");
   assert.equal(await rows.nth(2).locator("td.started-by").innerText(), "sensorlake run");
+  // `sensorlake run` published through the lake's Iceberg catalog: its snapshot id.
+  assert.match(await rows.nth(2).locator("td.snapshot").innerText(), /^\d{6,}$/);
 });
 
 await check("run detail: 5 stages, quality checks, lineage, transform folders", async () => {

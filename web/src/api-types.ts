@@ -118,6 +118,10 @@ export interface RunVersions {
   curated?: string;
   quality_run?: string;
   features?: string;
+  /** The Iceberg snapshot of sensorlake.sensor_readings the check staged / publish made
+   * current (docs/tables.md); absent without a catalog. */
+  staged_snapshot?: string;
+  snapshot?: string;
 }
 
 /** Alert and lineage delivery (src/monitoring/monitor.cc). */
@@ -194,7 +198,7 @@ export interface TransformFolder {
   seconds: number;
 }
 
-export type LineageNodeId = "source" | "raw" | "curated" | "quality" | "features" | "published";
+export type LineageNodeId = "source" | "raw" | "curated" | "quality" | "features" | "published" | "snapshot";
 
 /** What the run produced from what: source -> raw -> curated -> quality / features -> published. */
 export interface Lineage {
@@ -204,7 +208,7 @@ export interface Lineage {
 
 export interface LineageNode {
   id: LineageNodeId;
-  kind: "source" | "raw" | "curated" | "quality run" | "features" | "published";
+  kind: "source" | "raw" | "curated" | "quality run" | "features" | "published" | "Iceberg snapshot";
   label: string;
 }
 
@@ -232,7 +236,26 @@ export interface QualityResult {
   /** Lake paths of this file and of the HTML report. */
   result: string;
   report: string;
+  /** The snapshots this check staged on audit-<curated version> (docs/tables.md); null when
+   * the check ran without an Iceberg catalog. */
+  tables: StagedTables | null;
   checks: QualityCheck[];
+}
+
+/** What `python -m sensorlake.tables stage` answered (src/tables/iceberg_tables.h). */
+export interface StagedTables {
+  catalog: string;
+  namespace: string;
+  tables: Record<string, StagedSnapshot>;
+}
+
+export interface StagedSnapshot {
+  snapshot_id: number;
+  branch: string;
+  records: number;
+  parent_snapshot_id?: number | null;
+  /** True when main already held this curated version: nothing was staged. */
+  unchanged?: boolean;
 }
 
 /** Checks per outcome. */

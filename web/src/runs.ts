@@ -9,6 +9,12 @@ import type {
 
 const outcomeClass = (o: RunOutcome) => (o === "succeeded" ? "ok" : o === "failed" ? "bad" : "warn");
 
+/** The Iceberg snapshot of sensor_readings the run published, or the one its check staged. */
+function snapshotCell(r: RunSummary): string {
+  if (r.versions.snapshot) return r.versions.snapshot;
+  return r.versions.staged_snapshot ? `staged ${r.versions.staged_snapshot}` : "-";
+}
+
 function qualityCell(r: RunSummary): string {
   if (!r.quality) return r.failed_stage && r.failed_stage !== "check" ? "not checked" : "-";
   const c = r.quality.counts;
@@ -25,7 +31,7 @@ export async function renderRuns(app: HTMLElement): Promise<void> {
       return;
     }
     const table = h("table", { class: "grid", id: "runs-table" },
-      h("tr", {}, ...["run", "started by", "outcome", "started (UTC)", "duration", "rows", "quarantined", "quality"].map((t) => h("th", {}, t))));
+      h("tr", {}, ...["run", "started by", "outcome", "started (UTC)", "duration", "rows", "quarantined", "quality", "snapshot"].map((t) => h("th", {}, t))));
     for (const r of runs) {
       const link = h("a", { href: `#/runs/${encodeURIComponent(r.run_id)}` }, r.run_id);
       table.append(h("tr", {},
@@ -36,7 +42,8 @@ export async function renderRuns(app: HTMLElement): Promise<void> {
         h("td", { class: "num" }, `${r.seconds.toFixed(1)} s`),
         h("td", { class: "num" }, r.rows !== undefined ? fmtNum(r.rows) : "-"),
         h("td", { class: "num" }, r.quarantined !== undefined ? fmtNum(r.quarantined) : "-"),
-        h("td", { class: r.quality ? (r.quality.success ? "ok" : "bad") : "" }, qualityCell(r))));
+        h("td", { class: r.quality ? (r.quality.success ? "ok" : "bad") : "" }, qualityCell(r)),
+        h("td", { class: "snapshot" }, snapshotCell(r))));
     }
     app.append(table);
   } catch (e) { app.append(errorBox(e)); }
@@ -104,8 +111,8 @@ function transformFolders(stages: StageEntry[]): HTMLElement | null {
 function lineage(l: Lineage): HTMLElement {
   const nodes = l.nodes;
   const W = 190, H = 54, GX = 40;
-  const col: Record<string, number> = { source: 0, raw: 1, curated: 2, quality: 3, features: 3, published: 4 };
-  const row: Record<string, number> = { quality: 0, features: 1 };
+  const col: Record<string, number> = { source: 0, raw: 1, curated: 2, quality: 3, features: 3, published: 4, snapshot: 4 };
+  const row: Record<string, number> = { quality: 0, features: 1, snapshot: 1 };
   const pos = (id: string) => ({ x: 10 + (col[id] ?? 0) * (W + GX), y: 10 + (row[id] ?? 0) * (H + 20) });
   const ns = "http://www.w3.org/2000/svg";
   const svg = document.createElementNS(ns, "svg");

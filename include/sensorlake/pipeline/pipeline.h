@@ -46,6 +46,9 @@ struct RunOptions {
   transform::TransformConfig transform_config;
   std::string transform_config_origin = "built-in defaults";
   quality::QualityRules quality_rules = quality::DefaultQualityRules();
+  // The Iceberg catalog check stages in and publish moves (tables/iceberg_tables.h); empty
+  // or "none": no tables. The CLI's default is the lake's own SQLite catalog.
+  std::string catalog;
   RunObserver* observer = nullptr;  // not owned; may be null
 };
 

@@ -25,6 +25,9 @@ struct CheckOptions {
   std::string curated_version;  // empty: the published one
   std::string baseline_run;     // empty: none; "latest": the latest earlier run
   int32_t threads = 0;
+  // The Iceberg catalog the audited version is staged in (tables/iceberg_tables.h); empty or
+  // "none": no tables.
+  std::string catalog;
 };
 
 struct CheckSummary {
@@ -37,6 +40,8 @@ struct CheckSummary {
   double seconds = 0;
   std::string result_path;  // lake paths
   std::string report_path;
+  // The staged snapshots ({"catalog", "namespace", "tables": {...}}); null without a catalog.
+  nlohmann::json tables;
 
   int32_t Count(std::string_view outcome) const;  // results with this Outcome()
   nlohmann::json ToJson() const;
