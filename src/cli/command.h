@@ -41,6 +41,7 @@ void AddTrainCommand(CLI::App& app, const GlobalOptions& global, CommandRun* run
 void AddServeCommand(CLI::App& app, const GlobalOptions& global, CommandRun* run);
 void AddRunsCommand(CLI::App& app, const GlobalOptions& global, CommandRun* run);
 void AddTablesCommand(CLI::App& app, const GlobalOptions& global, CommandRun* run);
+void AddMaintainCommand(CLI::App& app, const GlobalOptions& global, CommandRun* run);
 void AddConstantsCommand(CLI::App& app, const GlobalOptions& global, CommandRun* run);
 
 }  // namespace sensorlake::cli

@@ -46,6 +46,7 @@ int RunSensorlake(int argc, char** argv) {
   sensorlake::cli::AddServeCommand(app, global, &run);
   sensorlake::cli::AddRunsCommand(app, global, &run);
   sensorlake::cli::AddTablesCommand(app, global, &run);
+  sensorlake::cli::AddMaintainCommand(app, global, &run);
   sensorlake::cli::AddConstantsCommand(app, global, &run);
   // The stage commands can record themselves as stages of an orchestrator's run.
   sensorlake::cli::StageRunArgs stage_run;

@@ -21,6 +21,7 @@
 #include "sensorlake/common/sha256.h"
 #include "sensorlake/storage/lake_lock.h"
 #include "sensorlake/storage/versioned_zone.h"
+#include "sensorlake/tables/iceberg_tables.h"
 #include "sensorlake/wisdm/schema.h"
 #include "sensorlake/zones/curated_reader.h"
 
@@ -447,7 +448,9 @@ Result<FeaturesSummary> RunFeatures(const storage::Lake& lake, const FeaturesOpt
   }
   SL_ASSIGN_OR_RETURN(auto current, zone.CurrentVersion());
   if (current != s.features_version) SL_RETURN_NOT_OK(zone.Publish(s.features_version, {kWindows}));
-  SL_RETURN_NOT_OK(zone.PruneOldVersions(/*keep_previous=*/1));
+  // Iceberg snapshots reference version folders: with tables, `maintain` prunes them.
+  SL_ASSIGN_OR_RETURN(bool owned_by_tables, tables::VersionsOwnedByTables(lake));
+  if (!owned_by_tables) SL_RETURN_NOT_OK(zone.PruneOldVersions(/*keep_previous=*/1));
   s.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   return s;
 }

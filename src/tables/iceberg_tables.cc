@@ -1,8 +1,12 @@
 #include "sensorlake/tables/iceberg_tables.h"
 
+#include <charconv>
 #include <cstdlib>
 #include <vector>
 
+#include <fmt/format.h>
+
+#include "sensorlake/common/float_chars.h"
 #include "sensorlake/common/python_module.h"
 
 namespace sensorlake::tables {
@@ -64,6 +68,41 @@ Result<nlohmann::json> PublishVersions(const storage::Lake& lake, const std::str
 
 Result<nlohmann::json> DescribeTables(const storage::Lake& lake, const std::string& catalog) {
   return RunTablesCommand(lake, catalog, "describe", {});
+}
+
+Result<nlohmann::json> MaintainTables(const storage::Lake& lake, const std::string& catalog,
+                                      const MaintainOptions& options) {
+  if (options.keep < 1) return Status::Invalid("--keep {}: keep at least 1 snapshot", options.keep);
+  std::vector<std::string> args = {"--keep", std::to_string(options.keep), "--older-than-seconds",
+                                   fmt::format("{}", options.older_than_seconds)};
+  if (options.dry_run) args.emplace_back("--dry-run");
+  return RunTablesCommand(lake, catalog, "maintain", args);
+}
+
+Result<double> ParseDuration(const std::string& text) {
+  double value = 0;
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = FloatFromChars(text.data(), end, &value);
+  if (ec != std::errc() || value < 0 || (end - ptr) > 1) {
+    return Status::Invalid("{}: not a duration (write 7d, 12h, 30m, 45s or seconds)", text);
+  }
+  if (ptr == end) return value;
+  switch (*ptr) {
+    case 'd':
+      return value * 86400;
+    case 'h':
+      return value * 3600;
+    case 'm':
+      return value * 60;
+    case 's':
+      return value;
+    default:
+      return Status::Invalid("{}: not a duration (write 7d, 12h, 30m, 45s or seconds)", text);
+  }
+}
+
+Result<bool> VersionsOwnedByTables(const storage::Lake& lake) {
+  return lake.IsDirectory(kTablesFolder);
 }
 
 int64_t SnapshotIdOf(const nlohmann::json& result, const std::string& table) {

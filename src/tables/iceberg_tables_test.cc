@@ -38,5 +38,30 @@ TEST(IcebergTablesTest, SnapshotIdOfReadsTheTableItNamesAndZeroOtherwise) {
   EXPECT_EQ(SnapshotIdOf(nlohmann::json(), "sensor_readings"), 0);
 }
 
+TEST(IcebergTablesTest, DurationsTakeAUnitOrSeconds) {
+  EXPECT_EQ(*ParseDuration("7d"), 7 * 86400.0);
+  EXPECT_EQ(*ParseDuration("12h"), 12 * 3600.0);
+  EXPECT_EQ(*ParseDuration("30m"), 1800.0);
+  EXPECT_EQ(*ParseDuration("45s"), 45.0);
+  EXPECT_EQ(*ParseDuration("0"), 0.0);
+  EXPECT_EQ(*ParseDuration("1.5h"), 5400.0);
+  for (const char* bad : {"", "d", "7w", "-1d", "7dd", "seven"}) {
+    auto r = ParseDuration(bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalid) << bad;
+  }
+}
+
+TEST(IcebergTablesTest, KeepingNoSnapshotIsRefusedBeforeAnythingRuns) {
+  testing::TempDir dir;
+  auto lake = storage::Lake::Open((dir.path() / "lake").string());
+  ASSERT_TRUE(lake.ok());
+  MaintainOptions options;
+  options.keep = 0;
+  auto r = MaintainTables(**lake, "lake", options);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalid);
+}
+
 }  // namespace
 }  // namespace sensorlake::tables

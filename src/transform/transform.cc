@@ -15,6 +15,7 @@
 #include "sensorlake/common/xxh3.h"
 #include "sensorlake/storage/lake_lock.h"
 #include "sensorlake/storage/versioned_zone.h"
+#include "sensorlake/tables/iceberg_tables.h"
 #include "sensorlake/zones/raw_manifest.h"
 #include "transform/parquet_writer.h"
 #include "transform/transform_internal.h"
@@ -330,7 +331,9 @@ Status CommitAndPublish(const storage::Lake& lake, const std::string& staging,
     return st;
   }
   SL_RETURN_NOT_OK(zone.Publish(summary->curated_version, {kReadings, kQuarantine}));
-  return zone.PruneOldVersions(/*keep_previous=*/1);
+  // Iceberg snapshots reference version folders: with tables, `maintain` prunes them.
+  SL_ASSIGN_OR_RETURN(bool owned_by_tables, tables::VersionsOwnedByTables(lake));
+  return owned_by_tables ? Status::OK() : zone.PruneOldVersions(/*keep_previous=*/1);
 }
 
 }  // namespace detail

@@ -53,6 +53,28 @@ Result<nlohmann::json> PublishVersions(const storage::Lake& lake, const std::str
 // Each table's refs and snapshots (newest first) with their sensorlake properties.
 Result<nlohmann::json> DescribeTables(const storage::Lake& lake, const std::string& catalog);
 
+// `sensorlake maintain`: for each table, drops the audit branches and expires the snapshots
+// older than `older_than_seconds` (never the newest `keep` of main, never a branch or tag
+// head), deletes the metadata files nothing references any more, then the version folders
+// no snapshot, and neither the current nor the published pointer, references.
+struct MaintainOptions {
+  int32_t keep = 5;
+  double older_than_seconds = 7 * 24 * 3600;
+  bool dry_run = false;
+};
+Result<nlohmann::json> MaintainTables(const storage::Lake& lake, const std::string& catalog,
+                                      const MaintainOptions& options);
+
+// "7d", "12h", "30m", "45s" or a number of seconds; Invalid otherwise.
+Result<double> ParseDuration(const std::string& text);
+
+// True when the lake has Iceberg tables (their metadata in <lake>/tables/, for every
+// catalog). Such a lake keeps every version folder a snapshot may still reference: the
+// stages do not prune old versions, `sensorlake maintain` removes them once no snapshot
+// left references them.
+inline constexpr const char* kTablesFolder = "tables";
+Result<bool> VersionsOwnedByTables(const storage::Lake& lake);
+
 // The snapshot id a stage/publish result names for `table`; 0 when it names none.
 int64_t SnapshotIdOf(const nlohmann::json& result, const std::string& table);
 

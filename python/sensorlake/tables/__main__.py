@@ -32,6 +32,11 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--features-version", default="")
     s.add_argument("--property", action="append", default=[], metavar="KEY=VALUE")
     sub.add_parser("describe", parents=[common], help="the tables' refs and snapshots")
+    s = sub.add_parser("maintain", parents=[common],
+                       help="expire snapshots, drop stale audit branches, remove orphans")
+    s.add_argument("--keep", type=int, required=True)
+    s.add_argument("--older-than-seconds", type=float, required=True)
+    s.add_argument("--dry-run", action="store_true")
     return p
 
 
@@ -67,6 +72,10 @@ def run(args) -> dict:
     elif args.command == "publish":
         result["tables"] = publish(catalog, spec.namespace, lake, args.curated_version,
                                    args.features_version, _properties(args.property))
+    elif args.command == "maintain":
+        from .maintenance import maintain
+        result.update(maintain(catalog, spec.namespace, lake, args.keep,
+                               args.older_than_seconds, args.dry_run))
     else:
         result["tables"] = describe(catalog, spec.namespace)
     return result

@@ -36,8 +36,6 @@ from . import definitions as d
 MAIN = "main"
 PROP = "sensorlake."  # the prefix of the snapshot summary properties the engine sets
 COMMIT_ATTEMPTS = 5
-# Where the tables' metadata lives in the lake (their data stays in the version folders).
-TABLES_FOLDER = "tables"
 
 
 class TablesError(RuntimeError):
@@ -232,7 +230,7 @@ def _open(catalog, namespace, tdef, lake, folder) -> Table:
         with fs.open_input_file(path) as f:
             schema = pq.read_schema(f)
         return ensure_table(catalog, namespace, tdef, schema,
-                            file_uri(lake, f"{TABLES_FOLDER}/{tdef.name}"))
+                            file_uri(lake, f"{d.TABLES_FOLDER}/{tdef.name}"))
 
 
 def publish(catalog, namespace: str, lake, curated_version: str, features_version: str,

@@ -22,6 +22,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 PARTITION_COLUMNS = ("device", "sensor")
+# Where the tables' metadata lives in the lake, for every catalog (their data stays in the
+# version folders). Its presence tells the stages not to prune versions
+# (tables::VersionsOwnedByTables).
+TABLES_FOLDER = "tables"
 
 
 @dataclass(frozen=True)
