@@ -28,6 +28,7 @@ bench: build
 	@bash bench/setup.sh
 	@.venv/bin/python bench/run_bench.py
 	@.venv/bin/python bench/serve_latency.py
+	@.venv/bin/python bench/tables_commit.py
 	@SPARK_PYTHON="$$(bash scripts/spark-pkg.sh)" .venv/bin/python bench/spark_scaling.py
 
 format:
