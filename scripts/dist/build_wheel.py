@@ -1,5 +1,6 @@
 """Packs the Python package from a build tree, compiling nothing (docs/python.md): the
-sources of python/sensorlake (the trainer as sensorlake.ml included) and the native module
+sources of python/sensorlake (the trainer as sensorlake.ml and the Iceberg commits as
+sensorlake.tables included) and the native module
 the release build made, as dist/sensorlake-<version>-cp311-cp311-linux_x86_64.whl. `make dist`
 then repairs it with auditwheel into the manylinux_2_28 wheel it ships.
 
@@ -19,6 +20,9 @@ ROOT = Path(__file__).resolve().parents[2]
 # The trainer's libraries, pinned as requirements.in pins them: `pip install sensorlake[ml]`.
 ML_EXTRA = ["scikit-learn==1.9.1", "numpy==2.4.6", "scipy==1.17.1", "joblib==1.6.0",
             "threadpoolctl==3.8.0"]
+# The Iceberg commits the engine runs (python -m sensorlake.tables, docs/tables.md), as
+# requirements.in pins them: `pip install sensorlake[tables]`.
+TABLES_EXTRA = ["pyiceberg[glue,pyarrow,sql-sqlite]==0.12.0"]
 
 
 def version() -> str:
@@ -58,7 +62,9 @@ def main() -> int:
         # Exactly the pyarrow the module was linked against: it loads that wheel's libarrow.
         "Requires-Dist: pyarrow==26.0.1",
         "Provides-Extra: ml",
-        *[f'Requires-Dist: {r}; extra == "ml"' for r in ML_EXTRA], "", ""]).encode()
+        *[f'Requires-Dist: {r}; extra == "ml"' for r in ML_EXTRA],
+        "Provides-Extra: tables",
+        *[f'Requires-Dist: {r}; extra == "tables"' for r in TABLES_EXTRA], "", ""]).encode()
     files[f"{info}/WHEEL"] = "\n".join([
         "Wheel-Version: 1.0", "Generator: sensorlake scripts/dist/build_wheel.py",
         "Root-Is-Purelib: false", f"Tag: {py}-{py}-linux_x86_64", "", ""]).encode()

@@ -148,7 +148,8 @@ Result<nlohmann::json> StageAudited(const storage::Lake& lake, const std::string
   for (const auto& [table, want] :
        {std::pair<std::string, int64_t>{"sensor_readings", profile.rows},
         {"quarantine", profile.quarantined}}) {
-    int64_t got = staged["tables"][table].value("records", int64_t{-1});
+    const nlohmann::json tables = staged.value("tables", nlohmann::json::object());
+    int64_t got = tables.value(table, nlohmann::json::object()).value("records", int64_t{-1});
     if (got != want) {
       return Status::Corrupt(
           "curated version {}: the snapshot staged in {} holds {} rows, the version {}: not "

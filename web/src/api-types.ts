@@ -247,6 +247,8 @@ export interface StagedTables {
   catalog: string;
   namespace: string;
   tables: Record<string, StagedSnapshot>;
+  /** How long the commit took, pyiceberg's import included. */
+  seconds: number;
 }
 
 export interface StagedSnapshot {

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 import traceback
 
 
@@ -82,6 +83,7 @@ def run(args) -> dict:
 
 
 def main(argv=None) -> int:
+    start = time.perf_counter()
     args = _parser().parse_args(argv)
     from .commit import TablesError
     try:
@@ -96,6 +98,7 @@ def main(argv=None) -> int:
         traceback.print_exc()
         out, code = {"error": {"code": "Internal",
                                "message": f"{type(e).__name__}: {e}"}}, 4
+    out["seconds"] = time.perf_counter() - start  # pyiceberg's import included
     with open(args.summary_json, "w") as f:
         json.dump(out, f)
     return code
