@@ -2,7 +2,7 @@
 
     spark-submit [spark options] spark/sensorlake_job.py --lake URI [--dataset-version V]
         [--source S] [--tasks N | --task-mb MB] [--threads-per-task T] [--config FILE]
-        [--then STAGES] [--summary FILE]
+        [--then STAGES] [--catalog URI] [--summary FILE]
 
 The driver lists the raw files of the dataset version (``sensorlake.list_raw_files``),
 bin-packs them by bytes into N tasks and runs one Spark stage with one task per bin. Each
@@ -18,7 +18,9 @@ named in the commit.
 
 Optional driver-side stages run the engine CLI (``SENSORLAKE_BIN`` or ``sensorlake`` on
 PATH): ``--source`` ingests first, ``--then check,features,publish`` runs the quality gate,
-the features and the publish afterwards (as the Airflow local backend does).
+the features and the publish afterwards (as the Airflow local backend does). They commit
+the lake's Iceberg tables in ``--catalog`` (``SENSORLAKE_CATALOG``), with this interpreter
+as ``SENSORLAKE_PYTHON``.
 
 Test-only hook: ``SENSORLAKE_SPARK_FAIL_ONCE=<partition>`` with
 ``SENSORLAKE_SPARK_FAIL_MARKER=<file>`` (a path every executor can see) makes the first
@@ -446,6 +448,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--lineage-parent", default=os.environ.get("SENSORLAKE_LINEAGE_PARENT", ""),
                    help="the OpenLineage parent of the job's stages, <namespace>/<job>/<run uuid> "
                         "(the DAG task that added the step)")
+    p.add_argument("--catalog", default=os.environ.get("SENSORLAKE_CATALOG", ""),
+                   help="Iceberg catalog of the lake's tables for check and publish, e.g. "
+                        "glue://<database> (default: $SENSORLAKE_CATALOG, else the engine's: "
+                        "none for an s3:// lake; docs/tables.md)")
     p.add_argument("--run-key", default="",
                    help="the Airflow run key; publish records it as the run id (without --run-id)")
     p.add_argument("--run-id", default=os.environ.get("SENSORLAKE_RUN_ID", ""),
@@ -482,9 +488,14 @@ def main(argv: list[str] | None = None) -> int:
     for name, value in (("SENSORLAKE_ENVIRONMENT", args.environment),
                         ("SENSORLAKE_METRICS_LOG_GROUP", args.metrics_log_group),
                         ("SENSORLAKE_ALERT_SNS_TOPIC", args.alert_sns_topic),
-                        ("SENSORLAKE_LINEAGE_PARENT", args.lineage_parent)):
+                        ("SENSORLAKE_LINEAGE_PARENT", args.lineage_parent),
+                        ("SENSORLAKE_CATALOG", args.catalog)):
         if value:
             os.environ[name] = value
+    # The engine's Iceberg commits (python -m sensorlake.tables) run with this interpreter:
+    # the one the EMR bootstrap installed sensorlake[tables] into (spark.pyspark.python),
+    # not python3 on PATH. An interpreter named by the caller wins.
+    os.environ.setdefault("SENSORLAKE_PYTHON", sys.executable)
     try:
         ingested: dict[str, Any] = {}
         if args.source:

@@ -25,8 +25,9 @@ def deployment_default(key: str, fallback: str) -> str:
     """A param's default from the [sensorlake] section of the Airflow configuration, e.g.
     AIRFLOW__SENSORLAKE__LAKE_URI or MWAA's airflow_configuration_options
     (infra/terraform/modules/mwaa sets backend, lake_uri, environment, source_uri,
-    spark_job_uri, emr_job_flow_param; tests/infra/test_contract.py keeps the two sides
-    equal). Reading the configuration is local and cheap: fine at parse time."""
+    spark_job_uri, emr_job_flow_param, catalog, alert_topic_arn, metrics_log_group;
+    tests/infra/test_contract.py keeps the two sides equal). Reading the configuration is
+    local and cheap: fine at parse time."""
     return airflow_conf.get("sensorlake", key, fallback=fallback) or fallback
 
 
@@ -43,6 +44,14 @@ def metrics_log_group() -> str:
     """The CloudWatch Logs group of the engine's EMF lines: Terraform's
     sensorlake.metrics_log_group option (modules/monitoring's engine group); empty: none."""
     return deployment_default("metrics_log_group", "")
+
+
+def catalog() -> str:
+    """The Iceberg catalog of the lake's tables for every engine command (--catalog,
+    SENSORLAKE_CATALOG; docs/tables.md): Terraform's sensorlake.catalog option,
+    glue://<the analytics module's Glue database>; empty: the engine's default (a local
+    lake's own SQLite catalog, none for an s3:// lake)."""
+    return deployment_default("catalog", "")
 
 
 def dag_params() -> dict[str, Param]:

@@ -138,9 +138,12 @@ def spark_step(p: dict[str, Any]) -> dict[str, Any]:
                  "--orchestrator", run_env["SENSORLAKE_ORCHESTRATOR"]]
     # Where the job's engine commands send their metrics and alerts (the cluster's nodes
     # do not have MWAA's configuration), and this task as their lineage parent.
+    # The same goes for the Iceberg catalog in which its check and publish commit the
+    # lake's tables (Terraform's glue://<database>).
     for flag, name in (("--metrics-log-group", "SENSORLAKE_METRICS_LOG_GROUP"),
                        ("--alert-sns-topic", "SENSORLAKE_ALERT_SNS_TOPIC"),
-                       ("--lineage-parent", "SENSORLAKE_LINEAGE_PARENT")):
+                       ("--lineage-parent", "SENSORLAKE_LINEAGE_PARENT"),
+                       ("--catalog", "SENSORLAKE_CATALOG")):
         if run_env.get(name):
             args += [flag, run_env[name]]
     return {

@@ -14,7 +14,7 @@ from typing import Any
 from sensorlake_dag.airflow_compat import (AirflowException, AirflowFailException, Variable,
                                            airflow_conf, get_current_context)
 from sensorlake_dag.config import (DAG_ID, VAR_BIN, VAR_LAKE, VAR_SOURCE, alert_topic_arn,
-                                   metrics_log_group)
+                                   catalog, metrics_log_group)
 from sensorlake_dag.constants import EXIT_GATE_FAILED, EXIT_NAMES, TRANSIENT_EXIT_CODES
 
 log = logging.getLogger(__name__)
@@ -106,7 +106,8 @@ def provider_lineage(ti) -> tuple[dict[str, str], str] | None:
 def dag_run_env() -> dict[str, str]:
     """SENSORLAKE_RUN_ID and SENSORLAKE_ORCHESTRATOR for the engine's stage commands, so that
     each task records its stage in one run record per DAG run (docs/orchestration.md), with
-    the run's telemetry (telemetry_env). Empty outside a running task."""
+    the run's telemetry (telemetry_env) and the tables' catalog (catalog_env). Empty
+    outside a running task."""
     try:
         context = get_current_context()
     except Exception:  # noqa: BLE001 - not in a task: the engine records nothing
@@ -126,7 +127,7 @@ def dag_run_env() -> dict[str, str]:
     params = context.get("params") or {}
     env = {"SENSORLAKE_RUN_ID": record_run_id(dag_id, dag_run.run_id, started),
            "SENSORLAKE_ORCHESTRATOR": json.dumps(orchestrator),
-           **telemetry_env(params.get("environment", ""))}
+           **telemetry_env(params.get("environment", "")), **catalog_env()}
     if from_provider:
         env["SENSORLAKE_LINEAGE_PARENT"] = from_provider[1]
     return env
@@ -143,6 +144,15 @@ def telemetry_env(environment: str) -> dict[str, str]:
               "SENSORLAKE_METRICS_LOG_GROUP": metrics_log_group()}
     chosen = {k: os.environ.get(k) or v for k, v in wanted.items()}
     return {k: v for k, v in chosen.items() if v}
+
+
+def catalog_env() -> dict[str, str]:
+    """SENSORLAKE_CATALOG for the engine's commands: the Iceberg catalog in which check
+    stages and publish advances the lake's tables, Terraform's sensorlake.catalog option
+    (config.catalog: glue://<database> on MWAA). A variable the worker's environment sets
+    already wins; neither set: none, and the engine uses its default (docs/tables.md)."""
+    chosen = os.environ.get("SENSORLAKE_CATALOG") or catalog()
+    return {"SENSORLAKE_CATALOG": chosen} if chosen else {}
 
 
 def engine_lacks(subcommand: str) -> str | None:

@@ -329,7 +329,32 @@ class Authorizations:
                 return [(group, {})]
         if service == "monitoring" and op == "PutMetricData":
             return [("*", {"cloudwatch:namespace": params.get("Namespace", "")})]
+        if service == "glue":
+            return [(arn, {}) for arn in _glue_resources(op, params, region, acct)]
         raise AssertionError(f"no IAM rule for {service}:{op}: add its resource here")
+
+
+def _glue_resources(op: str, params: dict, region: str, account: str) -> list[str]:
+    """Every resource AWS authorizes a Glue Data Catalog call on (AWS Glue's "actions and
+    resources reference"): the catalog, the database, and the table (GetTables: every
+    table of the database); the caller needs the action on each one."""
+    catalog_id = params.get("CatalogId") or account
+    prefix = f"arn:aws:glue:{region}:{catalog_id}"
+    if op in ("GetDatabase", "DeleteDatabase", "UpdateDatabase"):
+        return [f"{prefix}:catalog", f"{prefix}:database/{params['Name']}"]
+    if op == "CreateDatabase":
+        return [f"{prefix}:catalog", f"{prefix}:database/{params['DatabaseInput']['Name']}"]
+    database = params.get("DatabaseName", "")
+    if op == "GetTables":
+        table = "*"
+    elif op in ("GetTable", "DeleteTable"):
+        table = params["Name"]
+    elif op in ("CreateTable", "UpdateTable"):
+        table = params["TableInput"]["Name"]
+    else:
+        raise AssertionError(f"no IAM rule for glue:{op}: add its resources here")
+    return [f"{prefix}:catalog", f"{prefix}:database/{database}",
+            f"{prefix}:table/{database}/{table}"]
 
 
 def role_policies(iam, role_name: str) -> list[str]:

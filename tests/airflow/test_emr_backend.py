@@ -19,6 +19,8 @@ REGION = "us-east-1"
 JOB_SCRIPT = "s3://sensorlake-test-artifacts/spark/sensorlake_job.py"
 LOG_URI = "s3://sensorlake-test-logs/emr/"
 PARAM = "/sensorlake/staging/emr/job-flow"
+# Terraform's sensorlake.catalog option (modules/mwaa): the analytics module's database.
+CATALOG = "glue://sensorlake_staging"
 # The RunJobFlow request in the shape infra/terraform/modules/emr writes to SSM (instance
 # fleets, a spot-only task fleet, managed scaling, the bootstrap action with the engine
 # version). moto stores the cluster's roles, security groups, security configuration, log
@@ -92,6 +94,9 @@ def aws(moto_endpoint, monkeypatch):
         "extra": {"region_name": REGION, "endpoint_url": moto_endpoint},
     }
     monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", json.dumps(conn))
+    # MWAA's [sensorlake] option; no worker variable overrides it.
+    monkeypatch.setenv("AIRFLOW__SENSORLAKE__CATALOG", CATALOG)
+    monkeypatch.delenv("SENSORLAKE_CATALOG", raising=False)
     import requests
 
     requests.post(f"{moto_endpoint}/moto-api/reset", timeout=10)  # a fresh emulator per test
@@ -166,6 +171,8 @@ def assert_spot_cluster_with_step(emr, cluster):
     assert run_id.startswith("r-")
     orchestrator = json.loads(args[args.index("--orchestrator") + 1])
     assert orchestrator["name"] == "airflow" and orchestrator["dag_id"] == "sensorlake_wisdm"
+    # The job's check and publish commit the Iceberg tables in Terraform's Glue database.
+    assert args[args.index("--catalog") + 1] == CATALOG
     return steps[0]
 
 

@@ -179,6 +179,42 @@ def test_local_backend_end_to_end(dag, engine, wisdm_source, use_engine, tmp_pat
     assert [p.parent.name for p in (lake / "raw" / "wisdm").glob("*/_manifest.json")] == raw
 
 
+def test_every_engine_command_gets_the_configured_catalog_and_a_worker_variable_wins(
+        dag, engine, wisdm_source, use_engine, tmp_path, monkeypatch):
+    """The [sensorlake] catalog option (Terraform's glue://<database> on MWAA) reaches every
+    engine command as SENSORLAKE_CATALOG, so check and publish commit the tables there:
+    here a SQLite catalog outside the lake, which the publish fills with the three tables.
+    A SENSORLAKE_CATALOG the worker sets itself wins over the option."""
+    import sqlite3
+
+    seen = tmp_path / "catalogs.txt"
+    use_engine(wrapper(tmp_path, engine,
+                       f'[ "$1" = "--json" ] && echo "$2 $SENSORLAKE_CATALOG" >> "{seen}"'))
+    db = tmp_path / "elsewhere" / "catalog.db"
+    monkeypatch.setenv("AIRFLOW__SENSORLAKE__CATALOG", f"sqlite:///{db}")
+    monkeypatch.delenv("SENSORLAKE_CATALOG", raising=False)
+    lake = tmp_path / "lake"
+    dr = run_local(dag, lake, wisdm_source)
+    assert dr.state == "success", task_states(dr)
+    commands = [line.split(" ", 1) for line in seen.read_text().splitlines()]
+    assert {c for c, _ in commands} >= {"ingest", "transform", "check", "publish"}, commands
+    assert all(catalog == f"sqlite:///{db}" for _, catalog in commands), commands
+    with sqlite3.connect(db) as conn:
+        tables = {r[0] for r in conn.execute("SELECT table_name FROM iceberg_tables")}
+    assert tables == {"sensor_readings", "quarantine", "feature_windows"} if \
+        engine_has_features(engine) else {"sensor_readings", "quarantine"}
+    assert not (lake / "_catalog").exists()  # not the lake's default catalog
+
+    from sensorlake_dag.engine import catalog_env
+
+    assert catalog_env() == {"SENSORLAKE_CATALOG": f"sqlite:///{db}"}
+    monkeypatch.setenv("SENSORLAKE_CATALOG", "none")
+    assert catalog_env() == {"SENSORLAKE_CATALOG": "none"}
+    monkeypatch.delenv("AIRFLOW__SENSORLAKE__CATALOG")
+    monkeypatch.delenv("SENSORLAKE_CATALOG")
+    assert catalog_env() == {}
+
+
 def test_features_skipped_with_a_reason_when_the_engine_lacks_it(
     dag, engine, wisdm_source, use_engine, tmp_path, caplog, monkeypatch
 ):

@@ -13,7 +13,9 @@ AssumeRole in the emulator):
                         the teardown; then a failed step, whose callback alerts through SNS)
   EMR instance role     the engine on S3: `sensorlake run` from Terraform's source_uri into
                         Terraform's lake_uri (the calls the Spark job's driver and tasks make
-                        through the same Lake code)
+                        through the same Lake code), its check and publish committing the
+                        Iceberg tables in the catalog the step names (Terraform's
+                        glue://<database>, pyiceberg's Glue catalog in the emulator)
   EMR instance role     the bootstrap's `aws s3` commands, read from the script
   GitHub deploy role    deploy-environment.yml's `aws s3` upload commands, read from it
 
@@ -61,7 +63,6 @@ NOT_EXERCISED_HERE = {
     ("mwaa-execution", "ReadRunRecordsAndPointers"): "issue 18: the DAG reads its run's record",
     ("emr-instance", "UseProjectKey"): "KMS under SSE-KMS objects (no KMS here)",
     ("emr-instance", "WriteClusterLogs"): "EMR's log pusher on the nodes",
-    ("emr-instance", "GlueCatalogOfTheProject"): "Spark/Athena on Glue (issue 17: Iceberg)",
     ("emr-instance", "ClusterAgentMetrics"): "EMR's CloudWatch agent (the nodes' host metrics)",
     ("github-deploy", "EncryptUploads"): "KMS under SSE-KMS uploads (no KMS here)",
     ("emr-service", "PassInstanceRole"): "EMR itself, passing the instance role to EC2",
@@ -98,7 +99,8 @@ def provision(model: dict, endpoint: str, region: str) -> list[str]:
     def client(service):
         return boto3.client(service, region_name=region, endpoint_url=endpoint, **ADMIN)
 
-    s3, iam, ssm, sns, logs = (client(s) for s in ("s3", "iam", "ssm", "sns", "logs"))
+    s3, iam, ssm, sns, logs, glue = (client(s)
+                                     for s in ("s3", "iam", "ssm", "sns", "logs", "glue"))
     created = []
     for address, v in of_type(model, "aws_s3_bucket").items():
         s3.create_bucket(Bucket=v["bucket"])
@@ -124,6 +126,9 @@ def provision(model: dict, endpoint: str, region: str) -> list[str]:
         created.append(address)
     for address, v in of_type(model, "aws_cloudwatch_log_group").items():
         logs.create_log_group(logGroupName=v["name"])
+        created.append(address)
+    for address, v in of_type(model, "aws_glue_catalog_database").items():
+        glue.create_database(DatabaseInput={"Name": v["name"], "Description": v["description"]})
         created.append(address)
     for address, v in of_type(model, "aws_s3_object").items():
         s3.put_object(Bucket=v["bucket"], Key=v["key"], Body=Path(v["source"]).read_bytes())
@@ -193,6 +198,9 @@ def run_dag_as_mwaa(platform, dag, monkeypatch, final_state: str):
                   "aws_session_token": c["SessionToken"]}}))
     for key, value in mwaa_options(platform.model).items():
         monkeypatch.setenv(f"AIRFLOW__SENSORLAKE__{key.upper()}", value)
+    # A worker's own SENSORLAKE_CATALOG would win over the option; MWAA's workers set none
+    # (scripts/test.sh exports none for the other suites).
+    monkeypatch.delenv("SENSORLAKE_CATALOG", raising=False)
     conf = {name: p.value for name, p in dag_params().items()}
     sensor = dag.get_task("emr.wait_for_spark_step")
     saved_timeout, sensor.timeout = sensor.timeout, 60
@@ -206,7 +214,8 @@ def run_dag_as_mwaa(platform, dag, monkeypatch, final_state: str):
 
 def step_telemetry(platform, state: str) -> dict[str, str]:
     """What the DAG's Spark step hands the job (read back from the emulator): the DAG run's
-    id, the environment, and where the engine's metrics and alerts go."""
+    id, the environment, where the engine's metrics and alerts go, and the tables'
+    catalog (the job sets each as the engine's variable)."""
     emr = boto3.client("emr", region_name=platform.region,
                        endpoint_url=platform.emulator.endpoint, **ADMIN)
     for cluster in emr.list_clusters()["Clusters"]:
@@ -219,13 +228,14 @@ def step_telemetry(platform, state: str) -> dict[str, str]:
                     "SENSORLAKE_ORCHESTRATOR": value["--orchestrator"],
                     "SENSORLAKE_ENVIRONMENT": value["--environment"],
                     "SENSORLAKE_METRICS_LOG_GROUP": value["--metrics-log-group"],
-                    "SENSORLAKE_ALERT_SNS_TOPIC": value["--alert-sns-topic"]}
+                    "SENSORLAKE_ALERT_SNS_TOPIC": value["--alert-sns-topic"],
+                    "SENSORLAKE_CATALOG": value["--catalog"]}
     raise AssertionError(f"no {state} step in the emulator")
 
 
 def engine_as_instance_role(platform, args: list[str], telemetry: dict[str, str]) -> dict:
     """The engine as the Spark job's driver runs it on a cluster node: the instance role's
-    credentials, the telemetry the job sets from its step arguments."""
+    credentials, the telemetry and catalog the job sets from its step arguments."""
     import os
 
     c = platform.creds[role_name(platform.model, "module.iam.aws_iam_role.emr_instance")]
@@ -242,7 +252,8 @@ def engine_as_instance_role(platform, args: list[str], telemetry: dict[str, str]
 def run_engine_as_instance_role(platform, telemetry: dict[str, str], lineage: Path) -> dict:
     """`sensorlake run` from Terraform's source_uri into Terraform's lake_uri (the calls the
     Spark job's driver and tasks make through the same Lake code), as its own run, its
-    lineage events to a file."""
+    lineage events to a file; its check and publish commit the Iceberg tables in the
+    step's catalog (SENSORLAKE_CATALOG, Terraform's glue://<database>)."""
     options = mwaa_options(platform.model)
     own = {k: v for k, v in telemetry.items() if k not in ("SENSORLAKE_RUN_ID",
                                                            "SENSORLAKE_ORCHESTRATOR",
@@ -399,6 +410,8 @@ def declared(platform, calls: list[Call]) -> list[str]:
     arns = {r["values"]["arn"] for r in model["resources"].values() if "arn" in r["values"]}
     buckets = {v["bucket"] for v in of_type(model, "aws_s3_bucket").values()}
     groups = {v["name"] for v in of_type(model, "aws_cloudwatch_log_group").values()}
+    databases = {v["arn"] for v in of_type(model, "aws_glue_catalog_database").values()}
+    glue_catalog = f"arn:aws:glue:{platform.region}:{platform.account}:catalog"
     spec = json.loads(one(model, "module.emr.aws_ssm_parameter.job_flow")["value"])
     emr = boto3.client("emr", region_name=platform.region,
                        endpoint_url=platform.emulator.endpoint, **ADMIN)
@@ -411,7 +424,10 @@ def declared(platform, calls: list[Call]) -> list[str]:
               or (r == "*" and c.action in UNSCOPED)
               or (r.startswith("arn:aws:s3:::") and r[13:].split("/", 1)[0] in buckets)
               or any(r.endswith(f":cluster/{i}") for i in clusters)
-              or any(f":log-group:{g}:log-stream:" in r for g in groups))
+              or any(f":log-group:{g}:log-stream:" in r for g in groups)
+              or (r == glue_catalog and databases)
+              or any(r.startswith(d.replace(":database/", ":table/", 1) + "/")
+                     for d in databases))
         if not ok:
             outside.append(str(c))
     return outside
@@ -507,7 +523,13 @@ def test_no_call_of_the_production_path_is_refused(platform, production_run):
             "sns:Publish"} <= by_role[mwaa]
     instance = role_name(platform.model, "module.iam.aws_iam_role.emr_instance")
     assert {"s3:GetObject", "s3:PutObject", "s3:ListBucket", "logs:CreateLogStream",
-            "logs:PutLogEvents", "sns:Publish"} <= by_role[instance]
+            "logs:PutLogEvents", "sns:Publish", "glue:GetDatabase", "glue:GetTable",
+            "glue:CreateTable", "glue:UpdateTable"} <= by_role[instance]
+    # Terraform owns the database: the engine looks it up and never creates one; only the
+    # instance role, which runs the engine, calls Glue.
+    assert "glue:CreateDatabase" not in by_role[instance]
+    assert {r for r, actions in by_role.items()
+            if any(a.startswith("glue:") for a in actions)} == {instance}
     github = role_name(platform.model, "module.iam.aws_iam_role.github_deploy")
     assert {"s3:PutObject", "s3:DeleteObject"} <= by_role[github]
 
@@ -529,6 +551,48 @@ def test_a_missing_statement_refuses_exactly_its_calls_naming_action_and_role(
     refused = audit(platform.emulator, production_run.calls,
                     policies(platform, without_sid="ReadWriteLake"))
     assert refused and all(": s3:" in line and "/lake/" in line for line in refused)
+    # Without the Glue statement, exactly the engine's catalog calls are refused.
+    refused = audit(platform.emulator, production_run.calls,
+                    policies(platform, without_sid="GlueCatalogOfTheProject"))
+    instance = role_name(platform.model, "module.iam.aws_iam_role.emr_instance")
+    glue_calls = [c for c in production_run.calls if c.action.startswith("glue:")]
+    assert refused and len(refused) == len(glue_calls), refused
+    assert all(line.startswith(f"implicitly denied: {instance}: glue:") for line in refused)
+
+
+def test_the_publish_advances_the_iceberg_tables_in_terraform_glue_database(
+        platform, production_run):
+    """The engine's run (as the instance role, with the step's catalog) registered the three
+    Iceberg tables in the database Terraform declares, their metadata under the lake's
+    tables/ prefix, and main of sensor_readings is the snapshot the publish recorded."""
+    database = one(platform.model, "module.analytics.aws_glue_catalog_database.this")["name"]
+    assert production_run.ok_telemetry["SENSORLAKE_CATALOG"] == f"glue://{database}" == \
+        mwaa_options(platform.model)["catalog"]
+    glue = boto3.client("glue", region_name=platform.region,
+                        endpoint_url=platform.emulator.endpoint, **ADMIN)
+    tables = {t["Name"]: t for t in glue.get_tables(DatabaseName=database)["TableList"]}
+    assert set(tables) == {"sensor_readings", "quarantine", "feature_windows"}
+    lake = mwaa_options(platform.model)["lake_uri"]
+    for name, t in tables.items():
+        assert t["Parameters"]["table_type"].upper() == "ICEBERG", t
+        assert t["Parameters"]["metadata_location"].startswith(
+            f"{lake}/tables/{name}/metadata/"), t
+    # The metadata file Glue points at, read back from the lake: main is the snapshot the
+    # publish recorded in _published.json, of the version it published.
+    s3 = boto3.client("s3", region_name=platform.region,
+                      endpoint_url=platform.emulator.endpoint, **ADMIN)
+
+    def read(uri):
+        bucket, key = uri[len("s3://"):].split("/", 1)
+        return json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+
+    published = read(f"{lake}/_published.json")
+    metadata = read(tables["sensor_readings"]["Parameters"]["metadata_location"])
+    main = metadata["refs"]["main"]["snapshot-id"]
+    assert set(metadata["refs"]) == {"main"}  # the audit branch was dropped
+    assert str(main) == str(published["tables"]["tables"]["sensor_readings"]["snapshot_id"])
+    (snapshot,) = [x for x in metadata["snapshots"] if x["snapshot-id"] == main]
+    assert snapshot["summary"]["sensorlake.curated-version"] == published["curated_version"]
 
 
 def test_every_statement_is_needed_by_a_call_or_by_a_named_service(platform, production_run):

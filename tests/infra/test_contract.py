@@ -18,7 +18,7 @@ BOOTSTRAP = REPO / "infra" / "emr" / "bootstrap" / "install-sensorlake.sh"
 WORKFLOWS = REPO / ".github" / "workflows"
 # Options Terraform sets for other readers than this DAG's params (the monitoring work of
 # issue 18 reads them); any other unread option is a contract break.
-NOT_READ_BY_THE_DAG = {"glue_database", "cloudwatch_namespace"}
+NOT_READ_BY_THE_DAG = {"cloudwatch_namespace"}
 
 
 def mwaa_options():

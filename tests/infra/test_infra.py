@@ -273,24 +273,77 @@ def test_alarms_for_failure_quality_gate_and_duration_anomaly(env):
     assert tfvars(env)["log_retention_days"] >= 365
 
 
-def test_glue_tables_for_curated_and_features_with_partitions_and_athena_workgroup():
+def test_glue_database_for_the_iceberg_tables_and_athena_v3_workgroup_no_per_version_tables():
+    """Terraform makes the database (encrypted) and the Athena workgroup; the engine
+    registers and advances the Iceberg tables in it (docs/tables.md), so no Terraform
+    code declares a Glue table or a version for one."""
     conf = load(TF / "modules" / "analytics")
-    tables = resources(conf, "aws_glue_catalog_table")
-    assert set(tables) == {"sensor_readings", "feature_windows"}
-    loc = {k: local(conf, k) for k in ["partition_keys", "curated_columns", "curated", "features"]}
-    assert loc["partition_keys"] == ["device", "sensor"]
-    for t in tables.values():
-        assert t["dynamic"][0]["partition_keys"]["for_each"] == "${local.partition_keys}"
-        assert t["parameters"]
-    curated = {c["name"]: c["type"] for c in loc["curated_columns"]}
-    assert curated == {"subject": "smallint", "activity": "string", "activity_name": "string",
-                       "timestamp_ns": "bigint", "x": "float", "y": "float", "z": "float",
-                       "block": "int", "sample": "int"}
-    assert "/curated/_versions/" in loc["curated"] and "/features/_versions/" in loc["features"]
+    types = {t for block in conf.get("resource", []) for t in block}
+    assert types == {"aws_glue_catalog_database", "aws_glue_data_catalog_encryption_settings",
+                     "aws_athena_workgroup"}, types
+    for tf in TF.rglob("*.tf"):
+        text = tf.read_text()
+        assert "aws_glue_catalog_table" not in text, tf
+        assert not re.search(r"\b(curated|features)_version\b", text), tf
+    variables = {k for block in conf.get("variable", []) for k in block}
+    assert not variables & {"curated_version", "features_version", "lake_bucket"}, variables
+    assert "lake_bucket" not in modules(load(PLATFORM))["analytics"]
+    header = (TF / "modules" / "analytics" / "main.tf").read_text().split("\n\n", 1)[0]
+    assert "ignore" not in header and "Iceberg" in header and "publish" in header, header
+    at_rest = resources(conf, "aws_glue_data_catalog_encryption_settings")["this"][
+        "data_catalog_encryption_settings"][0]["encryption_at_rest"][0]
+    assert at_rest["catalog_encryption_mode"] == "SSE-KMS"
+    assert at_rest["sse_aws_kms_key_id"] == "${var.kms_key_arn}"
     wg = resources(conf, "aws_athena_workgroup")["this"]["configuration"][0]
     assert wg["enforce_workgroup_configuration"] is True
+    assert wg["engine_version"][0]["selected_engine_version"] == "Athena engine version 3"
     encryption = wg["result_configuration"][0]["encryption_configuration"][0]
     assert encryption["encryption_option"] == "SSE_KMS"
+
+
+GLUE_COMMITS = {"glue:GetDatabase", "glue:GetTable", "glue:GetTables", "glue:CreateTable",
+                "glue:UpdateTable"}
+
+
+def test_the_engine_role_commits_iceberg_tables_in_exactly_this_glue_database():
+    """The roles as Terraform plans them (evaluated): only the EMR instance role, which runs
+    the engine's check and publish, holds Glue grants: pyiceberg's Glue catalog calls on
+    the catalog, the analytics database and its tables, and nothing else (no
+    CreateDatabase, no other database). The Iceberg metadata it writes lies under the
+    lake's tables/ prefix, which its S3 statement covers, and the DAG's catalog option
+    names the same database."""
+    from terraform_model import model
+
+    m = model("staging", "123456789012", {"engine_version": "abc123"})
+    region, acct = m["region"], m["account"]
+    db = m["resources"]["module.analytics.aws_glue_catalog_database.this"]["values"]["name"]
+    glue = {}
+    s3_lake = {}
+    for r in m["resources"].values():
+        if r["type"] != "aws_iam_role_policy":
+            continue
+        for st in json.loads(r["values"]["policy"])["Statement"]:
+            actions = set(_as_list(st["Action"]))
+            if any(a.startswith("glue:") for a in actions):
+                glue.setdefault(r["values"]["role"], []).append(st)
+            if st.get("Sid") == "ReadWriteLake":
+                s3_lake[r["values"]["role"]] = st
+    assert set(glue) == {"sensorlake-staging-emr-instance"}, glue
+    (st,) = glue["sensorlake-staging-emr-instance"]
+    assert st["Effect"] == "Allow" and set(_as_list(st["Action"])) == GLUE_COMMITS, st
+    assert set(_as_list(st["Resource"])) == {
+        f"arn:aws:glue:{region}:{acct}:catalog",
+        f"arn:aws:glue:{region}:{acct}:database/{db}",
+        f"arn:aws:glue:{region}:{acct}:table/{db}/*"}, st
+    options = m["resources"]["module.mwaa.aws_mwaa_environment.this"]["values"][
+        "airflow_configuration_options"]
+    assert options["sensorlake.catalog"] == f"glue://{db}"
+    lake = options["sensorlake.lake_uri"]  # s3://<bucket>/lake: the tables' metadata below
+    lake_st = s3_lake["sensorlake-staging-emr-instance"]
+    assert {"s3:GetObject", "s3:PutObject", "s3:DeleteObject"} <= set(_as_list(lake_st["Action"]))
+    tables_prefix = "arn:aws:s3:::" + lake[len("s3://"):] + "/tables/sensor_readings/metadata/"
+    assert any(tables_prefix.startswith(res.rstrip("*"))
+               for res in _as_list(lake_st["Resource"])), lake_st
 
 
 def test_branch_protection_requires_the_ci_jobs_and_a_review():

@@ -184,3 +184,25 @@ def test_unknown_raw_version_fails_before_spark_starts(datasets, tmp_path):
     assert "Traceback" not in p.stderr
     assert audit["events"] == []
     assert audit["spark_modules"] == []
+
+
+def test_engine_commands_get_the_catalog_and_the_jobs_interpreter(tmp_path, monkeypatch):
+    """--catalog (the DAG's glue://<database>) reaches the engine's commands as
+    SENSORLAKE_CATALOG, and SENSORLAKE_PYTHON is the job's own interpreter (the one the EMR
+    bootstrap installed sensorlake[tables] into), unless the caller set one."""
+    seen = tmp_path / "env.txt"
+    fake = tmp_path / "sensorlake"
+    fake.write_text("#!/bin/sh\n"
+                    f'echo "$SENSORLAKE_CATALOG|$SENSORLAKE_PYTHON" >> "{seen}"\n'
+                    'echo \'{"error": {"message": "stop here"}}\'\nexit 6\n')
+    fake.chmod(0o755)
+    monkeypatch.setenv("SENSORLAKE_BIN", str(fake))
+    for name in ("SENSORLAKE_CATALOG", "SENSORLAKE_PYTHON"):
+        monkeypatch.delenv(name, raising=False)
+    argv = ["--lake", f"file://{tmp_path}/lake", "--source", "s3://raw/x.zip"]
+    assert job.main([*argv, "--catalog", "glue://sensorlake_staging"]) == 6
+    monkeypatch.setenv("SENSORLAKE_PYTHON", "/opt/other/python")
+    monkeypatch.setenv("SENSORLAKE_CATALOG", "glue://from_env")
+    assert job.main(argv) == 6
+    assert seen.read_text().splitlines() == [f"glue://sensorlake_staging|{sys.executable}",
+                                             "glue://from_env|/opt/other/python"]

@@ -33,8 +33,11 @@ sudo ln -sf "$dest/bin/sensorlake" /usr/local/bin/sensorlake
 /usr/local/bin/sensorlake --version
 echo "sensorlake $version installed from $artifact"
 
-# The Python package: pip picks the one wheel whose tags match this node's Python and
-# fetches its dependencies (pyarrow) from the package index.
+# The Python package with its `tables` extra (pyiceberg with its Glue and SQL catalogs: the
+# engine's check and publish commit the lake's Iceberg tables through it, docs/tables.md):
+# pip picks the one wheel whose tags match this node's Python and fetches its dependencies
+# (pyarrow, pyiceberg, boto3, ...) from the package index, so the nodes need PyPI through
+# the NAT gateway (or pip's PIP_INDEX_URL / PIP_FIND_LINKS pointing at a wheelhouse).
 mkdir -p "$tmp/wheels"
 aws s3 cp --only-show-errors --recursive "$wheels" "$tmp/wheels" --exclude '*' --include 'sensorlake-*.whl'
 if ! ls "$tmp"/wheels/sensorlake-*.whl >/dev/null 2>&1; then
@@ -43,6 +46,8 @@ if ! ls "$tmp"/wheels/sensorlake-*.whl >/dev/null 2>&1; then
 fi
 # Pinned to the wheels' version, so that no other "sensorlake" on the index can win.
 wheel_version=$(basename "$(ls "$tmp"/wheels/sensorlake-*.whl | head -n 1)" | cut -d- -f2)
-sudo "$python" -m pip install --quiet --find-links "$tmp/wheels" --only-binary :all: "sensorlake==$wheel_version"
-# Fail here, not in the first Spark task, if the package does not load on this node.
+sudo "$python" -m pip install --quiet --find-links "$tmp/wheels" --only-binary :all: "sensorlake[tables]==$wheel_version"
+# Fail here, not in the first Spark task or the first publish, if the package or its Iceberg
+# library does not load on this node.
 "$python" -c 'import sensorlake, sys; print("sensorlake package", getattr(sensorlake, "__version__", "?"), "for Python", sys.version.split()[0])'
+"$python" -c 'import pyiceberg.catalog.glue, pyiceberg.catalog.sql; import pyiceberg; print("pyiceberg", pyiceberg.__version__)'

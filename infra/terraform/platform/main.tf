@@ -61,7 +61,6 @@ module "analytics" {
   source                = "../modules/analytics"
   project               = var.project
   environment           = var.environment
-  lake_bucket           = module.storage.buckets["curated"]
   athena_results_bucket = module.storage.buckets["athena_results"]
   kms_key_arn           = module.storage.kms_key_arn
 }

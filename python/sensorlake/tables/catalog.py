@@ -7,7 +7,8 @@
   file system with locks, which an object store is not.
 - ``sqlite:///abs/path.db``: the same catalog kept elsewhere.
 - ``glue://<database>``: the AWS Glue Data Catalog (region and endpoint from the usual AWS
-  variables: ``AWS_REGION``, ``AWS_ENDPOINT_URL_GLUE``); the database is the namespace.
+  variables: ``AWS_REGION``, ``AWS_ENDPOINT_URL_GLUE``, and for the metadata files on an
+  s3:// lake ``AWS_ENDPOINT_URL_S3``); the database is the namespace.
 - ``http://…`` or ``https://…``: an Iceberg REST catalog.
 - ``none``: no tables; the lake's folder pointers only.
 """
@@ -65,6 +66,13 @@ def parse_catalog(uri: str, lake_local_path: Optional[str]) -> CatalogSpec:
         endpoint = os.environ.get("AWS_ENDPOINT_URL_GLUE") or os.environ.get("AWS_ENDPOINT_URL")
         if endpoint:
             props["glue.endpoint"] = endpoint
+        # The tables' metadata files on an s3:// lake: the endpoint and region the engine's
+        # own S3 backend uses (src/storage/s3_backend.cc), not only AWS's default endpoint.
+        if region:
+            props["s3.region"] = region
+        s3_endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+        if s3_endpoint:
+            props["s3.endpoint"] = s3_endpoint
         props.update(dict(parse_qsl(parsed.query)))
         return CatalogSpec("glue", uri, namespace=database, properties=props)
     if parsed.scheme in ("http", "https"):

@@ -72,7 +72,11 @@ def ensure_table(catalog, namespace: str, table: d.TableDef, file_schema,
     order = SortOrder(*[SortField(source_id=schema.find_field(c).field_id,
                                   transform=IdentityTransform())
                         for c in table.sort_columns])
-    catalog.create_namespace_if_not_exists(namespace)
+    # Look before creating: on AWS the database is Terraform's, and the engine's role has
+    # glue:GetDatabase but no glue:CreateDatabase (pyiceberg's create_namespace_if_not_exists
+    # calls CreateDatabase straight away, which IAM refuses before Glue finds it exists).
+    if not catalog.namespace_exists(namespace):
+        catalog.create_namespace_if_not_exists(namespace)
     try:
         created = catalog.create_table(
             _identifier(namespace, table), schema=schema, location=location,

@@ -1,5 +1,5 @@
 output "glue_database" {
-  description = "Glue database of the lake."
+  description = "Glue database of the lake's Iceberg tables (the engine's catalog glue://<database>)."
   value       = aws_glue_catalog_database.this.name
 }
 

@@ -8,11 +8,6 @@ variable "environment" {
   type        = string
 }
 
-variable "lake_bucket" {
-  description = "Bucket of the lake (s3://<lake_bucket>/lake)."
-  type        = string
-}
-
 variable "athena_results_bucket" {
   description = "Bucket for Athena query results."
   type        = string
@@ -21,18 +16,6 @@ variable "athena_results_bucket" {
 variable "kms_key_arn" {
   description = "The platform's KMS key."
   type        = string
-}
-
-variable "curated_version" {
-  description = "Curated version the table starts at (publish moves it afterwards)."
-  type        = string
-  default     = "unpublished"
-}
-
-variable "features_version" {
-  description = "Features version the table starts at (publish moves it afterwards)."
-  type        = string
-  default     = "unpublished"
 }
 
 variable "bytes_scanned_cutoff_per_query" {

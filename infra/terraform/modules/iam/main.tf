@@ -108,8 +108,13 @@ data "aws_iam_policy_document" "emr_instance" {
     resources = [var.kms_key_arn]
   }
   statement {
+    # The engine's Iceberg catalog (--catalog glue://<database>, pyiceberg's GlueCatalog):
+    # check and publish create the tables on the first commit and advance them with
+    # UpdateTable (docs/tables.md); their metadata files are under the lake's tables/
+    # prefix (ReadWriteLake). No glue:CreateDatabase: Terraform owns the database, and the
+    # engine creates one only when GetDatabase finds none (python/sensorlake/tables).
     sid     = "GlueCatalogOfTheProject"
-    actions = ["glue:GetDatabase", "glue:GetTable", "glue:GetTables", "glue:GetPartition", "glue:GetPartitions", "glue:UpdateTable"]
+    actions = ["glue:GetDatabase", "glue:GetTable", "glue:GetTables", "glue:CreateTable", "glue:UpdateTable"]
     resources = [
       "arn:aws:glue:${var.region}:${local.account}:catalog",
       "arn:aws:glue:${var.region}:${local.account}:database/${var.glue_database}",

@@ -37,7 +37,7 @@ resource "aws_mwaa_environment" "this" {
     "sensorlake.emr_job_flow_param"   = var.emr_job_flow_parameter
     "sensorlake.spark_job_uri"        = "s3://${var.artifacts_bucket}/spark/sensorlake_job.py"
     "sensorlake.source_uri"           = var.source_uri
-    "sensorlake.glue_database"        = var.glue_database
+    "sensorlake.catalog"              = "glue://${var.glue_database}"
     "sensorlake.cloudwatch_namespace" = var.metric_namespace
     "sensorlake.alert_topic_arn"      = var.alert_topic_arn
     "sensorlake.metrics_log_group"    = var.metrics_log_group

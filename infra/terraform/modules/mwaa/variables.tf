@@ -70,7 +70,7 @@ variable "emr_job_flow_parameter" {
 }
 
 variable "glue_database" {
-  description = "Glue database the publish step points at the new versions."
+  description = "Glue database of the lake's Iceberg tables: the DAG's catalog option is glue://<glue_database>."
   type        = string
 }
 
