@@ -29,6 +29,7 @@ bench: build
 	@.venv/bin/python bench/run_bench.py
 	@.venv/bin/python bench/serve_latency.py
 	@.venv/bin/python bench/tables_commit.py
+	@.venv/bin/python bench/incremental_run.py
 	@SPARK_PYTHON="$$(bash scripts/spark-pkg.sh)" .venv/bin/python bench/spark_scaling.py
 
 format:

@@ -30,6 +30,7 @@ struct RunArgs {
   std::string transform_config;
   std::string rules;
   std::string catalog;
+  bool full = false;
   TelemetryArgs telemetry;  // docs/monitoring.md
 };
 
@@ -43,6 +44,7 @@ Status RunRunCommand(const RunArgs& a, bool quiet, const std::string& log_format
   o.from_stage = a.from_stage;
   o.threads = a.threads;
   o.max_attempts = a.attempts;
+  o.full = a.full;
   if (!a.transform_config.empty()) {
     SL_ASSIGN_OR_RETURN(o.transform_config, transform::LoadTransformConfig(a.transform_config));
     o.transform_config_origin = a.transform_config;
@@ -105,6 +107,9 @@ void AddRunCommand(CLI::App& app, const GlobalOptions& global, CommandRun* run) 
       ->check(CLI::Range(1, 20));
   sub->add_option("--transform-config", args->transform_config, "config/transform.toml format");
   sub->add_option("--rules", args->rules, "config/quality.toml format");
+  sub->add_flag("--full", args->full,
+                "Transform every raw file (default: only those new or changed since the current "
+                "curated version)");
   AddCatalogOption(sub, &args->catalog);
   AddTelemetryOptions(sub, &args->telemetry);
   sub->footer("Docs: docs/pipeline.md, docs/monitoring.md. Exit code 1: the quality gate failed.");

@@ -13,12 +13,14 @@ struct TransformArgs {
   std::string dataset_version;
   int32_t threads = 0;
   std::string config_path;
+  bool full = false;
 };
 
 Status RunTransformCommand(const TransformArgs& args, CommandOutput* out) {
   transform::TransformOptions options;
   options.dataset_version = args.dataset_version;
   options.threads = args.threads;
+  options.full = args.full;
   if (!args.config_path.empty()) {
     SL_ASSIGN_OR_RETURN(options.config, transform::LoadTransformConfig(args.config_path));
     options.config_origin = args.config_path;
@@ -67,6 +69,9 @@ void AddTransformCommand(CLI::App& app, const GlobalOptions& global, CommandRun*
       ->check(CLI::NonNegativeNumber);
   sub->add_option("--config", args->config_path,
                   "TOML file with cleaning rules and Parquet settings (see config/transform.toml)");
+  sub->add_flag("--full", args->full,
+                "Transform every raw file, even those the current curated version already holds "
+                "unchanged (default: only the raw files that are new or changed)");
   sub->callback([run, args] {
     *run = [args](CommandOutput* out) { return RunTransformCommand(*args, out); };
   });

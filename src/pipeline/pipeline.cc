@@ -280,6 +280,7 @@ class Runner {
     to.threads = o_.threads;
     to.config = o_.transform_config;
     to.config_origin = o_.transform_config_origin;
+    to.full = o_.full;
     SL_ASSIGN_OR_RETURN(auto summary, transform::RunTransform(lake_, to));
     s->summary = summary.ToJson();
     s->message = summary.unchanged ? "unchanged: this curated version is already published"

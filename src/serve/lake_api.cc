@@ -116,6 +116,7 @@ Status IndexRowGroup(const zones::CuratedRowGroup& g, const zones::CuratedPart& 
   auto& rows = index->rows[static_cast<size_t>(part.folder)];
   auto& secs = index->seconds[static_cast<size_t>(part.folder)];
   auto& blk = index->blocks[static_cast<size_t>(part.folder)];
+  auto& part_of = index->part_of_subject[static_cast<size_t>(part.folder)];
   const auto n = static_cast<size_t>(g.num_rows);
   size_t run_start = 0;
   for (size_t i = 0; i < n; ++i) {
@@ -125,6 +126,7 @@ Status IndexRowGroup(const zones::CuratedRowGroup& g, const zones::CuratedPart& 
     }
     auto su = static_cast<size_t>(s), a = static_cast<size_t>(static_cast<uint8_t>(g.activity[i]));
     ++rows[su][a];
+    if (part_of[su].empty()) part_of[su] = part.lake_path;  // the first part wins for signals
     // A block is a run of one (subject, activity, block); its duration adds up.
     bool last = i + 1 == n || g.subject[i + 1] != g.subject[i] ||
                 g.activity[i + 1] != g.activity[i] || g.block[i + 1] != g.block[i];
@@ -254,10 +256,6 @@ Result<const DatasetIndex*> LakeApi::Index() {
   SL_ASSIGN_OR_RETURN(auto parts, zones::ListCuratedParts(*lake_, dir));
   for (const auto& part : parts) {
     index->parts.push_back(part.lake_path);
-    // One part per folder in the transform's layout; a second would be read too (first wins
-    // for signals, counts add up).
-    auto& slot = index->part_of_folder[static_cast<size_t>(part.folder)];
-    if (slot.empty()) slot = part.lake_path;
     using F = zones::CuratedField;
     SL_RETURN_NOT_OK(zones::ForEachCuratedRowGroup(
         *lake_, part, {F::kSubject, F::kActivity, F::kTimestampNs, F::kBlock},
@@ -354,10 +352,15 @@ Result<SignalResult> LakeApi::Signal(const SignalQuery& q) {
   {
     std::lock_guard lock(mu_);
     SL_ASSIGN_OR_RETURN(const DatasetIndex* index, Index());
-    part = index->part_of_folder[static_cast<size_t>(q.folder)];
+    int32_t s = q.subject - wisdm::kFirstSubject;
+    if (s >= 0 && s < wisdm::kNumSubjects) {
+      part = index->part_of_subject[static_cast<size_t>(q.folder)][static_cast<size_t>(s)];
+    }
   }
-  if (part.empty())
-    return Status::NotFound("the curated dataset has no data for this device and sensor");
+  if (part.empty()) {
+    return Status::NotFound(
+        "the curated dataset has no data for subject {} on this device and sensor", q.subject);
+  }
   return ReadSignal(*lake_, part, q);
 }
 

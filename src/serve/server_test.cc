@@ -132,7 +132,7 @@ TEST_F(ServeTest, SignalReadsOneRowGroupAndDecimatesToTheWidth) {
   EXPECT_EQ(full["rows_in_window"].get<int64_t>(), cell);
   EXPECT_FALSE(full["decimated"].get<bool>());
   EXPECT_EQ(full["row_groups_read"], 1);
-  EXPECT_EQ(full["row_groups_total"], 51);
+  EXPECT_EQ(full["row_groups_total"], 1);  // the subject's own part: one file per raw file
   json small = GetJson("/api/signal?device=phone&sensor=accel&subject=1603&activity=A&width=16");
   EXPECT_TRUE(small["decimated"].get<bool>());
   for (const char* axis : {"x", "y", "z"}) {
@@ -176,12 +176,12 @@ TEST_F(ServeTest, BadParametersGet400WithTheParameterNamed) {
   EXPECT_EQ(Get("/api/nothing")->status, 404);
   httplib::Client c("127.0.0.1", port_);
   EXPECT_EQ(c.Post("/api/runs", "{}", "application/json")->status, 405);
-  EXPECT_EQ(c.Delete("/data/device=phone/sensor=accel/part-00000.parquet")->status, 405);
+  EXPECT_EQ(c.Delete("/data/device=phone/sensor=accel/part-01600.parquet")->status, 405);
 }
 
 TEST_F(ServeTest, DataFilesAnswerRangeRequests) {
   json files = GetJson("/api/files")["files"];
-  ASSERT_EQ(files.size(), 4u);
+  ASSERT_EQ(files.size(), 4u * 51u);  // one part per raw file: 4 folders of 51 subjects
   std::string rel = files[0]["path"];
   std::string content = testing::ReadFile(PublishedPart(rel));
   auto whole = Get("/data/" + rel);
@@ -208,7 +208,7 @@ TEST_F(ServeTest, NoPathOutsideThePublishedDatasetIsServed) {
         "/data/device=phone%2fsensor=accel%2f..%2f..%2f..%2f_published.json",
         "/data/%252e%252e/_published.json", "/data/_manifest.json",
         "/data/device=phone\\..\\..\\_published.json", "/../secret.txt", "/%2e%2e/secret.txt",
-        "/data/device=phone/sensor=accel/part-00000.parquet%00"}) {
+        "/data/device=phone/sensor=accel/part-01600.parquet%00"}) {
     auto r = Get(path);
     ASSERT_TRUE(r) << path;
     EXPECT_TRUE(r->status == 400 || r->status == 403 || r->status == 404)
@@ -223,14 +223,14 @@ TEST_F(ServeTest, ASymlinkLeavingTheLakeIsRefused) {
   fs::path other = dir_->path() / "other-lake";
   fs::copy(lake_path_, other, fs::copy_options::recursive | fs::copy_options::copy_symlinks);
   fs::path part =
-      other / "curated/published/sensor_readings/device=phone/sensor=accel/part-00000.parquet";
+      other / "curated/published/sensor_readings/device=phone/sensor=accel/part-01600.parquet";
   fs::path outside = dir_->path() / "outside.parquet";
   fs::rename(fs::canonical(part), outside);
-  fs::create_symlink(outside, fs::canonical(part.parent_path()) / "part-00000.parquet");
+  fs::create_symlink(outside, fs::canonical(part.parent_path()) / "part-01600.parquet");
   LakeApi api(std::move(storage::Lake::Open(other.string())).ValueOrDie());
-  auto r = api.DataFile("device=phone/sensor=accel/part-00000.parquet");
+  auto r = api.DataFile("device=phone/sensor=accel/part-01600.parquet");
   EXPECT_EQ(r.status().code(), StatusCode::kRefused) << r.status().ToString();
-  EXPECT_TRUE(api.DataFile("device=phone/sensor=gyro/part-00000.parquet").ok());
+  EXPECT_TRUE(api.DataFile("device=phone/sensor=gyro/part-01600.parquet").ok());
 }
 
 TEST_F(ServeTest, AFailedRunAndADamagedRecordAreShownAsSuch) {
@@ -299,7 +299,7 @@ TEST(DecimateMinMax, KeepsEveryExtremeInTimeOrder) {
 }
 
 TEST(CheckDataPath, RefusesWhatCouldLeaveTheDataset) {
-  EXPECT_TRUE(CheckDataPath("device=phone/sensor=accel/part-00000.parquet").ok());
+  EXPECT_TRUE(CheckDataPath("device=phone/sensor=accel/part-01600.parquet").ok());
   for (const char* bad : {"", "/etc/passwd", "a/../b", "./a", "a//b", "a/%2e%2e", "a\\b", "a b"}) {
     EXPECT_EQ(CheckDataPath(bad).code(), StatusCode::kRefused) << bad;
   }

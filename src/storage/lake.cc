@@ -121,6 +121,10 @@ Status Lake::Move(std::string_view from_rel, std::string_view to_rel) const {
   return backend_->Move(from_rel, to_rel);
 }
 
+Status Lake::Link(std::string_view from_rel, std::string_view to_rel) const {
+  return backend_->Link(from_rel, to_rel);
+}
+
 Result<bool> Lake::WriteIfAbsent(std::string_view rel, std::string_view content) const {
   return backend_->WriteIfAbsent(rel, content);
 }

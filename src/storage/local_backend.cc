@@ -122,6 +122,23 @@ Status LocalBackend::Move(std::string_view from_rel, std::string_view to_rel) co
   return Status::OK();
 }
 
+Status LocalBackend::Link(std::string_view from_rel, std::string_view to_rel) const {
+  std::string from = FsPath(from_rel), to = FsPath(to_rel);
+  SL_RETURN_NOT_OK_ARROW(fs_->CreateDir(ParentOf(to), /*recursive=*/true));
+  std::error_code ec;
+  std::filesystem::create_hard_link(from, to, ec);
+  if (!ec) return Status::OK();
+  // Another file system, or one without hard links: copy the bytes instead. Anything else
+  // (no source, the target exists) is an error, never an overwrite.
+  if (ec == std::errc::cross_device_link || ec == std::errc::operation_not_permitted ||
+      ec == std::errc::operation_not_supported) {
+    SL_RETURN_NOT_OK_ARROW(fs_->CopyFile(from, to));
+    return Status::OK();
+  }
+  return Status::IOError("cannot link {} to {}: {}", DisplayPath(from_rel), DisplayPath(to_rel),
+                         ec.message());
+}
+
 Status LocalBackend::ReplaceSymlink(std::string_view rel, std::string_view target) const {
   // A new link under a temporary name renamed over the old one (rename(2) is atomic).
   std::string link = FsPath(rel);

@@ -53,6 +53,21 @@ TEST(LocalBackendTest, WriteIfAbsentMoveAndDelete) {
   EXPECT_FALSE(b->DeleteFile("deep/nothing").ok());
 }
 
+TEST(LocalBackendTest, LinkGivesTheSameFileASecondNameWithoutCopying) {
+  testing::TempDir dir;
+  auto b = OpenIn(dir);
+  ASSERT_TRUE(b->WriteAtomic("v1/part.parquet", "bytes").ok());
+  ASSERT_TRUE(b->Link("v1/part.parquet", "v2/deep/part.parquet").ok());  // creates parents
+  fs::path lake = dir.path() / "lake";
+  EXPECT_TRUE(fs::equivalent(lake / "v1/part.parquet", lake / "v2/deep/part.parquet"));
+  EXPECT_EQ(fs::hard_link_count(lake / "v1/part.parquet"), 2u);
+  // Deleting the first name keeps the bytes under the second.
+  ASSERT_TRUE(b->DeleteDir("v1").ok());
+  EXPECT_EQ(testing::ReadFile(lake / "v2/deep/part.parquet"), "bytes");
+  EXPECT_FALSE(b->Link("v1/part.parquet", "v3/part.parquet").ok());            // a missing source
+  EXPECT_FALSE(b->Link("v2/deep/part.parquet", "v2/deep/part.parquet").ok());  // exists
+}
+
 TEST(LocalBackendTest, ReplaceSymlinkSwapsTheLinkInOneStep) {
   testing::TempDir dir;
   auto b = OpenIn(dir);

@@ -276,6 +276,11 @@ Status S3Backend::Move(std::string_view from_rel, std::string_view to_rel) const
   return MoveDirectory(from, to);
 }
 
+Status S3Backend::Link(std::string_view from_rel, std::string_view to_rel) const {
+  SL_RETURN_NOT_OK_ARROW(fs_->CopyFile(FsPath(from_rel), FsPath(to_rel)));  // CopyObject
+  return Status::OK();
+}
+
 // No renames on S3: the folder is copied object by object, every manifest last (deepest
 // first), then the source is deleted; a failed copy removes what it had copied.
 Status S3Backend::MoveDirectory(const std::string& from, const std::string& to) const {

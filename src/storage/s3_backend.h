@@ -33,6 +33,7 @@ class S3Backend : public ArrowFsBackend {
   Status DeleteDir(std::string_view rel) const override;
   Status DeleteFile(std::string_view rel) const override;
   Status Move(std::string_view from_rel, std::string_view to_rel) const override;
+  Status Link(std::string_view from_rel, std::string_view to_rel) const override;
   Status ReplaceSymlink(std::string_view rel, std::string_view target) const override;
 
  private:

@@ -70,6 +70,7 @@ std::string_view OpName(StorageOp op) {
                                                 "delete-dir",
                                                 "delete-file",
                                                 "move",
+                                                "link",
                                                 "replace-symlink"};
   return kNames[static_cast<size_t>(op)];
 }
@@ -199,6 +200,11 @@ Status FaultInjectionBackend::DeleteFile(std::string_view rel) const {
 Status FaultInjectionBackend::Move(std::string_view from_rel, std::string_view to_rel) const {
   SL_RETURN_NOT_OK(Gate(StorageOp::kMove, from_rel));
   return target_->Move(from_rel, to_rel);
+}
+
+Status FaultInjectionBackend::Link(std::string_view from_rel, std::string_view to_rel) const {
+  SL_RETURN_NOT_OK(Gate(StorageOp::kLink, to_rel));
+  return target_->Link(from_rel, to_rel);
 }
 
 Status FaultInjectionBackend::ReplaceSymlink(std::string_view rel, std::string_view target) const {

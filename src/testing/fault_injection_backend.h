@@ -43,6 +43,7 @@ enum class StorageOp : uint8_t {
   kDeleteDir,
   kDeleteFile,
   kMove,
+  kLink,
   kReplaceSymlink,
 };
 std::string_view OpName(StorageOp op);
@@ -84,6 +85,7 @@ class FaultInjectionBackend : public storage::Backend {
   Status DeleteDir(std::string_view rel) const override;
   Status DeleteFile(std::string_view rel) const override;
   Status Move(std::string_view from_rel, std::string_view to_rel) const override;
+  Status Link(std::string_view from_rel, std::string_view to_rel) const override;
   Status ReplaceSymlink(std::string_view rel, std::string_view target) const override;
 
   // Called by the buffered output stream when it is closed.

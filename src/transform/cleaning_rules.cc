@@ -47,7 +47,6 @@ std::string TransformConfig::Canonical() const {
                       {"quarantine_conflicting_duplicates", quarantine_conflicting_duplicates},
                       {"compression", compression},
                       {"compression_level", compression_level},
-                      {"target_file_bytes", target_file_bytes},
                       {"byte_stream_split_floats", byte_stream_split_floats},
                       {"delta_timestamps", delta_timestamps},
                       {"write_page_index", write_page_index}};
@@ -104,9 +103,6 @@ Status ValidateConfig(const TransformConfig& c, std::string_view origin) {
     return Status::Invalid("{}: [parquet] compression must be zstd, snappy or none, not '{}'",
                            origin, c.compression);
   }
-  if (c.target_file_bytes < (1 << 20)) {
-    return Status::Invalid("{}: [parquet] target_file_bytes must be at least 1 MiB", origin);
-  }
   return Status::OK();
 }
 
@@ -147,8 +143,6 @@ Result<TransformConfig> ParseTransformConfig(std::string_view text, std::string_
     SL_RETURN_NOT_OK(ReadKey(*t, "parquet", "compression", &c.compression, &known, origin));
     SL_RETURN_NOT_OK(
         ReadKey(*t, "parquet", "compression_level", &c.compression_level, &known, origin));
-    SL_RETURN_NOT_OK(
-        ReadKey(*t, "parquet", "target_file_bytes", &c.target_file_bytes, &known, origin));
     SL_RETURN_NOT_OK(ReadKey(*t, "parquet", "byte_stream_split_floats", &c.byte_stream_split_floats,
                              &known, origin));
     SL_RETURN_NOT_OK(

@@ -45,17 +45,19 @@ TEST(CleaningRulesTest, UnknownKeysWrongTypesAndBadValuesNameFileAndLine) {
 // int64 was undefined behaviour, found by fuzz_config), and an int32 key refuses what does
 // not fit instead of wrapping.
 TEST(CleaningRulesTest, IntegerKeysRefuseFloatsAndValuesOutOfRange) {
-  auto huge = ParseTransformConfig("[parquet]\ntarget_file_bytes = 8.33e95\n", "t.toml");
+  auto huge = ParseTransformConfig("[parquet]\ncompression_level = 8.33e95\n", "t.toml");
   ASSERT_FALSE(huge.ok());
-  EXPECT_EQ(huge.status().message(), "t.toml:2: [parquet] target_file_bytes has the wrong type");
-  EXPECT_FALSE(ParseTransformConfig("[parquet]\ntarget_file_bytes = 1.0\n", "t.toml").ok());
+  EXPECT_EQ(huge.status().message(), "t.toml:2: [parquet] compression_level has the wrong type");
+  EXPECT_FALSE(ParseTransformConfig("[parquet]\ncompression_level = 1.0\n", "t.toml").ok());
   auto wide = ParseTransformConfig("[parquet]\ncompression_level = 4294967299\n", "t.toml");
   ASSERT_FALSE(wide.ok());
   EXPECT_EQ(wide.status().message(),
             "t.toml:2: [parquet] compression_level = 4294967299 is out of range");
-  auto fine = ParseTransformConfig("[parquet]\ntarget_file_bytes = 1048576\n", "t.toml");
+  auto fine = ParseTransformConfig("[parquet]\ncompression_level = 9\n", "t.toml");
   ASSERT_TRUE(fine.ok()) << fine.status().ToString();
-  EXPECT_EQ(fine->target_file_bytes, 1048576);
+  EXPECT_EQ(fine->compression_level, 9);
+  // A key that went away (part files roll per raw file now) is an unknown key, not ignored.
+  EXPECT_FALSE(ParseTransformConfig("[parquet]\ntarget_file_bytes = 1048576\n", "t.toml").ok());
 }
 
 TEST(CleaningRulesTest, ReasonNamesAreStable) {

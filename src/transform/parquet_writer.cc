@@ -63,55 +63,13 @@ std::shared_ptr<arrow::Array> MakeDictArray(const std::vector<int8_t>& codes, bo
 
 // ---- curated -------------------------------------------------------------------------
 
-struct CuratedPartitionWriter::Impl {
-  const storage::Lake& lake;
-  std::string dir;
-  wisdm::Folder folder;
-  TransformConfig config;  // a copy: callers may pass a temporary
-  std::shared_ptr<arrow::io::OutputStream> sink;
-  std::unique_ptr<parquet::arrow::FileWriter> writer;
-  WrittenFile current;
-  int32_t next_part = 0;
-  std::string part_prefix;
-};
-
-CuratedPartitionWriter::CuratedPartitionWriter(const storage::Lake& lake, std::string dir,
-                                               wisdm::Folder folder, const TransformConfig& config,
-                                               std::string part_prefix)
-    : impl_(new Impl{
-          lake, std::move(dir), folder, config, nullptr, nullptr, {}, 0, std::move(part_prefix)}) {}
-
-CuratedPartitionWriter::~CuratedPartitionWriter() = default;
-
-Status CuratedPartitionWriter::OpenNextPart() {
-  impl_->current = WrittenFile{};
-  impl_->current.path = storage::JoinPath(
-      impl_->dir, fmt::format("{}{:05d}.parquet", impl_->part_prefix, impl_->next_part++));
-  SL_ASSIGN_OR_RETURN(impl_->sink, impl_->lake.OpenOutputStream(impl_->current.path));
-  auto writer = parquet::arrow::FileWriter::Open(
-      *zones::CuratedSchema(), arrow::default_memory_pool(), impl_->sink,
-      CuratedProperties(impl_->config), ArrowProperties());
-  if (!writer.ok()) return Status::FromArrow(writer.status()).WithContext(impl_->current.path);
-  impl_->writer = std::move(*writer);
-  return Status::OK();
-}
-
-Status CuratedPartitionWriter::ClosePart() {
-  if (!impl_->writer) return Status::OK();
-  CrashPoint("parquet.curated.before_close");
-  SL_RETURN_NOT_OK_ARROW(impl_->writer->Close());
-  SL_ASSIGN_OR_RETURN_ARROW(impl_->current.bytes, impl_->sink->Tell());
-  SL_RETURN_NOT_OK_ARROW(impl_->sink->Close());
-  impl_->writer.reset();
-  impl_->sink.reset();
-  files_.push_back(impl_->current);
-  return Status::OK();
-}
-
-Status CuratedPartitionWriter::Append(const CleanedFile& file) {
+Result<WrittenFile> WriteCuratedFile(const storage::Lake& lake, const std::string& path,
+                                     const TransformConfig& config, const CleanedFile& file) {
   const CleanedRows& r = file.rows;
-  if (r.size() == 0) return Status::OK();
-  if (!impl_->writer) SL_RETURN_NOT_OK(OpenNextPart());
+  WrittenFile out;
+  out.path = path;
+  out.source = file.path;
+  if (r.size() == 0) return out;
   int64_t n = static_cast<int64_t>(r.size());
   auto subject = MakeArray<arrow::Int16Type>(
       std::vector<int16_t>(r.size(), static_cast<int16_t>(file.name.subject)));
@@ -122,16 +80,21 @@ Status CuratedPartitionWriter::Append(const CleanedFile& file) {
        MakeArray<arrow::FloatType>(r.y), MakeArray<arrow::FloatType>(r.z),
        MakeArray<arrow::Int32Type>(r.block), MakeArray<arrow::Int32Type>(r.sample)},
       n);
-  SL_RETURN_NOT_OK_ARROW(impl_->writer->WriteTable(*table, n));
+  SL_ASSIGN_OR_RETURN(auto sink, lake.OpenOutputStream(path));
+  auto writer =
+      parquet::arrow::FileWriter::Open(*zones::CuratedSchema(), arrow::default_memory_pool(), sink,
+                                       CuratedProperties(config), ArrowProperties());
+  if (!writer.ok()) return Status::FromArrow(writer.status()).WithContext(path);
+  SL_RETURN_NOT_OK_ARROW((*writer)->WriteTable(*table, n));
   CrashPoint("parquet.curated.row_group_written");
-  impl_->current.rows += n;
-  impl_->current.row_groups += 1;
-  SL_ASSIGN_OR_RETURN_ARROW(int64_t pos, impl_->sink->Tell());
-  if (pos >= impl_->config.target_file_bytes) SL_RETURN_NOT_OK(ClosePart());
-  return Status::OK();
+  CrashPoint("parquet.curated.before_close");
+  SL_RETURN_NOT_OK_ARROW((*writer)->Close());
+  SL_ASSIGN_OR_RETURN_ARROW(out.bytes, sink->Tell());
+  SL_RETURN_NOT_OK_ARROW(sink->Close());
+  out.rows = n;
+  out.row_groups = 1;
+  return out;
 }
-
-Status CuratedPartitionWriter::Close() { return ClosePart(); }
 
 // ---- quarantine ----------------------------------------------------------------------
 
@@ -162,11 +125,23 @@ bool IsUtf8(std::string_view text) {
                                    static_cast<int64_t>(text.size()));
 }
 
-}  // namespace
-
 // Buffers at most kQuarantineRowGroup rows, so a file that is all garbage streams to
 // disk instead of growing in memory.
 constexpr int64_t kQuarantineRowGroup = 65536;
+
+class QuarantineWriter {
+ public:
+  QuarantineWriter(const storage::Lake& lake, std::string path, const TransformConfig& config);
+  Status Append(const CleanedFile& file);
+  Status Close();  // writes the file, with zero rows if nothing was set aside
+  const WrittenFile& file() const { return file_; }
+
+ private:
+  Status Flush();
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  WrittenFile file_;
+};
 
 struct QuarantineWriter::Impl {
   Impl(const storage::Lake& l, const TransformConfig& c) : lake(l), config(c) {}
@@ -186,8 +161,6 @@ QuarantineWriter::QuarantineWriter(const storage::Lake& lake, std::string path,
     : impl_(std::make_unique<Impl>(lake, config)) {
   file_.path = std::move(path);
 }
-
-QuarantineWriter::~QuarantineWriter() = default;
 
 Status QuarantineWriter::Append(const CleanedFile& f) {
   for (const QuarantinedLine& q : f.quarantine) {
@@ -251,6 +224,18 @@ Status QuarantineWriter::Close() {
   SL_ASSIGN_OR_RETURN_ARROW(file_.bytes, impl_->sink->Tell());
   SL_RETURN_NOT_OK_ARROW(impl_->sink->Close());
   return Status::OK();
+}
+
+}  // namespace
+
+Result<WrittenFile> WriteQuarantineFile(const storage::Lake& lake, const std::string& path,
+                                        const TransformConfig& config, const CleanedFile& file) {
+  QuarantineWriter writer(lake, path, config);
+  SL_RETURN_NOT_OK(writer.Append(file));
+  SL_RETURN_NOT_OK(writer.Close());
+  WrittenFile out = writer.file();
+  out.source = file.path;
+  return out;
 }
 
 }  // namespace sensorlake::transform

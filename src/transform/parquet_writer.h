@@ -1,11 +1,9 @@
-// Writes the curated and quarantine Parquet files of one partition
-// (device=<d>/sensor=<s>/): one row group per raw file (= one subject, already sorted),
-// part files rolled past TransformConfig::target_file_bytes. Encodings and compression
-// come from TransformConfig; the choices and their measured effect are in docs/curated.md.
+// Writes the curated and quarantine Parquet files of one raw file (= one subject of one
+// partition device=<d>/sensor=<s>/, already sorted). Encodings and compression come from
+// TransformConfig; the choices and their measured effect are in docs/curated.md.
 // The schemas themselves are the zones layer's (zones/curated_schema.h).
 #pragma once
 
-#include <memory>
 #include <string>
 #include <vector>
 
@@ -21,42 +19,19 @@ struct WrittenFile {
   int64_t rows = 0;
   int64_t bytes = 0;
   int32_t row_groups = 0;
+  std::string source;  // the raw file it was made from, as the raw manifest names it
 };
 
-// `lake` must outlive the writer.
-class CuratedPartitionWriter {
- public:
-  // Parts are named <part_prefix><NNNNN>.parquet: "part-" on one node, "part-<task>-" for
-  // the tasks of a distributed run, whose parts end up side by side in one partition.
-  CuratedPartitionWriter(const storage::Lake& lake, std::string dir, wisdm::Folder folder,
-                         const TransformConfig& config, std::string part_prefix = "part-");
-  ~CuratedPartitionWriter();
-  // Appends one cleaned file's rows as one row group. Files must come in subject order.
-  Status Append(const CleanedFile& file);
-  Status Close();
-  const std::vector<WrittenFile>& files() const { return files_; }
+// Writes one raw file's clean rows as one Parquet file of one row group at `path` (nothing
+// when the file has no clean rows). One file per raw file is what makes an incremental run
+// possible: a changed raw file replaces exactly its own files, in the folder and in the
+// Iceberg tables.
+Result<WrittenFile> WriteCuratedFile(const storage::Lake& lake, const std::string& path,
+                                     const TransformConfig& config, const CleanedFile& file);
 
- private:
-  Status OpenNextPart();
-  Status ClosePart();
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
-  std::vector<WrittenFile> files_;
-};
-
-class QuarantineWriter {
- public:
-  QuarantineWriter(const storage::Lake& lake, std::string path, const TransformConfig& config);
-  ~QuarantineWriter();
-  Status Append(const CleanedFile& file);
-  Status Close();  // writes the file, with zero rows if nothing was set aside
-  const WrittenFile& file() const { return file_; }
-
- private:
-  Status Flush();
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
-  WrittenFile file_;
-};
+// Writes one raw file's quarantined lines at `path`, with zero rows when nothing was set
+// aside: every raw file has its quarantine file, so replacing a raw file replaces both.
+Result<WrittenFile> WriteQuarantineFile(const storage::Lake& lake, const std::string& path,
+                                        const TransformConfig& config, const CleanedFile& file);
 
 }  // namespace sensorlake::transform

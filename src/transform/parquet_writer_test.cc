@@ -1,5 +1,7 @@
 #include "transform/parquet_writer.h"
 
+#include <filesystem>
+
 #include <arrow/api.h>
 #include <arrow/io/file.h>
 #include <gtest/gtest.h>
@@ -34,25 +36,24 @@ std::shared_ptr<arrow::Table> ReadTable(const std::string& path) {
   return t;
 }
 
-TEST(ParquetWriterTest, OneRowGroupPerSubjectWithTypedSortedColumns) {
+TEST(ParquetWriterTest, OneFileOfOneRowGroupPerRawFileWithTypedSortedColumns) {
   testing::TempDir dir;
   auto lake = std::move(storage::Lake::Open(dir.str())).ValueOrDie();
-  TransformConfig config;
-  CuratedPartitionWriter w(*lake, "out", kPhoneAccel, config);
-  ASSERT_TRUE(w.Append(MakeFile(1600, 1000, 0)).ok());
-  ASSERT_TRUE(w.Append(MakeFile(1601, 500, 0)).ok());
-  ASSERT_TRUE(w.Close().ok());
-  ASSERT_EQ(w.files().size(), 1u);
-  EXPECT_EQ(w.files()[0].rows, 1500);
-  EXPECT_EQ(w.files()[0].row_groups, 2);
+  auto written =
+      WriteCuratedFile(*lake, "out/part-01600.parquet", TransformConfig{}, MakeFile(1600, 1000, 3));
+  ASSERT_TRUE(written.ok()) << written.status().ToString();
+  EXPECT_EQ(written->rows, 1000);
+  EXPECT_EQ(written->row_groups, 1);
+  EXPECT_EQ(written->source, "raw/phone/accel/data_1600_accel_phone.txt");
 
-  std::string path = lake->LocalPath(w.files()[0].path);
+  std::string path = lake->LocalPath(written->path);
+  EXPECT_EQ(written->bytes, static_cast<int64_t>(std::filesystem::file_size(path)));
   auto t = ReadTable(path);
   EXPECT_TRUE(t->schema()->Equals(*zones::CuratedSchema(), /*check_metadata=*/false))
       << t->schema()->ToString();
-  EXPECT_EQ(t->num_rows(), 1500);
+  EXPECT_EQ(t->num_rows(), 1000);
   auto md = parquet::ReadMetaData(arrow::io::ReadableFile::Open(path).ValueOrDie());
-  EXPECT_EQ(md->num_row_groups(), 2);
+  EXPECT_EQ(md->num_row_groups(), 1);
   auto rg = md->RowGroup(0);
   ASSERT_EQ(rg->sorting_columns().size(), 3u);
   EXPECT_EQ(rg->ColumnChunk(0)->compression(), parquet::Compression::ZSTD);
@@ -65,32 +66,35 @@ TEST(ParquetWriterTest, OneRowGroupPerSubjectWithTypedSortedColumns) {
             x_encodings.end());
 }
 
-TEST(ParquetWriterTest, PartFilesRollPastTheTargetSize) {
+// The same rows give the same bytes: what lets an incremental run equal a full rebuild.
+TEST(ParquetWriterTest, TheSameRowsGiveTheSameBytes) {
   testing::TempDir dir;
   auto lake = std::move(storage::Lake::Open(dir.str())).ValueOrDie();
-  TransformConfig config;
-  config.target_file_bytes = 1 << 20;
-  config.compression = "none";
-  CuratedPartitionWriter w(*lake, "out", kPhoneAccel, config);
-  for (int32_t s = 0; s < 6; ++s) ASSERT_TRUE(w.Append(MakeFile(1600 + s, 40000, 0)).ok());
-  ASSERT_TRUE(w.Close().ok());
-  ASSERT_GT(w.files().size(), 1u);
-  int64_t rows = 0;
-  for (const auto& f : w.files()) rows += f.rows;
-  EXPECT_EQ(rows, 240000);
-  EXPECT_EQ(w.files()[1].path, "out/part-00001.parquet");
+  ASSERT_TRUE(WriteCuratedFile(*lake, "a.parquet", TransformConfig{}, MakeFile(1601, 500, 0)).ok());
+  ASSERT_TRUE(WriteCuratedFile(*lake, "b.parquet", TransformConfig{}, MakeFile(1601, 500, 0)).ok());
+  EXPECT_EQ(*lake->ReadText("a.parquet"), *lake->ReadText("b.parquet"));
+}
+
+TEST(ParquetWriterTest, AFileWithoutCleanRowsWritesNothing) {
+  testing::TempDir dir;
+  auto lake = std::move(storage::Lake::Open(dir.str())).ValueOrDie();
+  auto written =
+      WriteCuratedFile(*lake, "out/part-01600.parquet", TransformConfig{}, MakeFile(1600, 0, 5));
+  ASSERT_TRUE(written.ok());
+  EXPECT_EQ(written->rows, 0);
+  EXPECT_FALSE(*lake->Exists("out/part-01600.parquet"));
 }
 
 TEST(ParquetWriterTest, QuarantineKeepsEveryLineAndStreamsRowGroups) {
   testing::TempDir dir;
   auto lake = std::move(storage::Lake::Open(dir.str())).ValueOrDie();
-  TransformConfig config;
-  QuarantineWriter q(*lake, "q/part-00000.parquet", config);
-  ASSERT_TRUE(q.Append(MakeFile(1600, 10, 70000)).ok());
-  ASSERT_TRUE(q.Close().ok());
-  EXPECT_EQ(q.file().rows, 70000);
-  EXPECT_EQ(q.file().row_groups, 2);
-  auto t = ReadTable(lake->LocalPath("q/part-00000.parquet"));
+  auto q = WriteQuarantineFile(*lake, "q/part-01600.parquet", TransformConfig{},
+                               MakeFile(1600, 10, 70000));
+  ASSERT_TRUE(q.ok()) << q.status().ToString();
+  EXPECT_EQ(q->rows, 70000);
+  EXPECT_EQ(q->row_groups, 2);
+  EXPECT_EQ(q->source, "raw/phone/accel/data_1600_accel_phone.txt");
+  auto t = ReadTable(lake->LocalPath("q/part-01600.parquet"));
   EXPECT_EQ(t->num_rows(), 70000);
   auto raw = std::static_pointer_cast<arrow::StringArray>(t->GetColumnByName("raw_text")->chunk(0));
   EXPECT_EQ(raw->GetString(0), "garbage line");
@@ -101,10 +105,10 @@ TEST(ParquetWriterTest, QuarantineKeepsEveryLineAndStreamsRowGroups) {
 TEST(ParquetWriterTest, EmptyQuarantineStillWritesAReadableFile) {
   testing::TempDir dir;
   auto lake = std::move(storage::Lake::Open(dir.str())).ValueOrDie();
-  QuarantineWriter q(*lake, "q/part-00000.parquet", TransformConfig{});
-  ASSERT_TRUE(q.Append(MakeFile(1600, 10, 0)).ok());
-  ASSERT_TRUE(q.Close().ok());
-  EXPECT_EQ(ReadTable(lake->LocalPath("q/part-00000.parquet"))->num_rows(), 0);
+  auto q =
+      WriteQuarantineFile(*lake, "q/part-01600.parquet", TransformConfig{}, MakeFile(1600, 10, 0));
+  ASSERT_TRUE(q.ok());
+  EXPECT_EQ(ReadTable(lake->LocalPath("q/part-01600.parquet"))->num_rows(), 0);
 }
 
 }  // namespace

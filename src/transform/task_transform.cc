@@ -122,7 +122,6 @@ Result<nlohmann::json> RunTaskTransform(const storage::Lake& lake, const TaskOpt
   detail::RunOptions run;
   run.staging = prefix;
   run.part_prefix = fmt::format("part-{}-", options.task_id);
-  run.skip_empty_folders = true;
   run.threads = std::max(options.threads, 1);
   auto results = detail::RunFolders(lake, plan, options.config, run);
   Status failed = detail::FirstFailure(results);

@@ -63,9 +63,9 @@ class FolderTask {
   FolderResult Run(wisdm::Folder folder, const std::vector<InputFile>& inputs) {
     FolderResult result;
     result.stats.folder = folder;
-    if (inputs.empty() && options_.skip_empty_folders) return result;
+    if (inputs.empty()) return result;
     auto start = Clock::now();
-    result.status = RunFiles(folder, inputs, &result);
+    result.status = RunFiles(inputs, &result);
     result.stats.seconds = SecondsSince(start);
     return result;
   }
@@ -76,33 +76,32 @@ class FolderTask {
                        wisdm::DeviceName(folder.device), wisdm::SensorName(folder.sensor));
   }
 
-  Status RunFiles(wisdm::Folder folder, const std::vector<InputFile>& inputs,
-                  FolderResult* result) {
-    CuratedPartitionWriter curated(lake_, PartitionDir(kReadings, folder), folder, config_,
-                                   options_.part_prefix);
-    QuarantineWriter quarantine(
-        lake_,
-        fmt::format("{}/{}00000.parquet", PartitionDir(kQuarantine, folder), options_.part_prefix),
-        config_);
+  // <staging>/<dataset>/device=<d>/sensor=<s>/<prefix><subject>.parquet: subjects are
+  // zero-padded, so the files' name order is the curated sort order.
+  std::string PartPath(std::string_view dataset, const InputFile& in) const {
+    return fmt::format("{}/{}{:05d}.parquet", PartitionDir(dataset, in.name.folder),
+                       options_.part_prefix, in.name.subject);
+  }
+
+  Status RunFiles(const std::vector<InputFile>& inputs, FolderResult* result) {
     for (const InputFile& in : inputs) {
       if (cancelled_->load())
         return Status(StatusCode::kCancelled, "stopped: another folder failed");
       SL_ASSIGN_OR_RETURN(CleanedFile cleaned, ReadAndClean(in));
-      SL_RETURN_NOT_OK(curated.Append(cleaned).WithContext(in.manifest_path));
-      SL_RETURN_NOT_OK(quarantine.Append(cleaned).WithContext(in.manifest_path));
+      auto rows = WriteCuratedFile(lake_, PartPath(kReadings, in), config_, cleaned);
+      if (!rows.ok()) return rows.status().WithContext(in.manifest_path);
+      auto quarantined = WriteQuarantineFile(lake_, PartPath(kQuarantine, in), config_, cleaned);
+      if (!quarantined.ok()) return quarantined.status().WithContext(in.manifest_path);
+      if (rows->rows > 0) result->outputs.push_back(*rows);
+      result->quarantine.push_back(*quarantined);
       result->stats.files++;
       result->stats.counts.Add(cleaned.counts);
       result->stats.bytes_in += in.bytes;
+      result->stats.bytes_out += rows->bytes + quarantined->bytes;
       result->files.push_back({in.manifest_path, in.lines, cleaned.counts});
       progress_->Add(in.bytes);
       CrashPoint("transform.file_done");
     }
-    SL_RETURN_NOT_OK(curated.Close());
-    SL_RETURN_NOT_OK(quarantine.Close());
-    result->outputs = curated.files();
-    result->quarantine = {quarantine.file()};
-    for (const auto& f : result->outputs) result->stats.bytes_out += f.bytes;
-    result->stats.bytes_out += quarantine.file().bytes;
     return Status::OK();
   }
 
@@ -149,8 +148,29 @@ void AppendOutputs(const std::vector<WrittenFile>& files, const char* dataset,
                         {"rows", o.rows},
                         {"bytes", o.bytes}};
     if (std::string_view(dataset) == kReadings) j["row_groups"] = o.row_groups;
+    j["source"] = o.source;
     out->push_back(j);
   }
+}
+
+// Sorted by "path", so that the manifest of an incremental run lists its files as a full
+// rebuild does.
+nlohmann::json SortedByPath(nlohmann::json entries) {
+  std::sort(entries.begin(), entries.end(),
+            [](const auto& a, const auto& b) { return a.at("path") < b.at("path"); });
+  return entries;
+}
+
+// The outputs this run wrote ("origin": this version) and those it linked from the base
+// version ("origin": the version that wrote the bytes), which the Iceberg commit keeps as
+// they are instead of registering them again.
+nlohmann::json VersionOutputs(const std::array<FolderResult, 4>& results,
+                              const std::string& staging, const std::string& version,
+                              nlohmann::json reused) {
+  nlohmann::json outputs = OutputsJson(results, staging);
+  for (auto& o : outputs) o["origin"] = version;
+  for (auto& o : reused) outputs.push_back(std::move(o));
+  return SortedByPath(std::move(outputs));
 }
 
 }  // namespace
@@ -346,13 +366,21 @@ nlohmann::json TransformSummary::ToJson() const {
     nlohmann::json j = CountsJson(f.counts);
     j["folder"] = f.folder.Name();
     j["files"] = f.files;
+    j["reused"] = f.reused;
     j["bytes_in"] = f.bytes_in;
     j["bytes_out"] = f.bytes_out;
     j["seconds"] = f.seconds;
     folders_json.push_back(j);
   }
+  int32_t transformed = 0, reused = 0;
+  for (const auto& f : folders) {
+    transformed += f.files;
+    reused += f.reused;
+  }
   return {{"raw_version", raw_version},   {"curated_version", curated_version},
-          {"unchanged", unchanged},       {"folders", folders_json},
+          {"unchanged", unchanged},       {"base_version", base_version},
+          {"full_reason", full_reason},   {"files_transformed", transformed},
+          {"files_reused", reused},       {"folders", folders_json},
           {"totals", CountsJson(totals)}, {"seconds", seconds},
           {"manifest", manifest_path},    {"curated", curated_path},
           {"quarantine", quarantine_path}};
@@ -375,12 +403,23 @@ std::string TransformSummary::ToTable() const {
                        secs, reasons.empty() ? "-" : reasons);
   };
   int64_t in = 0, outb = 0;
+  int32_t transformed = 0, reused = 0;
   for (const auto& f : folders) {
     line(f.folder.Name(), f.counts, f.bytes_in, f.bytes_out, f.seconds);
     in += f.bytes_in;
     outb += f.bytes_out;
+    transformed += f.files;
+    reused += f.reused;
   }
   line("total", totals, in, outb, seconds);
+  if (!unchanged) {
+    out += base_version.empty()
+               ? fmt::format("{} raw files transformed (full run: {})\n", transformed, full_reason)
+               : fmt::format(
+                     "{} raw files transformed, {} unchanged taken over from {} "
+                     "(incremental run; --full transforms every file)\n",
+                     transformed, reused, base_version);
+  }
   return out;
 }
 
@@ -401,6 +440,14 @@ Result<TransformSummary> RunTransform(const storage::Lake& lake, const Transform
         "data_<subject>_<sensor>_<device>.txt)",
         summary.raw_version);
   }
+  Reuse reuse;
+  if (options.full) {
+    reuse.reason = "--full";
+  } else {
+    SL_ASSIGN_OR_RETURN(reuse, TakeReusable(lake, options.config, &plan));
+  }
+  summary.base_version = reuse.base_version;
+  summary.full_reason = reuse.reason;
   storage::VersionedZone zone(lake, kZone);
   RunOptions run;
   SL_ASSIGN_OR_RETURN(run.staging, zone.CreateStaging(summary.curated_version));
@@ -409,6 +456,10 @@ Result<TransformSummary> RunTransform(const storage::Lake& lake, const Transform
                                     : static_cast<int32_t>(std::thread::hardware_concurrency());
   auto results = RunFolders(lake, plan, options.config, run);
   Status failed = FirstFailure(results);
+  nlohmann::json reused_outputs = nlohmann::json::array();
+  if (failed.ok() && !reuse.base_version.empty()) {
+    failed = LinkReused(lake, reuse, run.staging, &results, &reused_outputs);
+  }
   if (!failed.ok()) {
     (void)lake.DeleteDir(run.staging);  // never leave a half-written version behind
     return failed;
@@ -420,9 +471,10 @@ Result<TransformSummary> RunTransform(const storage::Lake& lake, const Transform
     for (const auto& rec : results[f].files) files.push_back(FileRecordJson(rec));
   }
   summary.seconds = SecondsSince(start);
-  nlohmann::json manifest =
-      BuildManifest(summary, options.config, options.config_origin, std::move(files),
-                    OutputsJson(results, run.staging), plan.ignored);
+  nlohmann::json manifest = BuildManifest(
+      summary, options.config, options.config_origin, SortedByPath(std::move(files)),
+      VersionOutputs(results, run.staging, summary.curated_version, std::move(reused_outputs)),
+      plan.ignored);
   SL_RETURN_NOT_OK(CommitAndPublish(lake, run.staging, &summary, manifest));
   summary.seconds = SecondsSince(start);
   return summary;

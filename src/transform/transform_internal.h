@@ -62,9 +62,8 @@ struct FolderResult {
 };
 
 struct RunOptions {
-  std::string staging;              // lake path the datasets go under
-  std::string part_prefix;          // "part-" or "part-<task id>-"
-  bool skip_empty_folders = false;  // no (empty) quarantine file for a folder without inputs
+  std::string staging;      // lake path the datasets go under
+  std::string part_prefix;  // "part-" or "part-<task id>-"
   int32_t threads = 1;
 };
 
@@ -96,6 +95,32 @@ struct PreparedVersion {
 };
 Result<PreparedVersion> PrepareVersion(const storage::Lake& lake, const std::string& raw_version,
                                        const TransformConfig& config, Clock::time_point start);
+
+// ---- incremental runs (incremental.cc) --------------------------------------------------
+
+// A raw file an incremental run does not read: the base version holds its outputs.
+struct ReusedFile {
+  InputFile input;
+  FileRecord record;                    // counts as the base version recorded them
+  std::vector<nlohmann::json> outputs;  // the base manifest's output entries, "origin" set
+};
+
+struct Reuse {
+  std::string base_version;  // empty: nothing to reuse, and `reason` says why
+  std::string reason;
+  std::vector<ReusedFile> files;
+};
+
+// Which raw files of `plan` the current curated version already holds: same path, same
+// size and sha256 in both raw versions, same cleaning config and curated format. Moves
+// them out of `plan`. Nothing is reused when there is no current version or it was made
+// differently; an unreadable base is an error (it is the lake's own data).
+Result<Reuse> TakeReusable(const storage::Lake& lake, const TransformConfig& config, Plan* plan);
+
+// Links each reused output into `staging` and adds the reused files to `results` (counts,
+// file records, outputs), so that the version's manifest lists every raw file.
+Status LinkReused(const storage::Lake& lake, const Reuse& reuse, const std::string& staging,
+                  std::array<FolderResult, 4>* results, nlohmann::json* reused_outputs);
 
 // Checks run-level conservation, commits `staging` as the version with `manifest`, publishes
 // it and prunes old versions. Deletes `staging` on failure.

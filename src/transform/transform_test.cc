@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "sensorlake/storage/lake_lock.h"
+#include "testing/fault_injection_backend.h"
 #include "testing/raw_zone.h"
 #include "testing/temp_dir.h"
 
@@ -78,8 +79,10 @@ TEST_F(TransformTest, PublishesACompleteVersionWithConservedCounts) {
   EXPECT_EQ(s->totals.rows, 3 * 4 * 200);
   EXPECT_TRUE(s->totals.Conserved());
   fs::path curated = dir_.path() / "curated";
-  EXPECT_TRUE(fs::exists(curated / "sensor_readings/device=phone/sensor=accel/part-00000.parquet"));
-  EXPECT_TRUE(fs::exists(curated / "quarantine/device=watch/sensor=gyro/part-00000.parquet"));
+  // One curated and one quarantine file per raw file, named by subject.
+  EXPECT_TRUE(fs::exists(curated / "sensor_readings/device=phone/sensor=accel/part-01600.parquet"));
+  EXPECT_TRUE(fs::exists(curated / "quarantine/device=watch/sensor=gyro/part-01602.parquet"));
+  EXPECT_EQ(ParquetBytes(curated / "current").size(), 24u);
   EXPECT_EQ(RowsInVersionDir(curated / "current"), 2400);
   auto manifest = nlohmann::json::parse(testing::ReadFile(curated / "current/_manifest.json"));
   EXPECT_EQ(manifest["files"].size(), 12u);
@@ -114,8 +117,152 @@ TEST_F(TransformTest, OutputIsDeterministicAcrossLakesAndThreadCounts) {
   ASSERT_TRUE(s.ok());
   auto a = ParquetBytes(dir_.path() / "curated/current");
   auto b = ParquetBytes(other_dir.path() / "curated/current");
-  ASSERT_EQ(a.size(), 8u);
+  ASSERT_EQ(a.size(), 24u);
   EXPECT_TRUE(a == b) << "same raw input must give byte-identical Parquet files";
+}
+
+// The manifest's "files" and "outputs" without what differs between an incremental run and
+// a rebuild by design (timings; where the bytes were first written).
+nlohmann::json Comparable(const fs::path& version_dir) {
+  auto m = nlohmann::json::parse(testing::ReadFile(version_dir / "_manifest.json"));
+  for (auto& o : m["outputs"]) o.erase("origin");
+  return {m["files"], m["outputs"], m["totals"], m["curated_version"]};
+}
+
+TEST_F(TransformTest, AnIncrementalRunTransformsOnlyNewAndChangedFilesAndEqualsARebuild) {
+  ASSERT_TRUE(testing::LandRawVersion(*lake_, "v1", RawFiles(3, 100)).ok());
+  auto first = Run("v1");
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->full_reason, "no current curated version");
+  // v2: subjects 1603 and 1604 are new, subject 1601's phone accelerometer file changed.
+  auto files = RawFiles(5, 100);
+  std::string changed = "raw/phone/accel/data_1601_accel_phone.txt";
+  files[changed] = RawFiles(2, 100, /*seed=*/7)[changed];
+  ASSERT_TRUE(testing::LandRawVersion(*lake_, "v2", files).ok());
+  auto second = Run("v2");
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(second->base_version, first->curated_version);
+  auto j = second->ToJson();
+  EXPECT_EQ(j["files_transformed"], 2 * 4 + 1);
+  EXPECT_EQ(j["files_reused"], 3 * 4 - 1);
+  EXPECT_TRUE(second->totals.Conserved());
+
+  // The reused files are the base version's own bytes under a second name (hard links).
+  fs::path v1 = dir_.path() / "curated/_versions" / first->curated_version;
+  fs::path v2 = dir_.path() / "curated/_versions" / second->curated_version;
+  std::string kept = "sensor_readings/device=watch/sensor=gyro/part-01602.parquet";
+  EXPECT_TRUE(fs::equivalent(v1 / kept, v2 / kept));
+  EXPECT_FALSE(fs::equivalent(v1 / "sensor_readings/device=phone/sensor=accel/part-01601.parquet",
+                              v2 / "sensor_readings/device=phone/sensor=accel/part-01601.parquet"));
+  auto manifest = nlohmann::json::parse(testing::ReadFile(v2 / "_manifest.json"));
+  for (const auto& o : manifest["outputs"]) {
+    std::string path = o["path"];
+    bool is_new = o["source"] == changed || path.ends_with("01603.parquet") ||
+                  path.ends_with("01604.parquet");
+    EXPECT_EQ(o["origin"], is_new ? second->curated_version : first->curated_version) << o;
+  }
+
+  // A full rebuild of v2 in another lake: the same files, byte for byte, and the same manifest.
+  testing::TempDir other_dir;
+  auto other = std::move(storage::Lake::Open(other_dir.str())).ValueOrDie();
+  ASSERT_TRUE(testing::LandRawVersion(*other, "v2", files).ok());
+  TransformOptions o;
+  o.full = true;
+  auto rebuilt = RunTransform(*other, o);
+  ASSERT_TRUE(rebuilt.ok()) << rebuilt.status().ToString();
+  EXPECT_EQ(rebuilt->full_reason, "--full");
+  EXPECT_EQ(rebuilt->curated_version, second->curated_version);
+  auto a = ParquetBytes(v2);
+  auto b = ParquetBytes(other_dir.path() / "curated/current");
+  ASSERT_EQ(a.size(), 2u * 4u * 5u);
+  EXPECT_TRUE(a == b) << "an incremental run must equal a full rebuild, byte for byte";
+  EXPECT_EQ(Comparable(v2), Comparable(other_dir.path() / "curated/current"));
+}
+
+// A failure while linking the unchanged files (any link: an error, a short write, a crash
+// point) leaves no version and `current` where it was; the rerun completes.
+TEST_F(TransformTest, AFailedLinkOfAnIncrementalRunPublishesNothing) {
+  ASSERT_TRUE(testing::LandRawVersion(*lake_, "v1", RawFiles(2, 50)).ok());
+  auto first = Run("v1");
+  ASSERT_TRUE(first.ok());
+  ASSERT_TRUE(testing::LandRawVersion(*lake_, "v2", RawFiles(3, 50)).ok());
+  auto Faulty = [&](int64_t index) {
+    auto backend = std::make_unique<testing::FaultInjectionBackend>(
+        std::move(storage::OpenBackend(dir_.str())).ValueOrDie());
+    auto* fault = backend.get();
+    if (index >= 0) fault->InjectAt(index, testing::FaultKind::kError);
+    return std::make_pair(storage::Lake::OpenWithBackend(std::move(backend)), fault);
+  };
+  // Where the links are, from a dry run on a copy of the lake.
+  testing::TempDir copy;
+  fs::copy(dir_.path(), copy.path() / "lake",
+           fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+  std::vector<int64_t> links;
+  {
+    auto backend = std::make_unique<testing::FaultInjectionBackend>(
+        std::move(storage::OpenBackend((copy.path() / "lake").string())).ValueOrDie());
+    auto* log = backend.get();
+    auto lake = storage::Lake::OpenWithBackend(std::move(backend));
+    TransformOptions o;
+    o.dataset_version = "v2";
+    ASSERT_TRUE(RunTransform(*lake, o).ok());
+    auto ops = log->log();
+    for (size_t i = 0; i < ops.size(); ++i) {
+      if (ops[i].op == testing::StorageOp::kLink) links.push_back(static_cast<int64_t>(i));
+    }
+  }
+  ASSERT_EQ(links.size(), 2u * 4u * 2u);  // two subjects, four folders, two datasets
+  for (int64_t index : {links.front(), links.back()}) {
+    auto [lake, fault] = Faulty(index);
+    TransformOptions o;
+    o.dataset_version = "v2";
+    auto s = RunTransform(*lake, o);
+    ASSERT_FALSE(s.ok()) << "link " << index;
+    EXPECT_NE(s.status().message().find("injected error"), std::string::npos);
+    EXPECT_TRUE(fault->fault_fired());
+    EXPECT_EQ(fs::read_symlink(dir_.path() / "curated/current").filename(), first->curated_version);
+    int32_t versions = 0;
+    for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir_.path() / "curated/_versions"))
+      ++versions;
+    EXPECT_EQ(versions, 1) << "no second version, no staging left behind";
+  }
+  auto rerun = Run("v2");
+  ASSERT_TRUE(rerun.ok()) << rerun.status().ToString();
+  EXPECT_EQ(rerun->ToJson()["files_reused"], 8);
+}
+
+TEST_F(TransformTest, ARemovedRawFileLeavesTheVersionAndFullTransformsEverything) {
+  ASSERT_TRUE(testing::LandRawVersion(*lake_, "v1", RawFiles(3, 50)).ok());
+  ASSERT_TRUE(Run("v1").ok());
+  auto files = RawFiles(3, 50);
+  files.erase("raw/watch/gyro/data_1602_gyro_watch.txt");
+  ASSERT_TRUE(testing::LandRawVersion(*lake_, "v2", files).ok());
+  TransformOptions o;
+  o.dataset_version = "v2";
+  o.full = true;
+  auto full = RunTransform(*lake_, o);
+  ASSERT_TRUE(full.ok()) << full.status().ToString();
+  EXPECT_TRUE(full->base_version.empty());
+  EXPECT_EQ(full->ToJson()["files_transformed"], 11);
+  EXPECT_EQ(full->ToJson()["files_reused"], 0);
+  fs::path v2 = dir_.path() / "curated/current";
+  EXPECT_FALSE(fs::exists(v2 / "sensor_readings/device=watch/sensor=gyro/part-01602.parquet"));
+  EXPECT_FALSE(fs::exists(v2 / "quarantine/device=watch/sensor=gyro/part-01602.parquet"));
+  EXPECT_EQ(ParquetBytes(v2).size(), 22u);
+}
+
+TEST_F(TransformTest, OtherCleaningRulesMakeAFullRun) {
+  ASSERT_TRUE(testing::LandRawVersion(*lake_, "v1", RawFiles(2, 50)).ok());
+  ASSERT_TRUE(Run("v1").ok());
+  TransformOptions o;
+  o.dataset_version = "v1";
+  o.config.compression_level = 5;
+  auto s = RunTransform(*lake_, o);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_TRUE(s->base_version.empty());
+  EXPECT_NE(s->full_reason.find("other cleaning rules or Parquet settings"), std::string::npos)
+      << s->full_reason;
+  EXPECT_EQ(s->ToJson()["files_transformed"], 8);
 }
 
 TEST_F(TransformTest, ReaderSeesTheOldOrTheNewVersionNeverAPart) {

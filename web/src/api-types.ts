@@ -183,7 +183,10 @@ export interface TransformSummary {
 /** One folder's counts (src/transform/transform.cc: CountsJson plus folder, files, bytes). */
 export interface TransformFolder {
   folder: string;
+  /** Raw files transformed by this run. */
   files: number;
+  /** Raw files an incremental run took over unchanged from its base version. */
+  reused: number;
   lines: number;
   rows: number;
   quarantined: number;
@@ -258,6 +261,12 @@ export interface StagedSnapshot {
   parent_snapshot_id?: number | null;
   /** True when main already held this curated version: nothing was staged. */
   unchanged?: boolean;
+  /** "append" when the version only added files (an incremental run), else "overwrite". */
+  operation?: "append" | "overwrite";
+  added_files?: number;
+  deleted_files?: number;
+  /** Files of main the version took over unchanged: they stay registered where they are. */
+  kept_files?: number;
 }
 
 /** Checks per outcome. */

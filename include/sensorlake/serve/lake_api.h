@@ -23,9 +23,11 @@ namespace sensorlake::serve {
 // Per folder, subject and activity: readings and sampling rate (rows per second of block).
 struct DatasetIndex {
   std::string curated_version;
-  std::string version_dir;                    // curated/_versions/<v>
-  std::vector<std::string> parts;             // lake paths of the parts, sorted
-  std::array<std::string, 4> part_of_folder;  // lake path of each folder's part (empty: none)
+  std::string version_dir;         // curated/_versions/<v>
+  std::vector<std::string> parts;  // lake paths of the parts, sorted
+  // The lake path of the part that holds each subject of each folder (empty: none): one
+  // file per raw file in the transform's layout.
+  std::array<std::array<std::string, wisdm::kNumSubjects>, 4> part_of_subject;
   // [folder][subject - kFirstSubject][activity]
   std::array<std::array<std::array<int64_t, wisdm::kNumActivities>, wisdm::kNumSubjects>, 4> rows{};
   std::array<std::array<std::array<double, wisdm::kNumActivities>, wisdm::kNumSubjects>, 4>

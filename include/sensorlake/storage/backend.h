@@ -64,6 +64,9 @@ class Backend {
   virtual Status DeleteFile(std::string_view rel) const = 0;
   // A file or a directory; see Lake::Move for what is atomic where.
   virtual Status Move(std::string_view from_rel, std::string_view to_rel) const = 0;
+  // A second name for an immutable file: a hard link where the file system has them (no
+  // bytes copied), else a copy (S3: a server-side CopyObject). Creates the target's folders.
+  virtual Status Link(std::string_view from_rel, std::string_view to_rel) const = 0;
   // Points the symlink `rel` at `target` in one step; only local backends have symlinks.
   virtual Status ReplaceSymlink(std::string_view rel, std::string_view target) const = 0;
 };

@@ -70,6 +70,9 @@ class Lake {
   // renames) a directory is copied object by object, every `_manifest.json` last, then
   // the source is deleted: a reader that finds a manifest finds everything beside it.
   Status Move(std::string_view from_rel, std::string_view to_rel) const;
+  // A second name for an immutable file: a hard link on a local lake (no bytes copied; a
+  // copy where the file system refuses links), a server-side copy on S3.
+  Status Link(std::string_view from_rel, std::string_view to_rel) const;
   // Creates the file with `content` only if nothing is there: true when this call created
   // it, false when it existed. Locally O_CREAT|O_EXCL; on S3 a PUT with If-None-Match: *
   // (after a HEAD, and read back: see docs/storage.md for servers that ignore the header).

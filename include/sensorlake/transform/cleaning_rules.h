@@ -45,7 +45,6 @@ struct TransformConfig {
   // Parquet output.
   std::string compression = "zstd";
   int32_t compression_level = 3;
-  int64_t target_file_bytes = 256ll << 20;  // a part file is closed past this size
   bool byte_stream_split_floats = true;
   bool delta_timestamps = true;
   bool write_page_index = true;

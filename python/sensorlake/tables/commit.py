@@ -2,8 +2,12 @@
 
 - ``stage``: the check stage, before it audits a curated version, commits that version's
   files to ``sensor_readings`` and ``quarantine`` as one snapshot each on the branch
-  ``audit-<curated version>``, made from ``main``'s current snapshot: an overwrite that
-  replaces ``main``'s files by the version's. ``main`` does not move.
+  ``audit-<curated version>``, made from ``main``'s current snapshot. ``main`` does not move.
+  The snapshot changes only what changed: a file the version took over unchanged from an
+  earlier one (an incremental run; the manifest's ``origin``) stays registered where it
+  is, the version's new files are added, and ``main``'s other files are deleted. A first
+  or full run thus replaces every file, an incremental one appends the new raw files' rows
+  and, for a changed raw file, replaces that file's rows.
 - ``publish``: only after the gate passed (the engine checks that first), moves ``main``
   to the staged snapshot (a fast-forward: refused when ``main`` moved since the staging)
   and drops the branch; then commits the features version to ``feature_windows``.
@@ -15,6 +19,7 @@ reloads and retries a bounded number of times, or is refused; a commit is never 
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Callable, Dict, List, Optional
 
@@ -96,9 +101,16 @@ def ensure_table(catalog, namespace: str, table: d.TableDef, file_schema,
     return catalog.load_table(_identifier(namespace, table))
 
 
-def data_files(table: Table, lake, folder: str) -> List[DataFile]:
-    """One DataFile per Parquet file under ``folder`` (a lake path), with the statistics of
-    its footer and the partition of its path; the files are not rewritten."""
+def parquet_files(lake, folder: str) -> List[tuple]:
+    """(path relative to ``folder``, size) of each Parquet file under ``folder``, sorted."""
+    return [(rel, size) for rel, size in sorted(lake.list_files(folder, True))
+            if rel.endswith(".parquet")]
+
+
+def data_files(table: Table, lake, folder: str, only: Optional[set] = None) -> List[DataFile]:
+    """One DataFile per Parquet file under ``folder`` (a lake path), or per file of ``only``
+    (paths relative to ``folder``), with the statistics of its footer and the partition of
+    its path; the files are not rewritten."""
     meta = table.metadata
     schema = meta.schema()
     plan = compute_statistics_plan(schema, meta.properties)
@@ -106,8 +118,9 @@ def data_files(table: Table, lake, folder: str) -> List[DataFile]:
     spec = meta.spec()
     names = [schema.find_field(f.source_id).name for f in spec.fields]
     files = []
-    for rel, size in sorted(lake.list_files(folder, True)):
-        if not rel.endswith(".parquet"):
+    listed = parquet_files(lake, folder)
+    for rel, size in listed:
+        if only is not None and rel not in only:
             continue
         path = file_uri(lake, f"{folder}/{rel}")
         with table.io.new_input(path).open() as stream:
@@ -121,7 +134,7 @@ def data_files(table: Table, lake, folder: str) -> List[DataFile]:
             partition=Record(*[partition[n] for n in names]), file_size_in_bytes=size,
             sort_order_id=meta.default_sort_order_id, spec_id=meta.default_spec_id,
             equality_ids=None, key_metadata=None, **stats.to_serialized_dict()))
-    if not files:
+    if not listed:
         raise TablesError("NotFound", f"{lake.display_path(folder)}: no Parquet files")
     return files
 
@@ -172,30 +185,62 @@ def _records(snapshot) -> int:
     return int(snapshot.summary.additional_properties.get("total-records", 0))
 
 
-def _live_files(table: Table, snapshot) -> List[DataFile]:
+def live_files(table: Table, snapshot) -> List[DataFile]:
+    """Every data file ``snapshot`` holds, from its manifests. Not a scan: scan planning
+    prunes files without rows (a raw file with nothing quarantined has an empty quarantine
+    file), which would then never be deleted, and maintenance would not see them."""
     if snapshot is None:
         return []
-    return [t.file for t in table.scan(snapshot_id=snapshot.snapshot_id).plan_files()]
+    return [e.data_file for m in snapshot.manifests(table.io)
+            for e in m.fetch_manifest_entry(table.io, discard_deleted=True)
+            if e.data_file.content == DataFileContent.DATA]
 
 
 def _replace_on_branch(table: Table, branch: str, base, files: List[DataFile],
-                       props: Dict[str, str]):
-    """One transaction: ``branch`` reset to ``base`` (main's head), then one overwrite
-    snapshot on it that deletes ``base``'s files and adds ``files``."""
+                       props: Dict[str, str], keep: frozenset = frozenset()):
+    """One transaction: ``branch`` reset to ``base`` (main's head), then one snapshot on it
+    that deletes ``base``'s files except those in ``keep`` (file paths) and adds ``files``:
+    an append when nothing is deleted, an overwrite otherwise."""
     tx = table.transaction()
     if branch != MAIN:
         if branch in table.metadata.refs:
             ManageSnapshots(tx).remove_branch(branch).commit()
         if base is not None:
             ManageSnapshots(tx).create_branch(base.snapshot_id, branch).commit()
-    old = _live_files(table, base)
-    with tx.update_snapshot(snapshot_properties=props, branch=branch).overwrite() as op:
+    old = [f for f in live_files(table, base) if f.file_path not in keep]
+    update = tx.update_snapshot(snapshot_properties=props, branch=branch)
+    with (update.overwrite() if old else update.fast_append()) as op:
         for f in old:
             op.delete_data_file(f)
         for f in files:
             op.append_data_file(f)
     tx.commit_transaction()
     return _head(table, branch)
+
+
+def _origins(lake, curated_version: str) -> Dict[str, str]:
+    """The curated version's outputs (paths inside the version) and the version that first
+    wrote each one's bytes, from its manifest (an output without ``origin`` is its own)."""
+    text = lake.read_bytes(f"curated/_versions/{curated_version}/_manifest.json").decode()
+    return {o["path"]: o.get("origin", curated_version)
+            for o in json.loads(text).get("outputs", [])}
+
+
+def _delta(table: Table, lake, tdef: d.TableDef, curated_version: str, base):
+    """(files to add, file paths of ``base`` to keep) for staging ``curated_version``: an
+    output still registered at the path of the version that wrote it is kept there."""
+    folder = d.version_folder(tdef, curated_version)
+    origins = _origins(lake, curated_version)
+    live = {f.file_path for f in live_files(table, base)}
+    keep, add = set(), set()
+    for rel, _ in parquet_files(lake, folder):
+        origin = origins.get(f"{tdef.folder}/{rel}", curated_version)
+        registered = file_uri(lake, f"{d.version_folder(tdef, origin)}/{rel}")
+        if origin != curated_version and registered in live:
+            keep.add(registered)
+        else:
+            add.add(rel)
+    return data_files(table, lake, folder, only=add), frozenset(keep)
 
 
 def stage(catalog, namespace: str, lake, curated_version: str, props: Dict[str, str]) -> Dict:
@@ -212,10 +257,15 @@ def stage(catalog, namespace: str, lake, curated_version: str, props: Dict[str, 
             if _summary_prop(base, "curated-version") == curated_version:
                 return {"snapshot_id": base.snapshot_id, "branch": MAIN, "unchanged": True,
                         "records": _records(base)}
-            snap = _replace_on_branch(table, branch, base, data_files(table, lake, folder), props)
+            files, keep = _delta(table, lake, tdef, curated_version, base)
+            snap = _replace_on_branch(table, branch, base, files, props, keep)
+            summary = snap.summary.additional_properties
             return {"snapshot_id": snap.snapshot_id, "branch": branch,
                     "parent_snapshot_id": base.snapshot_id if base else None,
-                    "records": _records(snap)}
+                    "records": _records(snap), "operation": snap.summary.operation.value,
+                    "added_files": int(summary.get("added-data-files", 0)),
+                    "deleted_files": int(summary.get("deleted-data-files", 0)),
+                    "kept_files": len(keep)}
         out[tdef.name] = _with_retries("staging", table_id, attempt)
     return out
 

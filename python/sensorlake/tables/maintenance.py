@@ -29,7 +29,7 @@ from pyiceberg.exceptions import NoSuchTableError
 from pyiceberg.table.update.snapshot import ManageSnapshots
 
 from . import definitions as d
-from .commit import MAIN, _identifier, _with_retries, file_uri
+from .commit import MAIN, _identifier, _with_retries, file_uri, live_files
 
 ZONES = {"curated": "sensor_readings", "features": "windows"}
 
@@ -76,15 +76,18 @@ def _expire(table, keep: int, cutoff_ms: int, dry_run: bool) -> Dict:
             "snapshots_left": len(meta.snapshots) - (0 if dry_run else len(expire))}
 
 
-def _referenced(table) -> (Set[str], Set[str]):
-    """The data files and the metadata files the table's remaining snapshots reference."""
+def _referenced(table, expired: Set[int]) -> (Set[str], Set[str]):
+    """The data files and the metadata files the table's remaining snapshots reference
+    (``expired``: snapshots a dry run would have expired, which do not count)."""
     data, metadata = set(), {table.metadata_location}
     metadata |= {entry.metadata_file for entry in table.metadata.metadata_log}
     for snap in table.metadata.snapshots:
+        if snap.snapshot_id in expired:
+            continue
         metadata.add(snap.manifest_list)
         for manifest in snap.manifests(table.io):
             metadata.add(manifest.manifest_path)
-        data |= {t.file.file_path for t in table.scan(snapshot_id=snap.snapshot_id).plan_files()}
+        data |= {f.file_path for f in live_files(table, snap)}
     return data, metadata
 
 
@@ -158,7 +161,8 @@ def maintain(catalog, namespace: str, lake, keep: int, older_than_seconds: float
             return _expire(catalog.load_table(table_id), keep, cutoff_ms, dry_run)
         result = _with_retries("maintaining", table_id, attempt)
         table = catalog.load_table(table_id)
-        files, metadata = _referenced(table)
+        files, metadata = _referenced(
+            table, set(result["snapshots_expired"]) if dry_run else set())
         data_files |= files
         result["metadata_files_removed"] = _remove_orphan_metadata(
             lake, table, metadata, cutoff_ms, dry_run)
