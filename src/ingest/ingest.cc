@@ -347,8 +347,19 @@ Result<IngestSummary> LandNew(Context& ctx, const ResolvedSource& src) {
     if (same != nullptr) return Unchanged(ctx.lake, *same, src, ctx.latest);
   }
   StagingGuard staging(ctx.lake, fmt::format("{}/{}", kStagingRoot, RandomHex()));
-  SL_ASSIGN_OR_RETURN(auto files, LandEntries(ctx.lake, staging.path(), *source, entries, scanned));
-  SL_RETURN_NOT_OK(VerifyStaged(ctx.lake, staging.path(), files));
+  // A folder that adds or changes a few files of the latest version: the unchanged files
+  // are linked from it, not copied again (the scan above proved them equal).
+  std::optional<LinkableVersion> linkable;
+  for (const auto& v : ctx.versions) {
+    if (v.version != ctx.latest || scanned.empty()) continue;
+    linkable.emplace();
+    linkable->dir = zones::RawVersionDir(v.version);
+    for (const auto& f : v.files) linkable->files[f.path] = f;
+  }
+  std::vector<bool> linked;
+  SL_ASSIGN_OR_RETURN(auto files, LandEntries(ctx.lake, staging.path(), *source, entries, scanned,
+                                              linkable ? &*linkable : nullptr, &linked));
+  SL_RETURN_NOT_OK(VerifyStaged(ctx.lake, staging.path(), files, linked));
   zones::RawManifest m;
   m.content_sha256 = zones::ContentSha256(files);
   SL_ASSIGN_OR_RETURN(const zones::RawManifest* same,
@@ -366,7 +377,10 @@ Result<IngestSummary> LandNew(Context& ctx, const ResolvedSource& src) {
   m.ingested_at = UtcTimestamp();
   m.files = std::move(files);
   SL_RETURN_NOT_OK(Publish(ctx.lake, &staging, m));
-  return Summarize(m, src, /*unchanged=*/false);
+  IngestSummary summary = Summarize(m, src, /*unchanged=*/false);
+  summary.files_linked = std::count(linked.begin(), linked.end(), true);
+  if (summary.files_linked > 0) summary.linked_from = ctx.latest;
+  return summary;
 }
 
 Result<IngestSummary> Run(Context& ctx) {
@@ -404,6 +418,8 @@ nlohmann::json IngestSummary::ToJson() const {
           {"files", files},
           {"bytes", bytes},
           {"lines", lines},
+          {"files_linked", files_linked},
+          {"linked_from", linked_from},
           {"folder_lines", folder_lines},
           {"seconds", seconds},
           {"manifest", manifest_path}};

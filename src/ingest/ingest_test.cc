@@ -325,6 +325,37 @@ TEST_F(IngestTest, ChangedSourceLandsANewVersionBesideTheOld) {
   EXPECT_EQ(versions->size(), 2u);
 }
 
+// A folder that changes a few files of the latest version: the others are linked from it
+// (the same bytes under a second name), the changed ones copied; the manifest is the same
+// as a landing into an empty lake would write.
+TEST_F(IngestTest, UnchangedFilesOfTheLatestVersionAreLinkedNotCopied) {
+  auto a = Run(Folder(testing::TinyDataset(0), "a"));
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->files_linked, 0);
+  auto b = Run(Folder(testing::TinyDataset(1), "b"));  // subject 1601's four files change
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  EXPECT_EQ(b->files_linked, static_cast<int64_t>(b->files) - 4);
+  EXPECT_EQ(b->linked_from, a->version);
+  std::string same = "raw/phone/accel/data_1600_accel_phone.txt";
+  std::string changed = "raw/phone/accel/data_1601_accel_phone.txt";
+  EXPECT_TRUE(fs::equivalent(Zone() / a->version / same, Zone() / b->version / same));
+  EXPECT_FALSE(fs::equivalent(Zone() / a->version / changed, Zone() / b->version / changed));
+  EXPECT_EQ(testing::ReadFile(Zone() / b->version / changed), testing::TinyDataset(1)[changed]);
+
+  testing::TempDir other;
+  auto fresh = std::move(storage::Lake::Open(other.str())).ValueOrDie();
+  IngestOptions o;
+  o.source = (dir_.path() / "b").string();
+  o.cache_dir = dir_.str() + "/cache";
+  auto alone = Ingest(*fresh, o);
+  ASSERT_TRUE(alone.ok());
+  EXPECT_EQ(alone->version, b->version);
+  auto files = [](const storage::Lake& lake, const std::string& v) {
+    return zones::ReadRawManifest(lake, v)->ToJson()["files"];
+  };
+  EXPECT_EQ(files(*lake_, b->version), files(*fresh, alone->version));
+}
+
 TEST_F(IngestTest, ExplicitVersionHoldingOtherContentIsRefused) {
   auto a = Run(Folder(testing::TinyDataset(0), "a"), "2019-uci");
   ASSERT_TRUE(a.ok()) << a.status().ToString();

@@ -88,11 +88,26 @@ Result<std::vector<zones::RawFileEntry>> ScanEntries(const Source& source,
 
 Result<std::vector<zones::RawFileEntry>> LandEntries(
     const storage::Lake& lake, const std::string& staging, const Source& source,
-    const std::vector<SourceEntry>& entries, const std::vector<zones::RawFileEntry>& expected) {
+    const std::vector<SourceEntry>& entries, const std::vector<zones::RawFileEntry>& expected,
+    const LinkableVersion* linkable, std::vector<bool>* linked) {
   std::vector<char> buf(kChunk);
   Progress progress("land", TotalSize(entries), "bytes");
   std::vector<zones::RawFileEntry> files;
+  if (linked != nullptr) linked->assign(entries.size(), false);
   for (size_t i = 0; i < entries.size(); ++i) {
+    if (linkable != nullptr && !expected.empty()) {
+      auto it = linkable->files.find(entries[i].path);
+      const zones::RawFileEntry& now = expected[i];
+      if (it != linkable->files.end() && it->second.bytes == now.bytes &&
+          it->second.sha256 == now.sha256 && !now.xxh3.empty() && it->second.xxh3 == now.xxh3) {
+        SL_RETURN_NOT_OK(lake.Link(storage::JoinPath(linkable->dir, now.path),
+                                   storage::JoinPath(staging, now.path)));
+        files.push_back(now);
+        if (linked != nullptr) (*linked)[i] = true;
+        progress.Add(now.bytes);
+        continue;
+      }
+    }
     SL_ASSIGN_OR_RETURN(zones::RawFileEntry f,
                         LandOne(lake, staging, source, entries[i], &buf, &progress));
     if (!expected.empty()) SL_RETURN_NOT_OK(CheckSame(f, expected[i]));
@@ -102,12 +117,15 @@ Result<std::vector<zones::RawFileEntry>> LandEntries(
 }
 
 Status VerifyStaged(const storage::Lake& lake, const std::string& staging,
-                    const std::vector<zones::RawFileEntry>& files) {
+                    const std::vector<zones::RawFileEntry>& files, const std::vector<bool>& skip) {
+  auto skipped = [&](size_t i) { return i < skip.size() && skip[i]; };
   int64_t total = 0;
-  for (const auto& f : files) total += f.bytes;
+  for (size_t i = 0; i < files.size(); ++i) total += skipped(i) ? 0 : files[i].bytes;
   Progress progress("verify", total, "bytes");
   std::vector<char> buf(kChunk);
-  for (const auto& f : files) {
+  for (size_t i = 0; i < files.size(); ++i) {
+    if (skipped(i)) continue;
+    const zones::RawFileEntry& f = files[i];
     std::string path = storage::JoinPath(staging, f.path);
     SL_ASSIGN_OR_RETURN(auto in, lake.OpenInputStream(path));
     // The bytes were hashed once with SHA-256 on the way in; reading them back only has to

@@ -71,6 +71,9 @@ struct IngestSummary {
   int64_t files = 0;
   int64_t bytes = 0;
   int64_t lines = 0;
+  // Files of a folder source equal to the latest version's, linked from it, not copied.
+  int64_t files_linked = 0;
+  std::string linked_from;
   std::map<std::string, int64_t> folder_lines;  // "phone/accel" -> lines of raw/phone/accel/*
   double seconds = 0;
   std::string manifest_path;  // lake-relative
