@@ -45,7 +45,13 @@ from sensorlake_dag.airflow_compat import (  # noqa: E402
     task,
 )
 from sensorlake_dag.alerts import alert_on_failure  # noqa: E402
-from sensorlake_dag.config import AWS_CONN_ID, DAG_ID, EMR_POKE_SECONDS, dag_params  # noqa: E402
+from sensorlake_dag.config import (  # noqa: E402
+    AWS_CONN_ID,
+    DAG_ID,
+    EMR_POKE_SECONDS,
+    dag_params,
+    dag_schedule,
+)
 from sensorlake_dag import emr as emr_requests  # noqa: E402
 from sensorlake_dag import local_backend  # noqa: E402
 from sensorlake_dag.emr import job_flow_config  # noqa: E402
@@ -76,7 +82,9 @@ with DAG(
     dag_id=DAG_ID,
     description="WISDM 2019: ingest, transform, quality gate and features into the sensorlake lake",
     doc_md=__doc__,
-    schedule=None,
+    # None (triggered runs) unless the sensorlake.schedule option names an asset (a run when
+    # new raw objects are announced by an asset event) or a cron expression.
+    schedule=dag_schedule(),
     start_date=datetime(2026, 1, 1),
     catchup=False,
     max_active_runs=1,  # one writer per lake (the engine also locks it: exit 8)

@@ -11,7 +11,8 @@ import subprocess
 import uuid
 from typing import Any
 
-from sensorlake_dag.airflow_compat import (AirflowException, AirflowFailException, Variable,
+from sensorlake_dag.airflow_compat import (ASSET_TRIGGERED_RUN_TYPE, TRIGGERING_EVENTS_KEY,
+                                           AirflowException, AirflowFailException, Variable,
                                            airflow_conf, get_current_context)
 from sensorlake_dag.config import (DAG_ID, VAR_BIN, VAR_LAKE, VAR_SOURCE, alert_topic_arn,
                                    catalog, metrics_log_group)
@@ -167,10 +168,44 @@ def engine_lacks(subcommand: str) -> str | None:
     return None
 
 
+def source_from_asset_events(context: dict[str, Any] | None = None) -> str | None:
+    """The source named by the asset (Airflow 2: dataset) events that triggered the run: the
+    ``source`` key of their extra, e.g. ``{"source": "s3://raw/incoming/wisdm/2026-12-04"}``.
+    None for a run not created by asset events (manual, API, cron: the params decide), or
+    when no event names a source (the params' default then applies). Events naming different
+    sources cannot be one run's source: that fails the task (final) rather than ingest one
+    and drop the others; announce a common prefix instead."""
+    if context is None:
+        try:
+            context = get_current_context()
+        except Exception:  # noqa: BLE001 - not in a task
+            return None
+    dag_run = context.get("dag_run")
+    run_type = getattr(dag_run, "run_type", None)
+    if getattr(run_type, "value", run_type) != ASSET_TRIGGERED_RUN_TYPE:
+        return None
+    sources = []
+    for events in (context.get(TRIGGERING_EVENTS_KEY) or {}).values():
+        for event in events:
+            source = (getattr(event, "extra", None) or {}).get("source")
+            if isinstance(source, str) and source.strip() and source.strip() not in sources:
+                sources.append(source.strip())
+    if len(sources) > 1:
+        raise AirflowFailException(
+            f"the asset events that triggered this run name {len(sources)} different sources "
+            f"({', '.join(sources)}): one run ingests one source; name a common prefix in "
+            "the events' extra, or trigger one run per source with a conf")
+    if sources:
+        log.info("source %s: from the asset events that triggered the run", sources[0])
+    return sources[0] if sources else None
+
+
 def resolve_params(params: dict[str, Any]) -> dict[str, Any]:
-    """The run's parameters with the Variable fallbacks applied (run time only)."""
+    """The run's parameters with the Variable fallbacks applied (run time only). A run the
+    scheduler created on asset events takes its source from the events' extra when one
+    names it (source_from_asset_events), else from the params."""
     lake = params.get("lake_uri") or Variable.get(VAR_LAKE, None)
-    source = params.get("source") or Variable.get(VAR_SOURCE, None)
+    source = source_from_asset_events() or params.get("source") or Variable.get(VAR_SOURCE, None)
     if not lake:
         raise AirflowFailException(
             f"no lake: pass the param lake_uri or set the Variable {VAR_LAKE}")

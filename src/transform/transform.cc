@@ -173,6 +173,12 @@ nlohmann::json VersionOutputs(const std::array<FolderResult, 4>& results,
   return SortedByPath(std::move(outputs));
 }
 
+int32_t Sum(const std::array<FolderStats, 4>& folders, int32_t FolderStats::*field) {
+  int32_t n = 0;
+  for (const auto& f : folders) n += f.*field;
+  return n;
+}
+
 }  // namespace
 
 std::string CuratedVersionId(const zones::RawManifest& raw, const TransformConfig& config) {
@@ -372,17 +378,18 @@ nlohmann::json TransformSummary::ToJson() const {
     j["seconds"] = f.seconds;
     folders_json.push_back(j);
   }
-  int32_t transformed = 0, reused = 0;
-  for (const auto& f : folders) {
-    transformed += f.files;
-    reused += f.reused;
-  }
-  return {{"raw_version", raw_version},   {"curated_version", curated_version},
-          {"unchanged", unchanged},       {"base_version", base_version},
-          {"full_reason", full_reason},   {"files_transformed", transformed},
-          {"files_reused", reused},       {"folders", folders_json},
-          {"totals", CountsJson(totals)}, {"seconds", seconds},
-          {"manifest", manifest_path},    {"curated", curated_path},
+  return {{"raw_version", raw_version},
+          {"curated_version", curated_version},
+          {"unchanged", unchanged},
+          {"base_version", base_version},
+          {"full_reason", full_reason},
+          {"files_transformed", Sum(folders, &FolderStats::files)},
+          {"files_reused", Sum(folders, &FolderStats::reused)},
+          {"folders", folders_json},
+          {"totals", CountsJson(totals)},
+          {"seconds", seconds},
+          {"manifest", manifest_path},
+          {"curated", curated_path},
           {"quarantine", quarantine_path}};
 }
 
@@ -403,22 +410,20 @@ std::string TransformSummary::ToTable() const {
                        secs, reasons.empty() ? "-" : reasons);
   };
   int64_t in = 0, outb = 0;
-  int32_t transformed = 0, reused = 0;
   for (const auto& f : folders) {
     line(f.folder.Name(), f.counts, f.bytes_in, f.bytes_out, f.seconds);
     in += f.bytes_in;
     outb += f.bytes_out;
-    transformed += f.files;
-    reused += f.reused;
   }
   line("total", totals, in, outb, seconds);
   if (!unchanged) {
-    out += base_version.empty()
-               ? fmt::format("{} raw files transformed (full run: {})\n", transformed, full_reason)
-               : fmt::format(
-                     "{} raw files transformed, {} unchanged taken over from {} "
-                     "(incremental run; --full transforms every file)\n",
-                     transformed, reused, base_version);
+    out += base_version.empty() ? fmt::format("{} raw files transformed (full run: {})\n",
+                                              Sum(folders, &FolderStats::files), full_reason)
+                                : fmt::format(
+                                      "{} raw files transformed, {} unchanged taken over from {} "
+                                      "(incremental run; --full transforms every file)\n",
+                                      Sum(folders, &FolderStats::files),
+                                      Sum(folders, &FolderStats::reused), base_version);
   }
   return out;
 }

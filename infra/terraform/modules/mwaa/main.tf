@@ -41,6 +41,7 @@ resource "aws_mwaa_environment" "this" {
     "sensorlake.cloudwatch_namespace" = var.metric_namespace
     "sensorlake.alert_topic_arn"      = var.alert_topic_arn
     "sensorlake.metrics_log_group"    = var.metrics_log_group
+    "sensorlake.schedule"             = var.dag_schedule
   }
 
   network_configuration {

@@ -88,3 +88,14 @@ variable "alert_topic_arn" {
   description = "SNS topic of the DAG's failure callback and the engine's alerts (modules/monitoring)."
   type        = string
 }
+
+variable "dag_schedule" {
+  description = "The DAG's schedule (sensorlake.schedule, docs/orchestration.md): none (triggered runs), asset:<uri> (a run on each asset event for the raw objects' URI, e.g. asset:s3://<raw>/incoming/wisdm) or cron:<expression>."
+  type        = string
+  default     = "none"
+
+  validation {
+    condition     = can(regex("^(none|asset:[A-Za-z][A-Za-z0-9+.-]*://.+|cron:.+)$", var.dag_schedule))
+    error_message = "dag_schedule must be none, asset:<uri> or cron:<expression>."
+  }
+}
