@@ -19,6 +19,7 @@ struct FeaturesArgs {
   std::string export_arff;
   std::string curated_version;
   int32_t threads = 0;
+  bool full = false;
 };
 
 Status RunFeaturesCommand(const FeaturesArgs& args, CommandOutput* out) {
@@ -31,6 +32,7 @@ Status RunFeaturesCommand(const FeaturesArgs& args, CommandOutput* out) {
   options.export_arff_dir = args.export_arff;
   options.curated_version = args.curated_version;
   options.threads = args.threads;
+  options.full = args.full;
   SL_ASSIGN_OR_RETURN(auto lake, storage::Lake::Open(args.lake));
   SL_ASSIGN_OR_RETURN(features::FeaturesSummary s, features::RunFeatures(*lake, options));
   out->summary = s.ToJson();
@@ -58,6 +60,9 @@ void AddFeaturesCommand(CLI::App& app, const GlobalOptions& /*global*/, CommandR
                   "Curated version to read (default: the published one)");
   sub->add_option("--threads", args->threads, "Worker threads (default: all cores)")
       ->check(CLI::NonNegativeNumber);
+  sub->add_flag("--full", args->full,
+                "Compute every subject's windows (default: only for the curated files that "
+                "changed since the current features version)");
   sub->footer("Docs: docs/features.md.");
   sub->callback([run, args] {
     *run = [args](CommandOutput* out) { return RunFeaturesCommand(*args, out); };

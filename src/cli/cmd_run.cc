@@ -108,8 +108,8 @@ void AddRunCommand(CLI::App& app, const GlobalOptions& global, CommandRun* run) 
   sub->add_option("--transform-config", args->transform_config, "config/transform.toml format");
   sub->add_option("--rules", args->rules, "config/quality.toml format");
   sub->add_flag("--full", args->full,
-                "Transform every raw file (default: only those new or changed since the current "
-                "curated version)");
+                "Transform every raw file and compute every subject's windows (default: only "
+                "what is new or changed since the current versions)");
   AddCatalogOption(sub, &args->catalog);
   AddTelemetryOptions(sub, &args->telemetry);
   sub->footer("Docs: docs/pipeline.md, docs/monitoring.md. Exit code 1: the quality gate failed.");

@@ -16,6 +16,7 @@
 #include <parquet/arrow/writer.h>
 
 #include "features/arff.h"
+#include "features/window_reuse.h"
 #include "features/windowing.h"
 #include "sensorlake/common/progress.h"
 #include "sensorlake/common/sha256.h"
@@ -30,7 +31,8 @@ namespace {
 
 constexpr const char* kZone = "features";
 constexpr const char* kWindows = "windows";
-constexpr int32_t kFormatVersion = 1;  // bump when the output of a mode changes
+// Bump when the output of a mode changes. 2: one file per curated file (subject).
+constexpr int32_t kFormatVersion = 2;
 
 using Clock = std::chrono::steady_clock;
 
@@ -51,6 +53,7 @@ struct SubjectWindows {
   int32_t subject = 0;
   int64_t readings = 0;
   std::vector<WindowRow> rows;
+  std::string source;  // the curated file, as its version's manifest names it
 };
 
 // One subject's readings of one folder, in stream order (block, then sample).
@@ -218,6 +221,7 @@ Result<int64_t> WriteWindows(const storage::Lake& lake, const std::string& path,
 
 // Runs every part on `threads` workers; the result is sorted by folder and subject.
 Result<std::vector<SubjectWindows>> ComputeAll(const storage::Lake& lake,
+                                               const std::string& version_dir,
                                                const std::vector<zones::CuratedPart>& parts,
                                                FeatureMode mode, int32_t threads) {
   std::vector<SubjectWindows> all;
@@ -229,6 +233,7 @@ Result<std::vector<SubjectWindows>> ComputeAll(const storage::Lake& lake,
     for (size_t i; (i = next.fetch_add(1)) < parts.size();) {
       std::vector<SubjectWindows> got;
       Status st = ProcessPart(lake, parts[i], mode, &got);
+      for (auto& s : got) s.source = PathInVersion(version_dir, parts[i]);
       std::lock_guard<std::mutex> lock(mu);
       if (!st.ok() && first_error.ok()) first_error = st;
       for (auto& s : got) all.push_back(std::move(s));
@@ -256,6 +261,8 @@ Result<std::vector<SubjectWindows>> ComputeAll(const storage::Lake& lake,
   return all;
 }
 
+std::string ManifestFormat() { return fmt::format("sensorlake.features/{}", kFormatVersion); }
+
 std::string FeaturesVersionId(const std::string& curated_version, FeatureMode mode) {
   Sha256 h;
   h.Update(fmt::format("format={}\ncurated={}\nmode={}\n", kFormatVersion, curated_version,
@@ -263,17 +270,30 @@ std::string FeaturesVersionId(const std::string& curated_version, FeatureMode mo
   return "f-" + h.HexDigest().substr(0, 16);
 }
 
-void Tally(const std::vector<SubjectWindows>& all, FeaturesSummary* s) {
-  for (const auto& sw : all) {
-    auto& f = s->folders[static_cast<size_t>(sw.folder)];
+int64_t NanValues(const SubjectWindows& sw) {
+  int64_t n = 0;
+  for (const auto& r : sw.rows) {
+    n += std::count_if(r.values.begin(), r.values.end(), [](double v) { return std::isnan(v); });
+  }
+  return n;
+}
+
+void Tally(const std::vector<SubjectWindows>& all, const std::vector<nlohmann::json>& reused,
+           FeaturesSummary* s) {
+  auto add = [s](int32_t folder, int64_t readings, int64_t windows, int64_t nan_values) {
+    auto& f = s->folders[static_cast<size_t>(folder)];
     ++f.subjects;
-    f.readings += sw.readings;
-    f.windows += static_cast<int64_t>(sw.rows.size());
-    for (const auto& r : sw.rows) {
-      f.nan_values +=
-          std::count_if(r.values.begin(), r.values.end(), [](double v) { return std::isnan(v); });
-    }
-    s->windows += static_cast<int64_t>(sw.rows.size());
+    f.readings += readings;
+    f.windows += windows;
+    f.nan_values += nan_values;
+    s->windows += windows;
+  };
+  for (const auto& sw : all) {
+    add(sw.folder, sw.readings, static_cast<int64_t>(sw.rows.size()), NanValues(sw));
+  }
+  for (const auto& o : reused) {
+    add(o.at("folder").get<int32_t>(), o.at("readings").get<int64_t>(), o.at("rows").get<int64_t>(),
+        o.at("nan_values").get<int64_t>());
   }
 }
 
@@ -284,34 +304,57 @@ nlohmann::json FolderJson(const FolderFeatures& f) {
           {"nan_values", f.nan_values}};
 }
 
-// Writes one Parquet file per folder into the staging folder, then the manifest.
+// One subject's windows as windows/device=<d>/sensor=<s>/part-<subject>.parquet, with what
+// the manifest says of it (its counts, the curated file it came from, this version).
+Result<nlohmann::json> WriteSubject(const storage::Lake& lake, const std::string& staging,
+                                    const SubjectWindows& sw, const FeaturesSummary& s) {
+  const wisdm::Folder folder = wisdm::kFolders[static_cast<size_t>(sw.folder)];
+  std::string rel =
+      fmt::format("{}/device={}/sensor={}/part-{:05d}.parquet", kWindows,
+                  wisdm::DeviceName(folder.device), wisdm::SensorName(folder.sensor), sw.subject);
+  SL_ASSIGN_OR_RETURN(auto table, WindowsTable({sw}, s.mode));
+  SL_ASSIGN_OR_RETURN(int64_t bytes, WriteWindows(lake, storage::JoinPath(staging, rel), *table));
+  return nlohmann::json{{"path", rel},
+                        {"rows", table->num_rows()},
+                        {"bytes", bytes},
+                        {"folder", sw.folder},
+                        {"subject", sw.subject},
+                        {"readings", sw.readings},
+                        {"nan_values", NanValues(sw)},
+                        {"source", sw.source},
+                        {"origin", s.features_version}};
+}
+
+// Writes one Parquet file per subject and folder into the staging folder, links the reused
+// ones from the base version, then the manifest.
 Status WriteVersion(const storage::Lake& lake, const storage::VersionedZone& zone,
-                    const std::vector<SubjectWindows>& all, const FeaturesSummary& s) {
+                    const std::vector<SubjectWindows>& all, const ReusedWindows& reused,
+                    const FeaturesSummary& s) {
   SL_ASSIGN_OR_RETURN(std::string staging, zone.CreateStaging(s.features_version));
   nlohmann::json outputs = nlohmann::json::array();
   Status st;
-  for (const auto& folder : wisdm::kFolders) {
-    std::vector<SubjectWindows> mine;
-    for (const auto& sw : all) {
-      if (sw.folder == folder.index()) mine.push_back(sw);
-    }
-    if (mine.empty()) continue;  // a folder the curated version does not hold
-    std::string rel =
-        fmt::format("{}/device={}/sensor={}/part-00000.parquet", kWindows,
-                    wisdm::DeviceName(folder.device), wisdm::SensorName(folder.sensor));
-    auto table = WindowsTable(mine, s.mode);
-    if (!table.ok()) st = table.status();
-    auto bytes = st.ok() ? WriteWindows(lake, storage::JoinPath(staging, rel), **table)
-                         : Result<int64_t>(st);
-    if (!bytes.ok()) {
-      (void)lake.DeleteDir(staging);
-      return bytes.status();
-    }
-    outputs.push_back({{"path", rel}, {"rows", (*table)->num_rows()}, {"bytes", *bytes}});
+  for (const auto& sw : all) {
+    auto out = WriteSubject(lake, staging, sw, s);
+    if (!out.ok()) st = out.status();
+    if (!st.ok()) break;
+    outputs.push_back(*out);
   }
+  for (const auto& o : reused.outputs) {
+    if (!st.ok()) break;
+    std::string rel = o.at("path").get<std::string>();
+    st = lake.Link(storage::JoinPath(zone.VersionDir(reused.base_version), rel),
+                   storage::JoinPath(staging, rel));
+    outputs.push_back(o);
+  }
+  if (!st.ok()) {
+    (void)lake.DeleteDir(staging);
+    return st;
+  }
+  std::sort(outputs.begin(), outputs.end(),
+            [](const auto& a, const auto& b) { return a.at("path") < b.at("path"); });
   nlohmann::json folders = nlohmann::json::object();
   for (const auto& f : wisdm::kFolders) folders[f.Name()] = FolderJson(s.folders[f.index()]);
-  nlohmann::json manifest = {{"format", fmt::format("sensorlake.features/{}", kFormatVersion)},
+  nlohmann::json manifest = {{"format", ManifestFormat()},
                              {"features_version", s.features_version},
                              {"curated_version", s.curated_version},
                              {"mode", FeatureModeName(s.mode)},
@@ -402,6 +445,10 @@ nlohmann::json FeaturesSummary::ToJson() const {
           {"mode", FeatureModeName(mode)},
           {"unchanged", unchanged},
           {"windows", windows},
+          {"base_version", base_version},
+          {"full_reason", full_reason},
+          {"files_computed", files_computed},
+          {"files_reused", files_reused},
           {"folders", folders_json},
           {"windows_path", windows_path},
           {"arff_files", arff_files},
@@ -436,12 +483,26 @@ Result<FeaturesSummary> RunFeatures(const storage::Lake& lake, const FeaturesOpt
   if (s.unchanged) SL_RETURN_NOT_OK(ReadPublishedCounts(lake, zone, &s));
   if (!s.unchanged || !options.export_arff_dir.empty()) {
     storage::VersionedZone curated(lake, "curated");
-    SL_ASSIGN_OR_RETURN(auto parts,
-                        zones::ListCuratedParts(lake, curated.VersionDir(s.curated_version)));
-    SL_ASSIGN_OR_RETURN(auto all, ComputeAll(lake, parts, s.mode, options.threads));
+    std::string version_dir = curated.VersionDir(s.curated_version);
+    SL_ASSIGN_OR_RETURN(auto parts, zones::ListCuratedParts(lake, version_dir));
+    ReusedWindows reused;
+    // An ARFF export writes every subject's windows, so they are all computed.
+    if (options.full || !options.export_arff_dir.empty() || s.unchanged) {
+      reused.reason = options.full ? "--full" : "every window is needed";
+    } else {
+      SL_ASSIGN_OR_RETURN(reused,
+                          TakeReusableWindows(lake, s.curated_version, ManifestFormat(),
+                                              std::string(FeatureModeName(s.mode)), &parts));
+    }
+    SL_ASSIGN_OR_RETURN(auto all, ComputeAll(lake, version_dir, parts, s.mode, options.threads));
     s.windows = 0;
-    Tally(all, &s);
-    if (!s.unchanged) SL_RETURN_NOT_OK(WriteVersion(lake, zone, all, s));
+    s.folders = {};
+    Tally(all, reused.outputs, &s);
+    s.base_version = reused.base_version;
+    s.full_reason = reused.reason;
+    s.files_computed = static_cast<int64_t>(parts.size());
+    s.files_reused = static_cast<int64_t>(reused.outputs.size());
+    if (!s.unchanged) SL_RETURN_NOT_OK(WriteVersion(lake, zone, all, reused, s));
     if (!options.export_arff_dir.empty()) {
       SL_ASSIGN_OR_RETURN(s.arff_files, ExportArff(options.export_arff_dir, all, s.mode));
     }

@@ -314,6 +314,7 @@ class Runner {
     features::FeaturesOptions fo;
     fo.curated_version = rec_.versions.value("curated", "");
     fo.threads = o_.threads;
+    fo.full = o_.full;
     SL_ASSIGN_OR_RETURN(auto summary, features::RunFeatures(lake_, fo));
     s->summary = summary.ToJson();
     s->message = summary.unchanged ? "unchanged: these features exist already"

@@ -37,9 +37,13 @@ def change_one_value(path):
     path.write_text("".join(lines))
 
 
-def transform_stage(lake, run):
+def stage_summary(lake, run, stage):
     record = json.loads((lake / "_runs" / f"{run['run_id']}.json").read_text())
-    return next(s for s in record["stages"] if s["stage"] == "transform")["summary"]
+    return next(s for s in record["stages"] if s["stage"] == stage)["summary"]
+
+
+def transform_stage(lake, run):
+    return stage_summary(lake, run, "transform")
 
 
 def main_of(lake, table):
@@ -51,8 +55,8 @@ def rows(table, snapshot_id=None):
     return sorted(zip(*(t.column(c).to_pylist() for c in SORT)))
 
 
-def parquet_bytes(lake, version):
-    root = lake / "curated" / "_versions" / version
+def parquet_bytes(lake, version, zone="curated"):
+    root = lake / zone / "_versions" / version
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*.parquet"))}
 
 
@@ -122,12 +126,23 @@ def test_the_incremental_result_equals_a_full_rebuild(runs, tmp_path_factory):
         rows(main_of(other, "sensor_readings"))
     version = run["versions"]["curated"]
     assert parquet_bytes(lake, version) == parquet_bytes(other, version)
+    # The features too: computed for the 84 new curated files only, the same bytes.
+    features = stage_summary(lake, runs["added"], "features")
+    assert (features["files_computed"], features["files_reused"]) == (21 * 4, 30 * 4)
+    assert features["base_version"] == runs["first"]["versions"]["features"]
+    version = run["versions"]["features"]
+    assert version == runs["added"]["versions"]["features"]
+    mine, theirs = (parquet_bytes(lake, version, "features"),
+                    parquet_bytes(other, version, "features"))
+    assert len(mine) == 51 * 4 and mine == theirs
 
 
 def test_a_changed_file_replaces_only_its_rows(runs, tmp_path_factory):
     lake = runs["lake"]
     stage = transform_stage(lake, runs["changed"])
     assert (stage["files_transformed"], stage["files_reused"]) == (1, 51 * 4 - 1)
+    features = stage_summary(lake, runs["changed"], "features")
+    assert (features["files_computed"], features["files_reused"]) == (1, 51 * 4 - 1)
     for table in ("sensor_readings", "quarantine"):
         before, after = runs["added_snapshot"][table], runs["changed_snapshot"][table]
         props = after.summary.additional_properties
@@ -157,3 +172,26 @@ def test_full_transforms_every_file(runs, tmp_path_factory):
     stage = transform_stage(lake, run)
     assert (stage["files_transformed"], stage["files_reused"]) == (51 * 4, 0)
     assert stage["full_reason"] == "--full" and stage["base_version"] == ""
+    features = stage_summary(lake, run, "features")
+    assert (features["files_computed"], features["files_reused"]) == (51 * 4, 0)
+    assert features["full_reason"] == "--full"
+
+
+def test_reused_windows_equal_computed_ones(tmp_path_factory):
+    """At scale 0.1 (blocks long enough for windows): adding subject 1650 computes its
+    windows only, and the features version equals a --full rebuild's byte for byte."""
+    root = tmp_path_factory.mktemp("windows")
+    every = root / "every"
+    run_cli("generate", "--out", every, "--scale", "0.1")
+    first = subjects_only(every, root / "first", range(1600, 1650))
+    lake, other = root / "lake", root / "other"
+    run_cli("run", "--lake", lake, "--source", first, "--catalog", "none")
+    _, run, _ = run_cli("run", "--lake", lake, "--source", every, "--catalog", "none")
+    features = stage_summary(lake, run, "features")
+    assert (features["files_computed"], features["files_reused"]) == (4, 50 * 4)
+    assert features["windows"] > 0
+    _, full, _ = run_cli("run", "--lake", other, "--source", every, "--catalog", "none", "--full")
+    version = run["versions"]["features"]
+    assert full["versions"]["features"] == version
+    assert stage_summary(other, full, "features")["windows"] == features["windows"]
+    assert parquet_bytes(lake, version, "features") == parquet_bytes(other, version, "features")

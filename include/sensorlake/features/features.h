@@ -26,6 +26,9 @@ struct FeaturesOptions {
   std::string curated_version;  // empty: the published one
   std::string export_arff_dir;  // empty: no ARFF export; a local directory otherwise
   int32_t threads = 0;          // 0: hardware concurrency
+  // Compute every curated file's windows. By default the files whose bytes the current
+  // features version already computed keep that version's windows (the output is the same).
+  bool full = false;
 };
 
 struct FolderFeatures {
@@ -44,6 +47,12 @@ struct FeaturesSummary {
   int64_t windows = 0;
   std::string windows_path;             // features/windows
   std::vector<std::string> arff_files;  // written by --export-arff, absolute paths
+  // An incremental computation: the version whose windows files were taken over, and how
+  // many curated files were computed and reused; `full_reason` when nothing was reused.
+  std::string base_version;
+  std::string full_reason;
+  int64_t files_computed = 0;
+  int64_t files_reused = 0;
   double seconds = 0;
 
   nlohmann::json ToJson() const;

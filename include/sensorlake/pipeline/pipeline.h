@@ -45,7 +45,7 @@ struct RunOptions {
   double first_backoff_seconds = 1;  // doubled after each failed attempt, with jitter
   transform::TransformConfig transform_config;
   std::string transform_config_origin = "built-in defaults";
-  bool full = false;  // transform every raw file (TransformOptions::full)
+  bool full = false;  // transform every raw file, compute every window (TransformOptions::full)
   quality::QualityRules quality_rules = quality::DefaultQualityRules();
   // The Iceberg catalog check stages in and publish moves (tables/iceberg_tables.h); empty
   // or "none": no tables. The CLI's default is the lake's own SQLite catalog.
