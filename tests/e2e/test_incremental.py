@@ -14,6 +14,8 @@ from sensorlake_cli import run_cli
 FIRST = range(1600, 1630)
 SORT = ["device", "sensor", "subject", "activity", "timestamp_ns", "x", "y", "z"]
 CHANGED = "raw/phone/gyro/data_1605_gyro_phone.txt"
+# One file per raw file in each: each commit changes only the files that changed.
+TABLES = ("sensor_readings", "quarantine", "feature_windows")
 
 
 def catalog_of(lake):
@@ -82,8 +84,7 @@ def runs(tmp_path_factory):
         _, run, _ = run_cli("run", "--lake", lake, "--source", source, "--catalog", "lake")
         assert run["outcome"] == "succeeded", run
         out[name] = run
-        out[name + "_snapshot"] = {t: main_of(lake, t).current_snapshot()
-                                   for t in ("sensor_readings", "quarantine")}
+        out[name + "_snapshot"] = {t: main_of(lake, t).current_snapshot() for t in TABLES}
     return out
 
 
@@ -100,7 +101,7 @@ def test_adding_subjects_transforms_only_their_files(runs):
 
 def test_the_added_subjects_are_one_append_snapshot(runs):
     lake = runs["lake"]
-    for table in ("sensor_readings", "quarantine"):
+    for table in TABLES:
         before, after = runs["first_snapshot"][table], runs["added_snapshot"][table]
         props = after.summary.additional_properties
         assert after.summary.operation.value == "append", table
@@ -112,8 +113,9 @@ def test_the_added_subjects_are_one_append_snapshot(runs):
         # plans only files that may hold rows).
         files = set(main_of(lake, table).inspect.files(after.snapshot_id)["file_path"]
                     .to_pylist())
-        first_version = runs["first"]["versions"]["curated"]
-        kept = [f for f in files if f"/_versions/{first_version}/" in f]
+        zone = "features" if table == "feature_windows" else "curated"
+        first_version = runs["first"]["versions"][zone]
+        kept = [f for f in files if f"/{zone}/_versions/{first_version}/" in f]
         assert len(kept) == 30 * 4 and len(files) == 51 * 4, table
 
 
@@ -143,7 +145,7 @@ def test_a_changed_file_replaces_only_its_rows(runs, tmp_path_factory):
     assert (stage["files_transformed"], stage["files_reused"]) == (1, 51 * 4 - 1)
     features = stage_summary(lake, runs["changed"], "features")
     assert (features["files_computed"], features["files_reused"]) == (1, 51 * 4 - 1)
-    for table in ("sensor_readings", "quarantine"):
+    for table in TABLES:
         before, after = runs["added_snapshot"][table], runs["changed_snapshot"][table]
         props = after.summary.additional_properties
         assert after.summary.operation.value == "overwrite", table

@@ -10,7 +10,8 @@
   and, for a changed raw file, replaces that file's rows.
 - ``publish``: only after the gate passed (the engine checks that first), moves ``main``
   to the staged snapshot (a fast-forward: refused when ``main`` moved since the staging)
-  and drops the branch; then commits the features version to ``feature_windows``.
+  and drops the branch; then commits the features version to ``feature_windows``, changing
+  only what changed in the same way.
 
 Every commit goes through the catalog's optimistic concurrency (the SQL catalog's
 compare-and-swap of the metadata pointer, Glue's version id): a writer that lost a race
@@ -23,7 +24,7 @@ import json
 import time
 from typing import Callable, Dict, List, Optional
 
-from pyiceberg.exceptions import CommitFailedException, NoSuchTableError
+from pyiceberg.exceptions import CommitFailedException, NoSuchTableError, ValidationException
 from pyiceberg.io.pyarrow import (compute_statistics_plan,
                                   data_file_statistics_from_parquet_metadata,
                                   parquet_path_to_id_mapping)
@@ -157,10 +158,14 @@ def _with_retries(what: str, table_id: str, attempt: Callable[[], Dict]) -> Dict
     for n in range(1, COMMIT_ATTEMPTS + 1):
         try:
             return attempt()
-        except (CommitFailedException, ValueError) as e:
+        except (CommitFailedException, ValidationException, ValueError) as e:
             # The SQL catalog applies a commit's updates to the metadata it reloads at commit
             # time: a snapshot another writer added in between surfaces as a ValueError on
-            # the sequence number, not as CommitFailedException. Both mean "lost the race".
+            # the sequence number, not as CommitFailedException. pyiceberg's own retry
+            # rebuilds the snapshot on the branch head it reloads, which skips this
+            # transaction's branch reset, so its deletes miss their files: a
+            # ValidationException, which guarantees nothing landed. All three mean "lost
+            # the race": the attempt starts again from the reloaded table.
             if isinstance(e, ValueError) and "sequence number" not in str(e):
                 raise
             if n == COMMIT_ATTEMPTS:
@@ -218,25 +223,24 @@ def _replace_on_branch(table: Table, branch: str, base, files: List[DataFile],
     return _head(table, branch)
 
 
-def _origins(lake, curated_version: str) -> Dict[str, str]:
-    """The curated version's outputs (paths inside the version) and the version that first
-    wrote each one's bytes, from its manifest (an output without ``origin`` is its own)."""
-    text = lake.read_bytes(f"curated/_versions/{curated_version}/_manifest.json").decode()
-    return {o["path"]: o.get("origin", curated_version)
-            for o in json.loads(text).get("outputs", [])}
+def _origins(lake, zone: str, version: str) -> Dict[str, str]:
+    """A curated or features version's outputs (paths inside the version) and the version
+    that first wrote each one's bytes, from its manifest (no ``origin``: its own)."""
+    text = lake.read_bytes(f"{zone}/_versions/{version}/_manifest.json").decode()
+    return {o["path"]: o.get("origin", version) for o in json.loads(text).get("outputs", [])}
 
 
-def _delta(table: Table, lake, tdef: d.TableDef, curated_version: str, base):
-    """(files to add, file paths of ``base`` to keep) for staging ``curated_version``: an
-    output still registered at the path of the version that wrote it is kept there."""
-    folder = d.version_folder(tdef, curated_version)
-    origins = _origins(lake, curated_version)
+def _delta(table: Table, lake, tdef: d.TableDef, version: str, base):
+    """(files to add, file paths of ``base`` to keep) for committing ``version``: an output
+    still registered at the path of the version that wrote it is kept there."""
+    folder = d.version_folder(tdef, version)
+    origins = _origins(lake, tdef.zone, version)
     live = {f.file_path for f in live_files(table, base)}
     keep, add = set(), set()
     for rel, _ in parquet_files(lake, folder):
-        origin = origins.get(f"{tdef.folder}/{rel}", curated_version)
+        origin = origins.get(f"{tdef.folder}/{rel}", version)
         registered = file_uri(lake, f"{d.version_folder(tdef, origin)}/{rel}")
-        if origin != curated_version and registered in live:
+        if origin != version and registered in live:
             keep.add(registered)
         else:
             add.add(rel)
@@ -333,8 +337,10 @@ def publish(catalog, namespace: str, lake, curated_version: str, features_versio
             if _summary_prop(head, "features-version") == features_version:
                 return {"snapshot_id": head.snapshot_id, "unchanged": True}
             fprops = dict(props, **{PROP + "features-version": features_version})
-            snap = _replace_on_branch(table, MAIN, head, data_files(table, lake, folder), fprops)
-            return {"snapshot_id": snap.snapshot_id}
+            files, keep = _delta(table, lake, tdef, features_version, head)
+            snap = _replace_on_branch(table, MAIN, head, files, fprops, keep)
+            return {"snapshot_id": snap.snapshot_id, "operation": snap.summary.operation.value,
+                    "added_files": len(files), "kept_files": len(keep)}
         out[tdef.name] = _with_retries("publishing", _identifier(namespace, tdef),
                                        attempt_features)
     return out
