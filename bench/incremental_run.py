@@ -17,19 +17,10 @@ import subprocess
 import sys
 import tempfile
 
-REPO = pathlib.Path(__file__).resolve().parents[1]
-BIN = os.environ.get("SENSORLAKE_BIN", str(REPO / "build" / "release" / "src" / "sensorlake"))
-WORK = pathlib.Path(os.environ.get("SENSORLAKE_WORK", REPO / "work"))
+from tables_commit import BIN, REPO, WORK, generated  # the same binary, work dir and data
+
 STAGES = ["ingest", "transform", "check", "features", "publish"]
 ADDED_SUBJECT = "1650"
-
-
-def generated(scale: str) -> pathlib.Path:
-    out = WORK / "generated" / f"scale-{scale}-seed-1"
-    if not (out / "generate.json").is_file():
-        subprocess.run([BIN, "--quiet", "generate", "--out", str(out), "--scale", scale],
-                       check=True)
-    return out
 
 
 def without_subject(source: pathlib.Path, dest: pathlib.Path) -> pathlib.Path:
