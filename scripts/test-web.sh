@@ -54,18 +54,25 @@ watch_gyro_subjects = con.sql(
     f"SELECT count(DISTINCT subject) FROM read_parquet({glob}, hive_partitioning=true) "
     "WHERE device = 'watch' AND sensor = 'gyro'").fetchall()[0][0]
 
-# The signal of one cell: the server reads the folder's one part and skips the row groups
-# whose subject statistics exclude the subject (docs/web.md).
+# The signal of one cell: the server reads the part that holds the subject (one file per raw
+# file) and skips the row groups whose subject statistics exclude it (docs/web.md).
 device, sensor, subject, activity = "phone", "accel", 1605, "B"
+
+
+def row_groups_that_may_hold(meta):
+    col = meta.schema.to_arrow_schema().get_field_index("subject")
+    return sum(1 for rg in range(meta.num_row_groups)
+               if (st := meta.row_group(rg).column(col).statistics) is None
+               or not st.has_min_max or st.min <= subject <= st.max)
+
+
 parts = sorted((readings / f"device={device}" / f"sensor={sensor}").glob("*.parquet"))
-assert len(parts) == 1, parts
-meta = pq.ParquetFile(parts[0]).metadata
-col = meta.schema.to_arrow_schema().get_field_index("subject")
-may_hold = 0
-for rg in range(meta.num_row_groups):
-    st = meta.row_group(rg).column(col).statistics
-    may_hold += st is None or not st.has_min_max or st.min <= subject <= st.max
-table = pq.read_table(parts[0], columns=["subject", "activity"], filters=[("subject", "=", subject)])
+holding = [p for p in parts if row_groups_that_may_hold(pq.ParquetFile(p).metadata) > 0]
+assert len(holding) == 1, holding
+meta = pq.ParquetFile(holding[0]).metadata
+may_hold = row_groups_that_may_hold(meta)
+table = pq.read_table(holding[0], columns=["subject", "activity"],
+                      filters=[("subject", "=", subject)])
 signal_rows = sum(1 for a in table.column("activity").to_pylist() if a == activity)
 
 # sampling_rate (config/quality.toml, docs/quality.md): a block of 2 or more readings fails

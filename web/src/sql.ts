@@ -34,11 +34,19 @@ async function openDb(): Promise<duckdb.AsyncDuckDB> {
   const conn = await db.connect();
   // Offline: no extension may be fetched; Parquet is built into the bundles.
   await conn.query("SET autoinstall_known_extensions=false; SET autoload_known_extensions=false;").catch(() => undefined);
-  // The partition columns come from each file's hive path (device=<d>/sensor=<s>/...):
-  // DuckDB 0.9's hive_partitioning does not read them from registered file names.
-  const selects = files.map((f) => {
-    const part = (k: string) => (f.path.match(new RegExp(`${k}=([a-z]+)`)) ?? ["", ""])[1];
-    return `SELECT *, '${part("device")}' AS device, '${part("sensor")}' AS sensor FROM read_parquet('${f.path}')`;
+  // The partition columns come from each folder's hive path (device=<d>/sensor=<s>/...):
+  // DuckDB 0.9's hive_partitioning does not read them from registered file names. One
+  // read_parquet per folder over its files (one per raw file): a UNION ALL per file
+  // (204 of them) overflows DuckDB-Wasm's stack.
+  const folders = new Map<string, string[]>();
+  for (const f of files) {
+    const dir = f.path.substring(0, f.path.lastIndexOf("/"));
+    folders.set(dir, [...(folders.get(dir) ?? []), f.path]);
+  }
+  const selects = [...folders].map(([dir, paths]) => {
+    const part = (k: string) => (dir.match(new RegExp(`${k}=([a-z]+)`)) ?? ["", ""])[1];
+    const list = paths.map((p) => `'${p}'`).join(", ");
+    return `SELECT *, '${part("device")}' AS device, '${part("sensor")}' AS sensor FROM read_parquet([${list}])`;
   });
   await conn.query(`CREATE VIEW sensor_readings AS ${selects.join(" UNION ALL ")}`);
   await conn.close();
