@@ -246,6 +246,8 @@ Result<TransformSummary> CommitTaskTransforms(const storage::Lake& lake,
                       detail::PrepareVersion(lake, options.raw_version, options.config, start));
   TransformSummary& summary = prepared.summary;
   if (summary.unchanged) return summary;  // the tasks' parts stay where they are, unused
+  // The tasks transformed every file they were given: a distributed run is never incremental.
+  summary.full_reason = "distributed transform";
 
   std::string config_sha = detail::ConfigSha(options.config);
   Collected collected;
