@@ -20,6 +20,7 @@ struct IngestFlags {
   int64_t max_expanded_bytes = ingest::kDefaultMaxExpandedBytes;
   std::string cache_dir;
   int32_t retries = 8;
+  int32_t threads = 0;
 };
 
 std::string SummaryText(const ingest::IngestSummary& s, const std::string& lake_uri) {
@@ -48,6 +49,7 @@ Status RunIngest(const IngestFlags& f, bool quiet, CommandOutput* out) {
   o.max_expanded_bytes = f.max_expanded_bytes;
   o.cache_dir = f.cache_dir;
   o.download.max_attempts = f.retries;
+  o.threads = f.threads;
   if (!quiet) {
     o.download.on_retry = [](std::string_view msg) { fmt::print(stderr, "ingest: {}\n", msg); };
   }
@@ -89,6 +91,9 @@ void AddIngestCommand(CLI::App& app, const GlobalOptions& global, CommandRun* ru
                   "Download attempts in a row without progress before giving up")
       ->capture_default_str()
       ->check(CLI::Range(1, 100));
+  sub->add_option("--threads", flags->threads,
+                  "Threads that hash, copy and verify a folder's files (default: all cores)")
+      ->check(CLI::NonNegativeNumber);
   sub->footer(
       "Docs: docs/ingest.md. Layout: <lake>/raw/wisdm/<version>/ with _manifest.json "
       "written last, and raw/wisdm/_latest.json.");

@@ -1,7 +1,6 @@
 #include "sensorlake/features/features.h"
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -9,7 +8,6 @@
 #include <mutex>
 #include <numeric>
 #include <span>
-#include <thread>
 
 #include <arrow/api.h>
 #include <fmt/format.h>
@@ -18,6 +16,7 @@
 #include "features/arff.h"
 #include "features/window_reuse.h"
 #include "features/windowing.h"
+#include "sensorlake/common/parallel_for.h"
 #include "sensorlake/common/progress.h"
 #include "sensorlake/common/sha256.h"
 #include "sensorlake/storage/lake_lock.h"
@@ -67,9 +66,13 @@ struct Stream {
 // Curated rows are sorted by activity, then timestamp; the raw file held its blocks in
 // block order, and arffmagic's windows follow that order.
 Stream BuildStream(std::vector<size_t> rows, const zones::CuratedRowGroup& g, FeatureMode mode) {
-  std::stable_sort(rows.begin(), rows.end(), [&](size_t a, size_t b) {
+  auto before = [&](size_t a, size_t b) {
     return std::pair(g.block[a], g.sample[a]) < std::pair(g.block[b], g.sample[b]);
-  });
+  };
+  // The curated file is written in this order already: checking is a pass, sorting is not.
+  if (!std::is_sorted(rows.begin(), rows.end(), before)) {
+    std::stable_sort(rows.begin(), rows.end(), before);
+  }
   const std::array<std::span<const float>, 3> xyz = {g.x, g.y, g.z};
   Stream s;
   for (size_t r : rows) {
@@ -226,28 +229,19 @@ Result<std::vector<SubjectWindows>> ComputeAll(const storage::Lake& lake,
                                                FeatureMode mode, int32_t threads) {
   std::vector<SubjectWindows> all;
   std::mutex mu;
-  Status first_error;
-  std::atomic<size_t> next{0};
   Progress progress("features", static_cast<int64_t>(parts.size()), "files");
-  auto worker = [&] {
-    for (size_t i; (i = next.fetch_add(1)) < parts.size();) {
-      std::vector<SubjectWindows> got;
-      Status st = ProcessPart(lake, parts[i], mode, &got);
-      for (auto& s : got) s.source = PathInVersion(version_dir, parts[i]);
-      std::lock_guard<std::mutex> lock(mu);
-      if (!st.ok() && first_error.ok()) first_error = st;
-      for (auto& s : got) all.push_back(std::move(s));
-      progress.Add(1);
-    }
-  };
-  if (threads <= 0)
-    threads = static_cast<int32_t>(std::max(1u, std::thread::hardware_concurrency()));
-  threads = std::max(1, std::min<int32_t>(threads, static_cast<int32_t>(parts.size())));
-  std::vector<std::thread> pool;
-  for (int32_t t = 0; t < threads; ++t) pool.emplace_back(worker);
-  for (auto& t : pool) t.join();
+  Status st = ParallelFor(static_cast<int64_t>(parts.size()), threads, [&](int64_t n) -> Status {
+    const zones::CuratedPart& part = parts[static_cast<size_t>(n)];
+    std::vector<SubjectWindows> got;
+    SL_RETURN_NOT_OK(ProcessPart(lake, part, mode, &got));
+    for (auto& s : got) s.source = PathInVersion(version_dir, part);
+    std::lock_guard<std::mutex> lock(mu);
+    for (auto& s : got) all.push_back(std::move(s));
+    progress.Add(1);
+    return Status::OK();
+  });
   progress.Finish();
-  SL_RETURN_NOT_OK(first_error);
+  SL_RETURN_NOT_OK(st);
   std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) {
     return std::pair(a.folder, a.subject) < std::pair(b.folder, b.subject);
   });
@@ -329,16 +323,17 @@ Result<nlohmann::json> WriteSubject(const storage::Lake& lake, const std::string
 // ones from the base version, then the manifest.
 Status WriteVersion(const storage::Lake& lake, const storage::VersionedZone& zone,
                     const std::vector<SubjectWindows>& all, const ReusedWindows& reused,
-                    const FeaturesSummary& s) {
+                    const FeaturesSummary& s, int32_t threads) {
   SL_ASSIGN_OR_RETURN(std::string staging, zone.CreateStaging(s.features_version));
+  // The files are independent, and encoding and compressing them is a third of the stage.
+  std::vector<nlohmann::json> written(all.size());
+  Status st = ParallelFor(static_cast<int64_t>(all.size()), threads, [&](int64_t i) -> Status {
+    SL_ASSIGN_OR_RETURN(written[static_cast<size_t>(i)],
+                        WriteSubject(lake, staging, all[static_cast<size_t>(i)], s));
+    return Status::OK();
+  });
   nlohmann::json outputs = nlohmann::json::array();
-  Status st;
-  for (const auto& sw : all) {
-    auto out = WriteSubject(lake, staging, sw, s);
-    if (!out.ok()) st = out.status();
-    if (!st.ok()) break;
-    outputs.push_back(*out);
-  }
+  for (auto& o : written) outputs.push_back(std::move(o));
   for (const auto& o : reused.outputs) {
     if (!st.ok()) break;
     std::string rel = o.at("path").get<std::string>();
@@ -502,7 +497,7 @@ Result<FeaturesSummary> RunFeatures(const storage::Lake& lake, const FeaturesOpt
     s.full_reason = reused.reason;
     s.files_computed = static_cast<int64_t>(parts.size());
     s.files_reused = static_cast<int64_t>(reused.outputs.size());
-    if (!s.unchanged) SL_RETURN_NOT_OK(WriteVersion(lake, zone, all, reused, s));
+    if (!s.unchanged) SL_RETURN_NOT_OK(WriteVersion(lake, zone, all, reused, s, options.threads));
     if (!options.export_arff_dir.empty()) {
       SL_ASSIGN_OR_RETURN(s.arff_files, ExportArff(options.export_arff_dir, all, s.mode));
     }

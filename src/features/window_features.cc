@@ -28,9 +28,28 @@ constexpr size_t kBins = 0, kAvg = 30, kPeak = 33, kAbsDev = 36, kStdDev = 39, k
 
 using Spectrum = std::array<std::complex<double>, kFftSize>;
 
+// The twiddle factors of every stage, built as Aquila builds them (by repeated
+// multiplication with the stage's step), once: the same doubles in every call.
+struct Twiddles {
+  // Stage len = 2^s uses factors [len/2 - 1, len - 1): n - 1 in all.
+  std::array<std::complex<double>, kFftSize> w{};
+  Twiddles() {
+    for (size_t len = 2; len <= kFftSize; len <<= 1) {
+      const double angle = -2.0 * std::numbers::pi / static_cast<double>(len);
+      const std::complex<double> step(std::cos(angle), std::sin(angle));
+      std::complex<double> f(1.0, 0.0);
+      for (size_t j = 0; j < len / 2; ++j) {
+        w[len / 2 - 1 + j] = f;
+        f *= step;
+      }
+    }
+  }
+};
+
 // Radix-2 FFT in Aquila's order of operations (bit reversal, then the stages with twiddle
 // factors built by repeated multiplication), so compat doubles stay close to the original.
 void Fft(Spectrum& a) {
+  static const Twiddles kTwiddles;
   const size_t n = a.size();
   for (size_t i = 1, j = 0; i < n; ++i) {
     size_t bit = n >> 1;
@@ -39,15 +58,12 @@ void Fft(Spectrum& a) {
     if (i < j) std::swap(a[i], a[j]);
   }
   for (size_t len = 2; len <= n; len <<= 1) {
-    const double angle = -2.0 * std::numbers::pi / static_cast<double>(len);
-    const std::complex<double> step(std::cos(angle), std::sin(angle));
+    const std::complex<double>* w = &kTwiddles.w[len / 2 - 1];
     for (size_t i = 0; i < n; i += len) {
-      std::complex<double> w(1.0, 0.0);
       for (size_t j = 0; j < len / 2; ++j) {
-        std::complex<double> u = a[i + j], v = a[i + j + len / 2] * w;
+        std::complex<double> u = a[i + j], v = a[i + j + len / 2] * w[j];
         a[i + j] = u + v;
         a[i + j + len / 2] = u - v;
-        w *= step;
       }
     }
   }
@@ -66,13 +82,9 @@ int32_t BinOf(double v) {
   double q = v / kBinWidth;
   if (std::isnan(q) || q < -1) return 0;
   if (q > 7) return 9;
-  return static_cast<int32_t>(std::floor(q)) + 2;
-}
-
-double Mean(std::span<const double> v) {
-  double sum = 0;
-  for (double x : v) sum += x;
-  return sum / static_cast<double>(v.size());
+  // floor(q) for q in [-1, 7], without a libm call: truncation, one down for negatives.
+  auto t = static_cast<int32_t>(q);
+  return (static_cast<double>(t) > q ? t - 1 : t) + 2;
 }
 
 // arffmagic's "time between peaks": strict local maxima, index n-2 never tested, the last
@@ -96,13 +108,30 @@ double ArffmagicPeak(std::span<const double> v) {
 // Corrected: mean interval between consecutive interior strict maxima, in milliseconds of
 // the device clock.
 double CorrectedPeak(std::span<const double> v, std::span<const int64_t> ts) {
-  std::vector<size_t> peaks;
+  size_t first = 0, last = 0, peaks = 0;  // all the mean needs: no list of peaks
   for (size_t i = 1; i + 1 < v.size(); ++i) {
-    if (v[i] > v[i - 1] && v[i] > v[i + 1]) peaks.push_back(i);
+    // Branch-free: whether a reading is a peak is as good as random to the CPU.
+    const bool peak = (v[i] > v[i - 1]) & (v[i] > v[i + 1]);
+    first = peak && peaks == 0 ? i : first;
+    last = peak ? i : last;
+    peaks += peak ? 1 : 0;
   }
-  if (peaks.size() < 2 || ts.size() != v.size()) return kNaN;
-  double span_ns = static_cast<double>(ts[peaks.back()] - ts[peaks.front()]);
-  return span_ns / static_cast<double>(peaks.size() - 1) / 1e6;
+  if (peaks < 2 || ts.size() != v.size()) return kNaN;
+  double span_ns = static_cast<double>(ts[last] - ts[first]);
+  return span_ns / static_cast<double>(peaks - 1) / 1e6;
+}
+
+// The DCT's cosines, cos(f(m, j)) for the 13 coefficients and `Filters` filters: computed
+// once with the very expression the loop had, so every double is the same.
+template <int32_t Filters, typename F>
+std::array<std::array<double, Filters>, kNumMfcc> CosineTable(F f) {
+  std::array<std::array<double, Filters>, kNumMfcc> t{};
+  for (int32_t m = 0; m < static_cast<int32_t>(kNumMfcc); ++m) {
+    for (int32_t j = 0; j < Filters; ++j) {
+      t[static_cast<size_t>(m)][static_cast<size_t>(j)] = f(m, j);
+    }
+  }
+  return t;
 }
 
 // arffmagic's MFCC (section 4.7 of the spec): one 256-point frame, magnitudes, a 20 Hz rate
@@ -122,12 +151,12 @@ void ArffmagicMfcc(std::span<const double> v, double* out) {
   logs[0] = energy > 0 ? std::log(energy) : 0.0;  // filters 2..48 stay at 0, not -inf
   const double a0 = std::sqrt(static_cast<double>(1.0f / 48.0f));
   const double am = std::sqrt(static_cast<double>(2.0f / 48.0f));
-  for (int32_t m = 0; m < kNumMfcc; ++m) {
+  static const auto kCos = CosineTable<kFilters>([](int32_t m, int32_t l) {
+    return std::cos(((m * std::numbers::pi) / kFilters) * (l + 1 - 0.5));
+  });
+  for (size_t m = 0; m < static_cast<size_t>(kNumMfcc); ++m) {
     double sum = 0;
-    for (int32_t l = 1; l <= kFilters; ++l) {
-      sum += logs[static_cast<size_t>(l - 1)] *
-             std::cos(((m * std::numbers::pi) / kFilters) * (l - 0.5));
-    }
+    for (size_t l = 0; l < kFilters; ++l) sum += logs[l] * kCos[m][l];
     out[m] = (m == 0 ? a0 : am) * sum;
   }
 }
@@ -140,32 +169,64 @@ double SamplingRate(std::span<const int64_t> ts) {
   return static_cast<double>(ts.size() - 1) * 1e9 / static_cast<double>(ts.back() - ts.front());
 }
 
+// What the mel filter bank needs of a sampling rate: the edges of the 20 filters (21 + 1)
+// and the frequency of each FFT bin up to Nyquist. The three axes of a window, and usually
+// the next windows, share their rate: the pow and log10 calls run once for them.
+template <size_t Edges, size_t Bins>
+struct MelBank {
+  double fs = std::numeric_limits<double>::quiet_NaN();
+  std::array<double, Edges> edges{};
+  std::array<double, Bins> freq{};
+
+  static const MelBank& For(double fs) {
+    thread_local MelBank bank;
+    if (!(fs == bank.fs)) {
+      for (size_t j = 0; j < Edges; ++j) {
+        bank.edges[j] = Hz(Mel(fs / 2) * static_cast<int32_t>(j) / static_cast<int32_t>(Edges - 1));
+      }
+      for (size_t k = 0; k < Bins; ++k) bank.freq[k] = static_cast<double>(k) * fs / kFftSize;
+      bank.fs = fs;
+    }
+    return bank;
+  }
+};
+
 // Corrected MFCC: mean removed, power spectrum up to Nyquist at the real sampling rate,
 // 20 triangular mel filters spanning 0..fs/2, log energies, orthonormal DCT-II.
-void CorrectedMfcc(std::span<const double> v, std::span<const int64_t> ts, double* out) {
+// `mean`: the axis's mean, computed by the caller (its sum in reading order, over n).
+void CorrectedMfcc(std::span<const double> v, double mean, std::span<const int64_t> ts,
+                   double* out) {
   constexpr int32_t kFilters = 20;
-  Spectrum s = PaddedSpectrum(v, Mean(v));
-  const double fs = SamplingRate(ts);
-  std::array<double, kFilters + 2> edges{};
-  for (int32_t j = 0; j < kFilters + 2; ++j) {
-    edges[static_cast<size_t>(j)] = Hz(Mel(fs / 2) * j / (kFilters + 1));
+  constexpr size_t kBinsToNyquist = kFftSize / 2 + 1;
+  Spectrum s = PaddedSpectrum(v, mean);
+  const auto& bank = MelBank<kFilters + 2, kBinsToNyquist>::For(SamplingRate(ts));
+  std::array<double, kBinsToNyquist> power{};
+  bool finite = true;
+  for (size_t k = 0; k < kBinsToNyquist; ++k) {
+    power[k] = std::norm(s[k]);
+    finite = finite && std::isfinite(power[k]);
   }
   std::array<double, kFilters> logs{};
+  size_t first = 0;  // the first bin at or above the filter's low edge (edges only grow)
   for (int32_t j = 0; j < kFilters; ++j) {
-    double lo = edges[static_cast<size_t>(j)], mid = edges[static_cast<size_t>(j) + 1],
-           hi = edges[static_cast<size_t>(j) + 2], e = 0;
-    for (size_t k = 0; k <= kFftSize / 2; ++k) {
-      double f = static_cast<double>(k) * fs / kFftSize;
+    double lo = bank.edges[static_cast<size_t>(j)], mid = bank.edges[static_cast<size_t>(j) + 1],
+           hi = bank.edges[static_cast<size_t>(j) + 2], e = 0;
+    // A bin outside the filter adds 0 * power = +0.0, which changes no sum: only the bins
+    // in [lo, hi] are visited, unless a power is infinite (0 * inf is NaN, which must stay).
+    while (finite && first < kBinsToNyquist && bank.freq[first] < lo) ++first;
+    for (size_t k = finite ? first : 0; k < kBinsToNyquist; ++k) {
+      double f = bank.freq[k];
+      if (finite && f > hi) break;
       double w = f < lo || f > hi ? 0.0 : f <= mid ? (f - lo) / (mid - lo) : (hi - f) / (hi - mid);
-      e += w * std::norm(s[k]) / static_cast<double>(v.size());
+      e += w * power[k] / static_cast<double>(v.size());
     }
     logs[static_cast<size_t>(j)] = std::log(std::max(e, 1e-12));
   }
-  for (int32_t m = 0; m < kNumMfcc; ++m) {
+  static const auto kCos = CosineTable<kFilters>(
+      [](int32_t m, int32_t j) { return std::cos(std::numbers::pi * m * (j + 0.5) / kFilters); });
+  for (size_t m = 0; m < static_cast<size_t>(kNumMfcc); ++m) {
     double sum = 0;
-    for (int32_t j = 0; j < kFilters; ++j) {
-      sum += logs[static_cast<size_t>(j)] * std::cos(std::numbers::pi * m * (j + 0.5) / kFilters);
-    }
+    for (size_t j = 0; j < kFilters; ++j) sum += logs[j] * kCos[m][j];
     out[m] = std::sqrt((m == 0 ? 1.0 : 2.0) / kFilters) * sum;
   }
 }
@@ -197,8 +258,9 @@ double ArffmagicCorrelation(std::span<const double> a, std::span<const double> b
       sxy / (std::sqrt(static_cast<double>(sxx)) * std::sqrt(static_cast<double>(syy))));
 }
 
-double Pearson(std::span<const double> a, std::span<const double> b) {
-  double ma = Mean(a), mb = Mean(b), ab = 0, aa = 0, bb = 0;
+// `ma` and `mb`: the means of a and b.
+double Pearson(std::span<const double> a, double ma, std::span<const double> b, double mb) {
+  double ab = 0, aa = 0, bb = 0;
   for (size_t i = 0; i < a.size(); ++i) {
     ab += (a[i] - ma) * (b[i] - mb);
     aa += (a[i] - ma) * (a[i] - ma);
@@ -235,7 +297,7 @@ void AxisAttributes(std::span<const double> v, std::span<const int64_t> ts, size
     out[kPeak + axis] = CorrectedPeak(v, ts);
     out[kStdDev + axis] = std::sqrt(sq / n);
     out[kVar + axis] = sq / n;
-    CorrectedMfcc(v, ts, mfcc);
+    CorrectedMfcc(v, mean, ts, mfcc);
   }
 }
 
@@ -279,7 +341,9 @@ Attributes ComputeAttributes(const WindowValues& w, FeatureMode mode) {
   for (size_t p = 0; p < 3; ++p) {
     auto a = axes[kPairs[p][0]], b = axes[kPairs[p][1]];
     out[kCos + p] = Cosine(a, b);
-    out[kCor + p] = mode == FeatureMode::kArffmagic ? ArffmagicCorrelation(a, b) : Pearson(a, b);
+    out[kCor + p] = mode == FeatureMode::kArffmagic
+                        ? ArffmagicCorrelation(a, b)
+                        : Pearson(a, out[kAvg + kPairs[p][0]], b, out[kAvg + kPairs[p][1]]);
   }
   double resultant = 0;
   for (size_t i = 0; i < w.x.size(); ++i) {

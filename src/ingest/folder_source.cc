@@ -24,6 +24,7 @@ class FdStream : public EntryStream {
       if (errno != EINTR) return Status::IOError("cannot read {}: {}", path_, strerror(errno));
     }
   }
+  int fd() const override { return fd_; }
 
  private:
   int fd_;
@@ -65,6 +66,7 @@ class FolderSource : public Source {
   }
 
   const std::vector<SourceEntry>& entries() const override { return entries_; }
+  bool concurrent_reads() const override { return true; }
 
   Result<std::unique_ptr<EntryStream>> Open(const SourceEntry& entry) const override {
     std::string path = (root_ / entry.name).string();

@@ -340,7 +340,7 @@ Result<IngestSummary> LandNew(Context& ctx, const ResolvedSource& src) {
   std::vector<zones::RawFileEntry> scanned;
   if (src.folder) {
     // Hash first: an unchanged folder is then recognized without writing a byte.
-    SL_ASSIGN_OR_RETURN(scanned, ScanEntries(*source, entries));
+    SL_ASSIGN_OR_RETURN(scanned, ScanEntries(*source, entries, ctx.options.threads));
     SL_ASSIGN_OR_RETURN(
         const zones::RawManifest* same,
         FindSame(ctx.versions, zones::ContentSha256(scanned), explicit_version, ctx.latest));
@@ -356,10 +356,14 @@ Result<IngestSummary> LandNew(Context& ctx, const ResolvedSource& src) {
     linkable->dir = zones::RawVersionDir(v.version);
     for (const auto& f : v.files) linkable->files[f.path] = f;
   }
-  std::vector<bool> linked;
-  SL_ASSIGN_OR_RETURN(auto files, LandEntries(ctx.lake, staging.path(), *source, entries, scanned,
-                                              linkable ? &*linkable : nullptr, &linked));
-  SL_RETURN_NOT_OK(VerifyStaged(ctx.lake, staging.path(), files, linked));
+  LandOptions land;
+  land.expected = std::move(scanned);
+  land.linkable = linkable ? &*linkable : nullptr;
+  land.threads = ctx.options.threads;
+  SL_ASSIGN_OR_RETURN(Landed landed, LandEntries(ctx.lake, staging.path(), *source, entries, land));
+  std::vector<zones::RawFileEntry>& files = landed.files;
+  const std::vector<bool>& linked = landed.linked;
+  SL_RETURN_NOT_OK(VerifyStaged(ctx.lake, staging.path(), files, linked, ctx.options.threads));
   zones::RawManifest m;
   m.content_sha256 = zones::ContentSha256(files);
   SL_ASSIGN_OR_RETURN(const zones::RawManifest* same,

@@ -51,6 +51,26 @@ TEST(IngestLineCount, IncrementalCountMatchesLineSplitterForAnyChunking) {
   }
 }
 
+TEST(IngestLineCount, SixteenByteBlocksAndTheirTailsCountEveryNewline) {
+  // The counter takes 16 bytes at a time: newlines at every offset of a block, in the tail
+  // after the last block, and a byte equal to '\n' only in its low bits must all count right.
+  std::mt19937 rng(11);
+  for (int trial = 0; trial < 300; ++trial) {
+    std::string s(rng() % 100, 'x');
+    for (char& c : s) c = "\n\x8a\x0a\x1ax"[rng() % 5];
+    EXPECT_EQ(zones::CountLines(s), SplitterLines(s)) << "trial " << trial;
+    zones::LineCounter counter;
+    for (size_t at = 0; at < s.size();) {
+      size_t n = std::min<size_t>(s.size() - at, 1 + rng() % 40);
+      counter.Update(std::string_view(s).substr(at, n));
+      at += n;
+    }
+    ASSERT_EQ(counter.lines(), SplitterLines(s)) << "trial " << trial;
+  }
+  EXPECT_EQ(zones::CountLines(std::string(64, '\n')), 64);
+  EXPECT_EQ(zones::CountLines(std::string(17, '\n') + "y"), 18);
+}
+
 TEST(IngestPaths, SafeRelativePathNormalizesOrRefuses) {
   EXPECT_EQ(*SafeRelativePath("a/b.txt"), "a/b.txt");
   EXPECT_EQ(*SafeRelativePath("./a//b/"), "a/b");

@@ -25,6 +25,9 @@ class EntryStream {
   virtual ~EntryStream() = default;
   // Reads up to `n` bytes into `buf`; 0 at the end.
   virtual Result<int64_t> Read(char* buf, int64_t n) = 0;
+  // The open local file behind the stream, so the lake can copy it in the kernel; -1 when
+  // the bytes come from elsewhere (an archive, the network).
+  virtual int fd() const { return -1; }
 };
 
 class Source {
@@ -33,6 +36,9 @@ class Source {
   // Regular files, sorted by path.
   virtual const std::vector<SourceEntry>& entries() const = 0;
   virtual Result<std::unique_ptr<EntryStream>> Open(const SourceEntry& entry) const = 0;
+  // Whether several entries may be open and read at once from different threads (files of
+  // a folder); an archive read through one handle may not.
+  virtual bool concurrent_reads() const { return false; }
   // For a zip that held the dataset as a nested zip: that entry's name; else empty.
   virtual std::string nested_archive() const { return {}; }
 };

@@ -263,6 +263,7 @@ class Runner {
   Status IngestStage(StageRecord* s) {
     ingest::IngestOptions io;
     io.source = o_.source;
+    io.threads = o_.threads;
     if (io.source.empty()) {
       SL_ASSIGN_OR_RETURN(io.source, GeneratedSource(s));
     }

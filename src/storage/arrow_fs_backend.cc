@@ -3,6 +3,11 @@
 #include <arrow/filesystem/filesystem.h>
 #include <arrow/io/interfaces.h>
 #include <arrow/result.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
 
 namespace sensorlake::storage {
 
@@ -57,6 +62,44 @@ Result<std::shared_ptr<arrow::io::InputStream>> ArrowFsBackend::OpenInputStream(
   auto res = fs().OpenInputStream(FsPath(rel));
   if (!res.ok()) return Status::FromArrow(res.status()).WithContext(std::string(rel));
   return *res;
+}
+
+Status ArrowFsBackend::CopyFromFile(int fd, int64_t size, std::string_view to_rel) const {
+  SL_ASSIGN_OR_RETURN(EntryType existing, Stat(to_rel));
+  if (existing != EntryType::kNotFound) {
+    return Status::AlreadyExists("cannot copy onto {}: it exists", DisplayPath(to_rel));
+  }
+  SL_ASSIGN_OR_RETURN(auto out, OpenOutputStream(to_rel));
+  constexpr size_t kChunk = size_t{8} << 20;  // S3's multipart part size is at least 5 MB
+  std::vector<char> buf(kChunk);
+  int64_t done = 0;
+  Status st;
+  while (st.ok()) {
+    ssize_t got = pread(fd, buf.data(), kChunk, done);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) {
+      st = Status::IOError("cannot read the file copied to {}: {}", DisplayPath(to_rel),
+                           strerror(errno));
+    } else if (got == 0) {
+      break;
+    } else if (done + got > size) {
+      st = Status::Corrupt("the file copied to {} holds more than its {} bytes",
+                           DisplayPath(to_rel), size);
+    } else {
+      st = Status::FromArrow(out->Write(buf.data(), got));
+      done += got;
+    }
+  }
+  if (st.ok() && done != size) {
+    st = Status::Corrupt("the file copied to {} holds {} bytes, not {}", DisplayPath(to_rel), done,
+                         size);
+  }
+  // An upload that failed is aborted rather than completed, so no part becomes an object.
+  if (!st.ok()) {
+    (void)out->Abort();
+    return st;
+  }
+  return Status::FromArrow(out->Close());
 }
 
 }  // namespace sensorlake::storage

@@ -19,6 +19,9 @@ class ArrowFsBackend : public Backend {
       std::string_view rel) const override;
   Result<std::shared_ptr<arrow::io::InputStream>> OpenInputStream(
       std::string_view rel) const override;
+  // Streamed through an output stream: what a store without a server-side copy from a
+  // local file does (S3's multipart upload).
+  Status CopyFromFile(int fd, int64_t size, std::string_view to_rel) const override;
 };
 
 }  // namespace sensorlake::storage

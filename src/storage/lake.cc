@@ -125,6 +125,10 @@ Status Lake::Link(std::string_view from_rel, std::string_view to_rel) const {
   return backend_->Link(from_rel, to_rel);
 }
 
+Status Lake::CopyFromFile(int fd, int64_t size, std::string_view to_rel) const {
+  return backend_->CopyFromFile(fd, size, to_rel);
+}
+
 Result<bool> Lake::WriteIfAbsent(std::string_view rel, std::string_view content) const {
   return backend_->WriteIfAbsent(rel, content);
 }

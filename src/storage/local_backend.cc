@@ -25,6 +25,32 @@ std::string ParentOf(const std::string& path) {
   return std::filesystem::path(path).parent_path().string();
 }
 
+// copy_file_range from `in` (offset 0) to `out`: the kernel moves the bytes (or shares the
+// blocks, on btrfs and XFS), nothing is read into this process. NotImplemented when the
+// kernel cannot do it for this pair of files before any byte moved.
+Status KernelCopy(int in, int out, int64_t size, const std::string& to) {
+  loff_t offset = 0;
+  while (offset < size) {
+    ssize_t n = copy_file_range(in, &offset, out, nullptr, static_cast<size_t>(size - offset), 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && offset == 0 &&
+        (errno == ENOSYS || errno == EXDEV || errno == EINVAL || errno == EOPNOTSUPP)) {
+      return Status::NotImplemented("copy_file_range: {}", strerror(errno));
+    }
+    if (n < 0) return Status::IOError("cannot copy to {}: {}", to, strerror(errno));
+    if (n == 0) break;  // the file ends early
+  }
+  if (offset != size) {
+    return Status::Corrupt("the file copied to {} holds {} bytes, not {}", to, offset, size);
+  }
+  char extra = 0;
+  ssize_t more = pread(in, &extra, 1, size);
+  if (more > 0) {
+    return Status::Corrupt("the file copied to {} holds more than its {} bytes", to, size);
+  }
+  return Status::OK();
+}
+
 }  // namespace
 
 Result<std::unique_ptr<LocalBackend>> LocalBackend::Open(std::string_view uri, LakeOpenMode mode) {
@@ -137,6 +163,22 @@ Status LocalBackend::Link(std::string_view from_rel, std::string_view to_rel) co
   }
   return Status::IOError("cannot link {} to {}: {}", DisplayPath(from_rel), DisplayPath(to_rel),
                          ec.message());
+}
+
+Status LocalBackend::CopyFromFile(int fd, int64_t size, std::string_view to_rel) const {
+  std::string to = FsPath(to_rel);
+  SL_RETURN_NOT_OK_ARROW(fs_->CreateDir(ParentOf(to), /*recursive=*/true));
+  int out = open(to.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (out < 0) return Status::IOError("cannot create {}: {}", to, strerror(errno));
+  Status st = KernelCopy(fd, out, size, to);
+  if (close(out) != 0 && st.ok()) st = Status::IOError("cannot close {}: {}", to, strerror(errno));
+  if (st.code() == StatusCode::kNotImplemented) {
+    // A kernel or file-system pair without copy_file_range: the bytes go through a buffer.
+    unlink(to.c_str());
+    return ArrowFsBackend::CopyFromFile(fd, size, to_rel);
+  }
+  if (!st.ok()) unlink(to.c_str());
+  return st;
 }
 
 Status LocalBackend::ReplaceSymlink(std::string_view rel, std::string_view target) const {

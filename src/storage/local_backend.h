@@ -31,6 +31,7 @@ class LocalBackend : public ArrowFsBackend {
   Status DeleteFile(std::string_view rel) const override;
   Status Move(std::string_view from_rel, std::string_view to_rel) const override;
   Status Link(std::string_view from_rel, std::string_view to_rel) const override;
+  Status CopyFromFile(int fd, int64_t size, std::string_view to_rel) const override;
   Status ReplaceSymlink(std::string_view rel, std::string_view target) const override;
 
  private:

@@ -1,5 +1,8 @@
 #include "storage/local_backend.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <filesystem>
 
 #include <gtest/gtest.h>
@@ -51,6 +54,45 @@ TEST(LocalBackendTest, WriteIfAbsentMoveAndDelete) {
   ASSERT_TRUE(b->DeleteDir("deep").ok());
   EXPECT_EQ(*b->Stat("deep"), EntryType::kNotFound);
   EXPECT_FALSE(b->DeleteFile("deep/nothing").ok());
+}
+
+// An open file descriptor that closes itself.
+struct OpenFile {
+  explicit OpenFile(const fs::path& p) : fd(open(p.c_str(), O_RDONLY | O_CLOEXEC)) {}
+  ~OpenFile() { close(fd); }
+  int fd;
+};
+
+TEST(LocalBackendTest, CopyFromFileCopiesTheBytesWithoutReadingThemHere) {
+  testing::TempDir dir;
+  auto b = OpenIn(dir);
+  std::string content(3 << 20, 'x');  // several copy_file_range calls may be needed
+  for (size_t i = 0; i < content.size(); i += 4093) content[i] = static_cast<char>('a' + i % 26);
+  testing::WriteFile(dir.path() / "src.txt", content);
+  OpenFile in(dir.path() / "src.txt");
+  ASSERT_TRUE(b->CopyFromFile(in.fd, static_cast<int64_t>(content.size()), "raw/a/b.txt").ok());
+  EXPECT_EQ(testing::ReadFile(dir.path() / "lake/raw/a/b.txt"), content);  // parents created
+  // Never over an existing file.
+  Status again = b->CopyFromFile(in.fd, static_cast<int64_t>(content.size()), "raw/a/b.txt");
+  EXPECT_FALSE(again.ok());
+  EXPECT_EQ(testing::ReadFile(dir.path() / "lake/raw/a/b.txt"), content);
+}
+
+TEST(LocalBackendTest, CopyFromFileRefusesAFileOfAnotherSizeAndLeavesNothing) {
+  testing::TempDir dir;
+  auto b = OpenIn(dir);
+  testing::WriteFile(dir.path() / "src.txt", "0123456789");
+  OpenFile in(dir.path() / "src.txt");
+  // The file grew since it was measured: its first bytes alone are not the file.
+  Status longer = b->CopyFromFile(in.fd, 6, "grew.txt");
+  EXPECT_EQ(longer.code(), StatusCode::kCorrupt) << longer.ToString();
+  EXPECT_NE(longer.message().find("more than its 6 bytes"), std::string::npos);
+  // It shrank.
+  Status shorter = b->CopyFromFile(in.fd, 20, "shrank.txt");
+  EXPECT_EQ(shorter.code(), StatusCode::kCorrupt) << shorter.ToString();
+  EXPECT_NE(shorter.message().find("holds 10 bytes, not 20"), std::string::npos);
+  EXPECT_FALSE(fs::exists(dir.path() / "lake/grew.txt"));
+  EXPECT_FALSE(fs::exists(dir.path() / "lake/shrank.txt"));
 }
 
 TEST(LocalBackendTest, LinkGivesTheSameFileASecondNameWithoutCopying) {

@@ -71,7 +71,8 @@ std::string_view OpName(StorageOp op) {
                                                 "delete-file",
                                                 "move",
                                                 "link",
-                                                "replace-symlink"};
+                                                "replace-symlink",
+                                                "copy-from-file"};
   return kNames[static_cast<size_t>(op)];
 }
 
@@ -205,6 +206,11 @@ Status FaultInjectionBackend::Move(std::string_view from_rel, std::string_view t
 Status FaultInjectionBackend::Link(std::string_view from_rel, std::string_view to_rel) const {
   SL_RETURN_NOT_OK(Gate(StorageOp::kLink, to_rel));
   return target_->Link(from_rel, to_rel);
+}
+
+Status FaultInjectionBackend::CopyFromFile(int fd, int64_t size, std::string_view to_rel) const {
+  SL_RETURN_NOT_OK(Gate(StorageOp::kCopyFromFile, to_rel));
+  return target_->CopyFromFile(fd, size, to_rel);
 }
 
 Status FaultInjectionBackend::ReplaceSymlink(std::string_view rel, std::string_view target) const {

@@ -45,6 +45,7 @@ enum class StorageOp : uint8_t {
   kMove,
   kLink,
   kReplaceSymlink,
+  kCopyFromFile,
 };
 std::string_view OpName(StorageOp op);
 
@@ -86,6 +87,7 @@ class FaultInjectionBackend : public storage::Backend {
   Status DeleteFile(std::string_view rel) const override;
   Status Move(std::string_view from_rel, std::string_view to_rel) const override;
   Status Link(std::string_view from_rel, std::string_view to_rel) const override;
+  Status CopyFromFile(int fd, int64_t size, std::string_view to_rel) const override;
   Status ReplaceSymlink(std::string_view rel, std::string_view target) const override;
 
   // Called by the buffered output stream when it is closed.

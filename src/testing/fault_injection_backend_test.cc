@@ -103,6 +103,7 @@ TEST(FaultInjectionBackendTest, CrashStopsEveryLaterOperation) {
 TEST(FaultInjectionBackendTest, NamesEveryKindAndOperation) {
   EXPECT_EQ(FaultName(FaultKind::kShortWrite), "short-write");
   EXPECT_EQ(OpName(StorageOp::kReplaceSymlink), "replace-symlink");
+  EXPECT_EQ(OpName(StorageOp::kCopyFromFile), "copy-from-file");
   EXPECT_EQ(OpName(StorageOp::kStat), "stat");
 }
 

@@ -1,6 +1,11 @@
 #include "sensorlake/zones/raw_manifest.h"
 
 #include <algorithm>
+#include <bit>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "sensorlake/common/sha256.h"
 
@@ -75,9 +80,28 @@ Result<RawManifest> RawManifest::FromJson(const nlohmann::json& j, std::string_v
   }
 }
 
+namespace {
+
+// '\n' bytes, 16 at a time where SSE2 is there (every x86-64 CPU): ingest counts the lines
+// of every byte it lands, and std::count ran at a third of SHA-256's speed.
+int64_t CountNewlines(std::string_view s) {
+  int64_t n = 0;
+  size_t i = 0;
+#if defined(__SSE2__)
+  const __m128i nl = _mm_set1_epi8('\n');
+  for (; i + 16 <= s.size(); i += 16) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+    n += std::popcount(static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, nl))));
+  }
+#endif
+  return n + std::count(s.begin() + static_cast<std::ptrdiff_t>(i), s.end(), '\n');
+}
+
+}  // namespace
+
 void LineCounter::Update(std::string_view chunk) {
   if (chunk.empty()) return;
-  newlines_ += std::count(chunk.begin(), chunk.end(), '\n');
+  newlines_ += CountNewlines(chunk);
   last_ = chunk.back();
   any_ = true;
 }

@@ -57,6 +57,9 @@ struct IngestOptions {
   // Local folder for downloads (resumable .part files) and an extracted nested archive.
   // Empty: DefaultCacheDir().
   std::string cache_dir;
+  // Threads that hash, copy and verify a folder's files (<= 0: one per core). An archive is
+  // read by one thread.
+  int32_t threads = 0;
   DownloadOptions download;
 };
 

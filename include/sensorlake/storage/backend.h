@@ -67,6 +67,11 @@ class Backend {
   // A second name for an immutable file: a hard link where the file system has them (no
   // bytes copied), else a copy (S3: a server-side CopyObject). Creates the target's folders.
   virtual Status Link(std::string_view from_rel, std::string_view to_rel) const = 0;
+  // A new file `to_rel` with the `size` bytes of the open local file `fd` (from offset 0),
+  // copied without passing through this process where the store allows it (a local lake:
+  // copy_file_range, which shares blocks on file systems that can). Fails, leaving no
+  // file, when `fd` holds more or fewer than `size` bytes or `to_rel` exists.
+  virtual Status CopyFromFile(int fd, int64_t size, std::string_view to_rel) const = 0;
   // Points the symlink `rel` at `target` in one step; only local backends have symlinks.
   virtual Status ReplaceSymlink(std::string_view rel, std::string_view target) const = 0;
 };

@@ -73,6 +73,9 @@ class Lake {
   // A second name for an immutable file: a hard link on a local lake (no bytes copied; a
   // copy where the file system refuses links), a server-side copy on S3.
   Status Link(std::string_view from_rel, std::string_view to_rel) const;
+  // A new file with the `size` bytes of an open local file: copied in the kernel on a local
+  // lake (nothing read into this process), streamed to S3 (see Backend::CopyFromFile).
+  Status CopyFromFile(int fd, int64_t size, std::string_view to_rel) const;
   // Creates the file with `content` only if nothing is there: true when this call created
   // it, false when it existed. Locally O_CREAT|O_EXCL; on S3 a PUT with If-None-Match: *
   // (after a HEAD, and read back: see docs/storage.md for servers that ignore the header).
