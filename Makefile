@@ -21,14 +21,15 @@ run: build
 test: build
 	@bash scripts/test.sh "$(PRESET)"
 
-# Benchmarks against DuckDB, Polars, PySpark and pandas, then the Spark job's scaling with
-# 1 and 2 workers (docs/benchmarks.md).
+# Benchmarks against DuckDB, Polars, PySpark and pandas, the whole pipeline stage by stage
+# beside its peers, then the Spark job's scaling with 1 and 2 workers (docs/benchmarks.md).
 # BENCH_QUICK=1 make bench: a smoke run in under 5 minutes.
 bench: build
 	@bash bench/setup.sh
 	@.venv/bin/python bench/run_bench.py
 	@.venv/bin/python bench/serve_latency.py
 	@.venv/bin/python bench/tables_commit.py
+	@.venv/bin/python bench/pipeline_stages.py
 	@.venv/bin/python bench/incremental_run.py
 	@SPARK_PYTHON="$$(bash scripts/spark-pkg.sh)" .venv/bin/python bench/spark_scaling.py
 
