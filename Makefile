@@ -31,6 +31,7 @@ bench: build
 	@.venv/bin/python bench/tables_commit.py
 	@.venv/bin/python bench/pipeline_stages.py
 	@.venv/bin/python bench/incremental_run.py
+	@.venv/bin/python bench/train_models.py
 	@SPARK_PYTHON="$$(bash scripts/spark-pkg.sh)" .venv/bin/python bench/spark_scaling.py
 
 format:

@@ -18,8 +18,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 # The trainer's libraries, pinned as requirements.in pins them: `pip install sensorlake[ml]`.
-ML_EXTRA = ["scikit-learn==1.9.1", "numpy==2.4.6", "scipy==1.17.1", "joblib==1.6.0",
-            "threadpoolctl==3.8.0"]
+ML_EXTRA = ["scikit-learn==1.9.1", "lightgbm==4.7.0", "numpy==2.4.6", "scipy==1.17.1",
+            "joblib==1.6.0", "threadpoolctl==3.8.0"]
 # The Iceberg commits the engine runs (python -m sensorlake.tables, docs/tables.md), as
 # requirements.in pins them: `pip install sensorlake[tables]`.
 TABLES_EXTRA = ["pyiceberg[glue,pyarrow,sql-sqlite]==0.12.0"]
@@ -50,7 +50,8 @@ def main() -> int:
     ver = version()
     files: dict[str, bytes] = {}
     for src in sorted((ROOT / "python" / "sensorlake").rglob("*.py")):
-        files["sensorlake/" + src.relative_to(ROOT / "python" / "sensorlake").as_posix()] = src.read_bytes()
+        rel = src.relative_to(ROOT / "python" / "sensorlake").as_posix()
+        files["sensorlake/" + rel] = src.read_bytes()
     files[f"sensorlake/{modules[0].name}"] = modules[0].read_bytes()
     info = f"sensorlake-{ver}.dist-info"
     files[f"{info}/METADATA"] = "\n".join([

@@ -40,12 +40,23 @@ Result<std::vector<int8_t>> ActivityIndices(const arrow::Array& col, const std::
     for (int64_t i = 0; i < values->length(); ++i) {
       SL_ASSIGN_OR_RETURN(map[static_cast<size_t>(i)], ActivityOf(values->GetView(i), file));
     }
-    for (int64_t i = 0; i < col.length(); ++i) {
-      int64_t v = dict->GetValueIndex(i);
-      if (v < 0 || v >= values->length()) {
-        return Status::Corrupt("{}: activity index {} outside its dictionary", file, v);
+    auto fill = [&](auto index_of) -> Status {
+      for (int64_t i = 0; i < col.length(); ++i) {
+        int64_t v = index_of(i);
+        if (v < 0 || v >= values->length()) {
+          return Status::Corrupt("{}: activity index {} outside its dictionary", file, v);
+        }
+        out[static_cast<size_t>(i)] = map[static_cast<size_t>(v)];
       }
-      out[static_cast<size_t>(i)] = map[static_cast<size_t>(v)];
+      return Status::OK();
+    };
+    // int8 indices (what the curated writer writes) are read directly: GetValueIndex
+    // dispatches on the index type for every row.
+    if (const auto* narrow = dynamic_cast<const arrow::Int8Array*>(dict->indices().get())) {
+      const int8_t* raw = narrow->raw_values();
+      SL_RETURN_NOT_OK(fill([raw](int64_t i) { return int64_t{raw[i]}; }));
+    } else {
+      SL_RETURN_NOT_OK(fill([dict](int64_t i) { return dict->GetValueIndex(i); }));
     }
   } else if (const auto* str = dynamic_cast<const arrow::StringArray*>(&col)) {
     for (int64_t i = 0; i < col.length(); ++i) {

@@ -15,8 +15,9 @@ from sensorlake_cli import run_cli, trainer_python_path
 
 sys.path[:0] = trainer_python_path()
 
-# Fast settings for the tests; the defaults (200 trees, 5 folds) give slightly higher figures.
-FAST = ("--trees", "60", "--folds", "3", "--seed", "7")
+# Fast settings for the tests; the defaults (5 folds) give slightly higher figures. The
+# random forest, so that the tests below can refit it exactly with scikit-learn.
+FAST = ("--model", "rf", "--trees", "60", "--folds", "3", "--seed", "7")
 # Measured with these settings at scale 0.1 (seed 1 data): macro F1 0.645 phone/accel, 0.606
 # phone/gyro, 0.784 watch/accel, 0.812 watch/gyro; chance is 1/18 = 0.056. The threshold
 # keeps a wide margin under every one and is still 8x chance.
@@ -198,6 +199,50 @@ def test_artifacts_reload_and_predict(generated_lake):
     # The saved model is the final fit on all windows with the requested options: a forest
     # fitted here the same way predicts exactly the same labels.
     np.testing.assert_array_equal(pred, forest().fit(x, y).predict(x))
+
+
+def test_the_default_model_is_lightgbm_and_its_card_says_so(generated_lake):
+    """The default model (`--model lgbm`): the card and the metrics name the library and its
+    version, the saved model is LightGBM's, its scores are far above chance, and it is
+    another model id than the forest's of the same features."""
+    import lightgbm
+    import numpy as np
+
+    from sensorlake.ml.train import load_model
+
+    lake, forest_summary = generated_lake
+    _, summary, _ = run_cli("train", "--lake", lake, "--folds", "3", "--seed", "7",
+                            "--combinations", "watch/gyro,phone/accel")
+    assert summary["options"]["model"] == "lgbm" and summary["options"]["trees"] == 60
+    assert summary["model_id"] != forest_summary["model_id"]
+    d = model_dir(lake, summary)
+    card = json.loads((d / "card.json").read_text())
+    library = {"name": "lightgbm", "version": lightgbm.__version__}
+    assert card["library"] == library and card["versions"]["lightgbm"] == lightgbm.__version__
+    assert json.loads((d / "metrics.json").read_text())["library"] == library
+    forest_card = json.loads((model_dir(lake, forest_summary) / "card.json").read_text())
+    assert forest_card["library"]["name"] == "scikit-learn"
+    for combo, m in summary["combinations"].items():
+        assert m["macro_f1"] > MIN_MACRO_F1, (combo, m)
+    entry = load_model(lake, summary["model_id"])["combinations"]["watch/gyro"]
+    assert isinstance(entry["model"], lightgbm.LGBMClassifier)
+    x, y, _ = stream_windows(lake, summary["features_version"], "watch", "gyro")
+    pred = entry["model"].predict(x.astype(np.float32))
+    assert set(pred) <= set(entry["classes"]) == set(y)
+    assert float(np.mean(pred == y)) > 0.9  # the final fit saw every one of these windows
+
+
+def test_a_missing_lightgbm_is_not_implemented(generated_lake, tmp_path, monkeypatch):
+    from sensorlake.ml import train
+
+    lake, _ = generated_lake
+    monkeypatch.setitem(sys.modules, "lightgbm", None)  # `import lightgbm` raises ImportError
+    out = tmp_path / "summary.json"
+    code = train.main(["--lake", str(lake), "--force", "--summary-json", str(out), "--quiet"])
+    assert code == 10
+    error = json.loads(out.read_text())["error"]
+    assert error["code"] == "NotImplemented" and "lightgbm" in error["message"]
+    assert "--model rf" in error["message"]
 
 
 def test_same_input_same_model_id(generated_lake):

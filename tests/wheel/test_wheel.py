@@ -61,6 +61,7 @@ def test_wheel_ships_no_arrow_and_pins_pyarrow():
     assert "sensorlake/ml/train.py" in names and "sensorlake/ml/fusion.py" in names
     assert any(n.startswith("sensorlake.libs/libcurl") for n in names), names
     assert 'Requires-Dist: scikit-learn==1.9.1; extra == "ml"' in metadata
+    assert 'Requires-Dist: lightgbm==4.7.0; extra == "ml"' in metadata  # the default model
     # The Iceberg commits the engine runs: sensorlake.tables, pyiceberg as the tables extra.
     assert "sensorlake/tables/commit.py" in names
     assert 'Requires-Dist: pyiceberg[glue,pyarrow,sql-sqlite]==0.12.0; extra == "tables"' \
