@@ -13,8 +13,8 @@
 namespace sensorlake::ingest {
 namespace {
 
-constexpr int64_t kChunk = int64_t{256}
-                           << 10;  // fits L2 cache, so the three digests read it from there
+constexpr int64_t kHashChunk = int64_t{256}
+                               << 10;  // fits L2 cache, so the three digests read it from there
 
 int64_t TotalSize(const std::vector<SourceEntry>& entries) {
   int64_t n = 0;
@@ -29,13 +29,13 @@ int32_t ThreadsFor(const Source& source, int32_t threads) {
 // Streams one open entry through the digests into `out` (null: hash only).
 Result<zones::RawFileEntry> DigestStream(EntryStream* in, const SourceEntry& entry,
                                          arrow::io::OutputStream* out, Progress* progress) {
-  std::vector<char> buf(kChunk);
+  std::vector<char> buf(kHashChunk);
   Sha256 sha;
   Xxh3 xxh3;
   zones::LineCounter lines;
   int64_t bytes = 0;
   while (true) {
-    SL_ASSIGN_OR_RETURN(int64_t got, in->Read(buf.data(), kChunk));
+    SL_ASSIGN_OR_RETURN(int64_t got, in->Read(buf.data(), kHashChunk));
     if (got == 0) break;
     bytes += got;
     // Checked per chunk, so an entry lying about its size cannot expand without bound.
@@ -173,11 +173,11 @@ Status VerifyStaged(const storage::Lake& lake, const std::string& staging,
     SL_ASSIGN_OR_RETURN(auto in, lake.OpenInputStream(path));
     // The bytes were hashed once with SHA-256 on the way in; reading them back only has to
     // prove the copy holds those bytes, which the fast checksum does.
-    std::vector<char> buf(kChunk);
+    std::vector<char> buf(kHashChunk);
     Xxh3 check;
     int64_t bytes = 0;
     while (true) {
-      SL_ASSIGN_OR_RETURN_ARROW(int64_t got, in->Read(kChunk, buf.data()));
+      SL_ASSIGN_OR_RETURN_ARROW(int64_t got, in->Read(kHashChunk, buf.data()));
       if (got == 0) break;
       check.Update(buf.data(), static_cast<size_t>(got));
       bytes += got;

@@ -20,7 +20,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr int64_t kChunk = 8 << 20;
+constexpr int64_t kS3ReadChunk = 8 << 20;
 
 // Streams `in` into the file `path`; the bytes written.
 Result<int64_t> WriteStream(arrow::io::InputStream* in, const fs::path& path, Progress* progress) {
@@ -28,7 +28,7 @@ Result<int64_t> WriteStream(arrow::io::InputStream* in, const fs::path& path, Pr
   if (!out) return Status::IOError("cannot write {}", path.string());
   int64_t copied = 0;
   for (;;) {
-    SL_ASSIGN_OR_RETURN_ARROW(std::shared_ptr<arrow::Buffer> chunk, in->Read(kChunk));
+    SL_ASSIGN_OR_RETURN_ARROW(std::shared_ptr<arrow::Buffer> chunk, in->Read(kS3ReadChunk));
     if (chunk->size() == 0) break;
     out.write(reinterpret_cast<const char*>(chunk->data()), chunk->size());
     copied += chunk->size();

@@ -18,7 +18,7 @@
 namespace sensorlake::monitoring {
 namespace {
 
-using testing::ScopedEnv;
+using sensorlake::testing::ScopedEnv;
 
 struct Received {
   std::string target, format, authorization, token;
@@ -61,7 +61,7 @@ class CloudWatchLogsTest : public ::testing::Test {
 
   ScopedEnv key_{"AWS_ACCESS_KEY_ID", "AKIATEST"}, secret_{"AWS_SECRET_ACCESS_KEY", "s"},
       session_{"AWS_SESSION_TOKEN", "session"}, region_{"AWS_REGION", "us-east-1"};
-  testing::LoopbackHttpServer http_;
+  sensorlake::testing::LoopbackHttpServer http_;
   std::string endpoint_;
   std::mutex mu_;
   std::vector<Received> received_;

@@ -52,7 +52,7 @@ std::string_view StageName(StageId s) {
 constexpr size_t kMaxIndicesPerStage = 60;
 
 // A tiny WISDM folder: two subjects, phone accel and gyro, activities A and B.
-void WriteSource(const fs::path& dir) {
+void WriteFaultSource(const fs::path& dir) {
   for (int32_t s = 1600; s < 1602; ++s) {
     for (int32_t f = 0; f < 2; ++f) {
       wisdm::RawFileName name{s, wisdm::kFolders[static_cast<size_t>(f)]};
@@ -235,7 +235,7 @@ struct Tally {
 
 class StorageFaultsTest : public ::testing::Test {
  protected:
-  void SetUp() override { WriteSource(dir_.path() / "source"); }
+  void SetUp() override { WriteFaultSource(dir_.path() / "source"); }
   fs::path Lake(std::string_view name) const { return dir_.path() / name; }
 
   // Runs `stage` over `lake` through a fault-injecting backend (fault at `index`, or none).
