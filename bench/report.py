@@ -83,16 +83,19 @@ def markdown(res):
     s = res.get("scaling")
     if s:
         engines = sorted({e for p in s for e in p["engines"]}, key=_engine_order)
-        lines += ["", "#### Scaling (median wall s / peak RSS MiB)", "",
+        lines += ["", "#### Scaling (median wall s / peak RSS MiB / output MB)", "",
                   "| scale | raw lines |" + "".join(f" {e} |" for e in engines),
                   "|---:|---:|" + "---:|" * len(engines)]
         for p in s:
             row = f"| {p['scale']:g} | {p['raw_lines']:,} |"
             for e in engines:
                 v = p["engines"].get(e)
-                row += (f" {v['median_s']:.2f} s / {v['max_rss_kb'] / 1024:.0f} |"
+                out = (f" / {v['output_bytes'] / 1e6:.0f}" if v and v.get("output_bytes")
+                       else "")
+                row += (f" {v['median_s']:.2f} s / {v['max_rss_kb'] / 1024:.0f}{out} |"
                         if v and "median_s" in v else " n/a |")
             lines.append(row)
+        lines += _growth_per_10x(s, engines)
     c = res.get("cost")
     if c:
         a = c["assumptions"]
@@ -113,6 +116,26 @@ def markdown(res):
                      f"${a['fixed_overhead_usd']:.3f} and dominates at this size; "
                      "see `bench/cost.py`.")
     return "\n".join(lines) + "\n"
+
+
+def _growth_per_10x(points, engines):
+    """Each engine's time and peak RSS growth from one scale to the scale 10x as large."""
+    by_scale = {p["scale"]: p["engines"] for p in points}
+    pairs = [(a, a * 10) for a in sorted(by_scale) if a * 10 in by_scale]
+    if not pairs:
+        return []
+    lines = ["", "Growth per 10x of data (time ratio / peak RSS ratio):", "",
+             "| from -> to |" + "".join(f" {e} |" for e in engines),
+             "|---|" + "---:|" * len(engines)]
+    for a, b in pairs:
+        row = f"| {a:g} -> {b:g} |"
+        for e in engines:
+            x, y = by_scale[a].get(e, {}), by_scale[b].get(e, {})
+            row += (f" {y['median_s'] / x['median_s']:.1f}x / "
+                    f"{y['max_rss_kb'] / x['max_rss_kb']:.1f}x |"
+                    if "median_s" in x and "median_s" in y else " n/a |")
+        lines.append(row)
+    return lines
 
 
 def _yn(v):

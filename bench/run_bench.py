@@ -408,7 +408,8 @@ def main():
     if not RAW_OVERRIDE:
         for s in sorted(set(SCALES)):
             if s == SCALE:
-                engines = {e: {k: r[k] for k in ("median_s", "max_rss_kb") if k in r}
+                engines = {e: {k: r[k] for k in ("median_s", "max_rss_kb", "output_bytes")
+                               if k in r}
                            for e, r in res.items() if e in SCALE_ENGINES}
                 scaling.append({"scale": s, "raw_lines": raw_lines, "engines": engines})
                 continue
@@ -416,9 +417,12 @@ def main():
             engines = [e for e in SCALE_ENGINES if not (QUICK and e == "pyspark")]
             sres = run_engines(sds, engines, RUNS)
             lines = count_lines(sds.raw)
+            for e, r in sres.items():
+                if "median_s" in r:
+                    r["output_bytes"] = verify.output_bytes(output_dir(e, sds))
             scaling.append({"scale": s, "raw_lines": lines,
                             "engines": {e: {k: r[k] for k in ("median_s", "max_rss_kb",
-                                                              "skipped", "error")
+                                                              "output_bytes", "skipped", "error")
                                             if k in r} for e, r in sres.items()}})
             for e in engines:  # peers' outputs at other scales are not kept
                 if e != "sensorlake":

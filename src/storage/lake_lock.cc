@@ -12,6 +12,8 @@
 namespace sensorlake::storage {
 namespace {
 
+constexpr int kReleaseAttempts = 3;
+
 std::string HostName() {
   char buf[256] = {0};
   gethostname(buf, sizeof(buf) - 1);
@@ -51,6 +53,11 @@ Result<std::unique_ptr<LakeLock>> LakeLock::Acquire(const Lake& lake, std::strin
     if (created) return std::unique_ptr<LakeLock>(new LakeLock(lake, rel, text));
     auto current = lake.ReadText(rel);
     held_by = current.ok() ? *current : "(unreadable)";
+    if (current.ok() && *current == text) {
+      // Our own write (its token is new): the conditional PUT landed, its response was
+      // lost, and the AWS SDK's retry of it found the object there.
+      return std::unique_ptr<LakeLock>(new LakeLock(lake, rel, text));
+    }
     if (attempt == 0 && current.ok() && IsStale(*current)) {
       (void)lake.DeleteFile(rel);  // its holder died without releasing; take it over
       continue;
@@ -64,8 +71,13 @@ Result<std::unique_ptr<LakeLock>> LakeLock::Acquire(const Lake& lake, std::strin
 
 LakeLock::~LakeLock() {
   // Only our own lock: one taken over after we were presumed dead is not ours to remove.
-  auto current = lake_.ReadText(rel_);
-  if (current.ok() && *current == content_) (void)lake_.DeleteFile(rel_);
+  // A failed read or delete (a transient S3 error) is tried again: a lock left behind by
+  // this live process would refuse the run's own next attempt at the stage as Busy.
+  for (int attempt = 0; attempt < kReleaseAttempts; ++attempt) {
+    auto current = lake_.ReadText(rel_);
+    if (current.ok() && *current != content_) return;
+    if (current.ok() && lake_.DeleteFile(rel_).ok()) return;
+  }
 }
 
 }  // namespace sensorlake::storage

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "sensorlake/storage/lake_lock.h"
+#include "testing/fault_injection_backend.h"
 #include "testing/scoped_env.h"
 #include "testing/temp_dir.h"
 
@@ -126,6 +127,50 @@ TEST(LakeLockTest, StaleLockOfADeadProcessIsTakenOver) {
   testing::WriteFile(dir.path() / "_locks" / "curated.lock",
                      std::string("{\"host\":\"") + host + "\",\"pid\":4194305}");
   EXPECT_TRUE(LakeLock::Acquire(*lake, "curated", "transform").ok());
+}
+
+// The S3 fault test's first run failed on this: a read error while releasing left the
+// lock, and the run's own retry of the stage was refused as Busy by its own process.
+TEST(LakeLockTest, AFailedReadWhileReleasingIsTriedAgain) {
+  testing::TempDir dir;
+  auto backend = std::make_unique<testing::FaultInjectionBackend>(
+      std::move(OpenBackend(dir.str())).ValueOrDie());
+  testing::FaultInjectionBackend* faults = backend.get();
+  auto lake = Lake::OpenWithBackend(std::move(backend));
+  auto held = LakeLock::Acquire(*lake, "curated", "transform");
+  ASSERT_TRUE(held.ok());
+  faults->InjectAt(faults->operations(), testing::FaultKind::kError);  // the release's read
+  held->reset();
+  EXPECT_TRUE(faults->fault_fired());
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "_locks" / "curated.lock"));
+  EXPECT_TRUE(LakeLock::Acquire(*lake, "curated", "transform").ok());
+}
+
+// A conditional write that landed but reports the object as already there, as the AWS
+// SDK's retry of a PUT whose response was lost does.
+class LostResponseBackend : public testing::FaultInjectionBackend {
+ public:
+  using FaultInjectionBackend::FaultInjectionBackend;
+  Result<bool> WriteIfAbsent(std::string_view rel, std::string_view content) const override {
+    SL_RETURN_NOT_OK(FaultInjectionBackend::WriteIfAbsent(rel, content).status());
+    return false;
+  }
+};
+
+TEST(LakeLockTest, ALockWhoseWriteLandedButLostItsResponseIsOurs) {
+  testing::TempDir dir;
+  auto lake = Lake::OpenWithBackend(
+      std::make_unique<LostResponseBackend>(std::move(OpenBackend(dir.str())).ValueOrDie()));
+  auto held = LakeLock::Acquire(*lake, "curated", "transform");
+  ASSERT_TRUE(held.ok()) << held.status().ToString();
+  EXPECT_TRUE(std::filesystem::exists(dir.path() / "_locks" / "curated.lock"));
+  held->reset();
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "_locks" / "curated.lock"));
+  // Someone else's lock is still refused.
+  auto other = Lake::Open(dir.str());
+  auto first = LakeLock::Acquire(**other, "curated", "transform");
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(LakeLock::Acquire(*lake, "curated", "transform").status().code(), StatusCode::kBusy);
 }
 
 }  // namespace
