@@ -4,6 +4,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <numeric>
@@ -89,7 +90,7 @@ Stream BuildStream(std::vector<size_t> rows, const zones::CuratedRowGroup& g, Fe
 }
 
 SubjectWindows ComputeSubject(int32_t folder, int32_t subject, const Stream& s, FeatureMode mode) {
-  SubjectWindows out{folder, subject, static_cast<int64_t>(s.ts.size()), {}};
+  SubjectWindows out{folder, subject, static_cast<int64_t>(s.ts.size()), {}, {}};
   auto spans = CutWindows(s.activity, s.block, mode);
   int32_t ordinal = 0;
   for (const WindowSpan& w : spans) {
@@ -222,11 +223,20 @@ Result<int64_t> WriteWindows(const storage::Lake& lake, const std::string& path,
 
 // ---- The stage ---------------------------------------------------------------------------
 
-// Runs every part on `threads` workers; the result is sorted by folder and subject.
+// What is done with each subject's windows as soon as they are computed: written into the
+// staging folder, returning what the manifest says of the file.
+using SubjectWriter = std::function<Result<nlohmann::json>(const SubjectWindows&)>;
+
+// Runs every part on `threads` workers; the result is sorted by folder and subject. With
+// `write` set, each subject's windows are written as soon as they are computed and their
+// manifest entries collected in `written`; unless `keep_rows` (an ARFF export needs every
+// window), the rows are then dropped, so the stage's memory does not grow with the data.
 Result<std::vector<SubjectWindows>> ComputeAll(const storage::Lake& lake,
                                                const std::string& version_dir,
                                                const std::vector<zones::CuratedPart>& parts,
-                                               FeatureMode mode, int32_t threads) {
+                                               FeatureMode mode, int32_t threads,
+                                               const SubjectWriter& write, bool keep_rows,
+                                               std::vector<nlohmann::json>* written) {
   std::vector<SubjectWindows> all;
   std::mutex mu;
   Progress progress("features", static_cast<int64_t>(parts.size()), "files");
@@ -234,9 +244,17 @@ Result<std::vector<SubjectWindows>> ComputeAll(const storage::Lake& lake,
     const zones::CuratedPart& part = parts[static_cast<size_t>(n)];
     std::vector<SubjectWindows> got;
     SL_RETURN_NOT_OK(ProcessPart(lake, part, mode, &got));
-    for (auto& s : got) s.source = PathInVersion(version_dir, part);
+    std::vector<nlohmann::json> outputs;
+    for (auto& s : got) {
+      s.source = PathInVersion(version_dir, part);
+      if (!write) continue;
+      SL_ASSIGN_OR_RETURN(nlohmann::json entry, write(s));
+      outputs.push_back(std::move(entry));
+      if (!keep_rows) std::vector<WindowRow>().swap(s.rows);
+    }
     std::lock_guard<std::mutex> lock(mu);
     for (auto& s : got) all.push_back(std::move(s));
+    for (auto& o : outputs) written->push_back(std::move(o));
     progress.Add(1);
     return Status::OK();
   });
@@ -272,7 +290,8 @@ int64_t NanValues(const SubjectWindows& sw) {
   return n;
 }
 
-void Tally(const std::vector<SubjectWindows>& all, const std::vector<nlohmann::json>& reused,
+// Counts the windows of `all` (with their rows) and of `entries` (manifest entries).
+void Tally(const std::vector<SubjectWindows>& all, const std::vector<nlohmann::json>& entries,
            FeaturesSummary* s) {
   auto add = [s](int32_t folder, int64_t readings, int64_t windows, int64_t nan_values) {
     auto& f = s->folders[static_cast<size_t>(folder)];
@@ -285,7 +304,7 @@ void Tally(const std::vector<SubjectWindows>& all, const std::vector<nlohmann::j
   for (const auto& sw : all) {
     add(sw.folder, sw.readings, static_cast<int64_t>(sw.rows.size()), NanValues(sw));
   }
-  for (const auto& o : reused) {
+  for (const auto& o : entries) {
     add(o.at("folder").get<int32_t>(), o.at("readings").get<int64_t>(), o.at("rows").get<int64_t>(),
         o.at("nan_values").get<int64_t>());
   }
@@ -319,26 +338,17 @@ Result<nlohmann::json> WriteSubject(const storage::Lake& lake, const std::string
                         {"origin", s.features_version}};
 }
 
-// Writes one Parquet file per subject and folder into the staging folder, links the reused
-// ones from the base version, then the manifest.
-Status WriteVersion(const storage::Lake& lake, const storage::VersionedZone& zone,
-                    const std::vector<SubjectWindows>& all, const ReusedWindows& reused,
-                    const FeaturesSummary& s, int32_t threads) {
-  SL_ASSIGN_OR_RETURN(std::string staging, zone.CreateStaging(s.features_version));
-  // The files are independent, and encoding and compressing them is a third of the stage.
-  std::vector<nlohmann::json> written(all.size());
-  Status st = ParallelFor(static_cast<int64_t>(all.size()), threads, [&](int64_t i) -> Status {
-    SL_ASSIGN_OR_RETURN(written[static_cast<size_t>(i)],
-                        WriteSubject(lake, staging, all[static_cast<size_t>(i)], s));
-    return Status::OK();
-  });
-  nlohmann::json outputs = nlohmann::json::array();
-  for (auto& o : written) outputs.push_back(std::move(o));
+// Links the reused files from the base version into the staging folder, where the computed
+// ones were written, then commits it with the manifest; the staging folder goes on failure.
+Status CommitVersion(const storage::Lake& lake, const storage::VersionedZone& zone,
+                     const std::string& staging, std::vector<nlohmann::json> outputs,
+                     const ReusedWindows& reused, const FeaturesSummary& s) {
+  Status st;
   for (const auto& o : reused.outputs) {
-    if (!st.ok()) break;
     std::string rel = o.at("path").get<std::string>();
     st = lake.Link(storage::JoinPath(zone.VersionDir(reused.base_version), rel),
                    storage::JoinPath(staging, rel));
+    if (!st.ok()) break;
     outputs.push_back(o);
   }
   if (!st.ok()) {
@@ -489,17 +499,39 @@ Result<FeaturesSummary> RunFeatures(const storage::Lake& lake, const FeaturesOpt
                           TakeReusableWindows(lake, s.curated_version, ManifestFormat(),
                                               std::string(FeatureModeName(s.mode)), &parts));
     }
-    SL_ASSIGN_OR_RETURN(auto all, ComputeAll(lake, version_dir, parts, s.mode, options.threads));
+    // A new version's files are written as they are computed, into its staging folder.
+    std::string staging;
+    SubjectWriter write;
+    if (!s.unchanged) {
+      SL_ASSIGN_OR_RETURN(staging, zone.CreateStaging(s.features_version));
+      write = [&](const SubjectWindows& sw) { return WriteSubject(lake, staging, sw, s); };
+    }
+    const bool keep_rows = !options.export_arff_dir.empty();
+    std::vector<nlohmann::json> written;
+    auto all =
+        ComputeAll(lake, version_dir, parts, s.mode, options.threads, write, keep_rows, &written);
+    if (!all.ok()) {
+      if (!staging.empty()) (void)lake.DeleteDir(staging);
+      return all.status();
+    }
     s.windows = 0;
     s.folders = {};
-    Tally(all, reused.outputs, &s);
+    if (keep_rows) {
+      Tally(*all, reused.outputs, &s);
+    } else {
+      std::vector<nlohmann::json> entries = written;
+      entries.insert(entries.end(), reused.outputs.begin(), reused.outputs.end());
+      Tally({}, entries, &s);
+    }
     s.base_version = reused.base_version;
     s.full_reason = reused.reason;
     s.files_computed = static_cast<int64_t>(parts.size());
     s.files_reused = static_cast<int64_t>(reused.outputs.size());
-    if (!s.unchanged) SL_RETURN_NOT_OK(WriteVersion(lake, zone, all, reused, s, options.threads));
+    if (!s.unchanged) {
+      SL_RETURN_NOT_OK(CommitVersion(lake, zone, staging, std::move(written), reused, s));
+    }
     if (!options.export_arff_dir.empty()) {
-      SL_ASSIGN_OR_RETURN(s.arff_files, ExportArff(options.export_arff_dir, all, s.mode));
+      SL_ASSIGN_OR_RETURN(s.arff_files, ExportArff(options.export_arff_dir, *all, s.mode));
     }
   }
   SL_ASSIGN_OR_RETURN(auto current, zone.CurrentVersion());

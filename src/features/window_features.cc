@@ -111,7 +111,7 @@ double CorrectedPeak(std::span<const double> v, std::span<const int64_t> ts) {
   size_t first = 0, last = 0, peaks = 0;  // all the mean needs: no list of peaks
   for (size_t i = 1; i + 1 < v.size(); ++i) {
     // Branch-free: whether a reading is a peak is as good as random to the CPU.
-    const bool peak = (v[i] > v[i - 1]) & (v[i] > v[i + 1]);
+    const bool peak = static_cast<int>(v[i] > v[i - 1]) & static_cast<int>(v[i] > v[i + 1]);
     first = peak && peaks == 0 ? i : first;
     last = peak ? i : last;
     peaks += peak ? 1 : 0;

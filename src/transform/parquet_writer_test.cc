@@ -31,9 +31,9 @@ CleanedFile MakeFile(int32_t subject, int32_t rows, int32_t bad_lines) {
 std::shared_ptr<arrow::Table> ReadTable(const std::string& path) {
   auto input = arrow::io::ReadableFile::Open(path).ValueOrDie();
   auto reader = parquet::arrow::OpenFile(input, arrow::default_memory_pool()).ValueOrDie();
-  std::shared_ptr<arrow::Table> t;
-  EXPECT_TRUE(reader->ReadTable(&t).ok());
-  return t;
+  auto table = reader->ReadTable();
+  EXPECT_TRUE(table.ok());
+  return table.ok() ? *table : nullptr;
 }
 
 TEST(ParquetWriterTest, OneFileOfOneRowGroupPerRawFileWithTypedSortedColumns) {
