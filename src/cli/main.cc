@@ -3,6 +3,10 @@
 #include <cstdio>
 #include <exception>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include <fmt/format.h>
 
 #include "cli/command.h"
@@ -11,8 +15,22 @@
 #include "sensorlake/common/progress.h"
 #include "sensorlake/storage/lake.h"
 
+// The stages allocate and free blocks of hundreds of KiB to MiBs per file and per column
+// chunk (ZSTD contexts, column vectors, window streams). By default glibc hands each one
+// back to the kernel (mmap above 128 KiB, heap trimming) and takes freshly zeroed pages on
+// the next allocation: at scale 1 the features stage took 218,000 page faults and a third
+// of its time in the kernel. Freed blocks stay in the heap instead; the heap still shrinks
+// once 256 MiB lie free at its top, and blocks above 64 MiB are still mapped on their own.
+void KeepFreedMemoryInTheHeap() {
+#if defined(__GLIBC__)
+  mallopt(M_MMAP_THRESHOLD, 64 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
+#endif
+}
+
 // The program proper; main() only adds the last line of defence around it.
 int RunSensorlake(int argc, char** argv) {
+  KeepFreedMemoryInTheHeap();
   using sensorlake::cli::CommandOutput;
   using sensorlake::cli::CommandRun;
   // Declared first, destroyed last: S3 is finalized after every lake is gone.

@@ -76,6 +76,10 @@ Stream BuildStream(std::vector<size_t> rows, const zones::CuratedRowGroup& g, Fe
   }
   const std::array<std::span<const float>, 3> xyz = {g.x, g.y, g.z};
   Stream s;
+  s.activity.reserve(rows.size());
+  s.block.reserve(rows.size());
+  s.ts.reserve(rows.size());
+  for (auto& axis : s.xyz) axis.reserve(rows.size());
   for (size_t r : rows) {
     s.activity.push_back(g.activity[r]);
     s.block.push_back(g.block[r]);
@@ -108,8 +112,15 @@ SubjectWindows ComputeSubject(int32_t folder, int32_t subject, const Stream& s, 
 Status ProcessRowGroup(const zones::CuratedRowGroup& g, int32_t folder, FeatureMode mode,
                        std::vector<SubjectWindows>* out) {
   std::map<int32_t, std::vector<size_t>> by_subject;
-  for (size_t i = 0; i < static_cast<size_t>(g.num_rows); ++i)
-    by_subject[g.subject[i]].push_back(i);
+  const auto n = static_cast<size_t>(g.num_rows);
+  if (n > 0 && std::all_of(g.subject.begin(), g.subject.end(),
+                           [&](int16_t s) { return s == g.subject[0]; })) {
+    auto& rows = by_subject[g.subject[0]];  // the curated layout: one subject per row group
+    rows.resize(n);
+    std::iota(rows.begin(), rows.end(), size_t{0});
+  } else {
+    for (size_t i = 0; i < n; ++i) by_subject[g.subject[i]].push_back(i);
+  }
   for (auto& [subj, rows] : by_subject) {
     Stream s = BuildStream(std::move(rows), g, mode);
     out->push_back(ComputeSubject(folder, subj, s, mode));

@@ -4,7 +4,6 @@
 #include <cmath>
 #include <map>
 #include <set>
-#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -151,23 +150,26 @@ void ActivityBlocks(const DatasetProfile& p, const Rule& rule, CheckResult* r) {
 
 void DuplicateStream(const DatasetProfile& p, const Rule& rule, CheckResult* r) {
   // Blocks that share most of their sketch hold the same readings. An inverted index of
-  // the sketches finds the pairs without comparing every block with every other.
-  std::vector<size_t> eligible;
-  std::unordered_map<uint64_t, std::vector<uint32_t>> index;
+  // the sketches (every (hash, block) sorted, so equal hashes lie together) finds the pairs
+  // without comparing every block with every other.
+  int64_t eligible = 0;
+  std::vector<std::pair<uint64_t, uint32_t>> index;
   for (size_t i = 0; i < p.blocks.size(); ++i) {
     const auto& b = p.blocks[i];
     if (!InScope(rule, b.key) || b.rows < static_cast<int64_t>(rule.Param("min_rows")) ||
         b.sketch.empty()) {
       continue;
     }
-    eligible.push_back(i);
-    for (uint64_t h : b.sketch) index[h].push_back(static_cast<uint32_t>(i));
+    ++eligible;
+    for (uint64_t h : b.sketch) index.emplace_back(h, static_cast<uint32_t>(i));
   }
-  r->evaluated = static_cast<int64_t>(eligible.size());
+  r->evaluated = eligible;
+  std::sort(index.begin(), index.end());
   std::map<std::pair<uint32_t, uint32_t>, int32_t> shared;
-  for (const auto& [h, blocks] : index) {
-    for (size_t i = 0; i < blocks.size(); ++i) {
-      for (size_t j = i + 1; j < blocks.size(); ++j) ++shared[{blocks[i], blocks[j]}];
+  for (size_t begin = 0, end = 0; begin < index.size(); begin = end) {
+    for (end = begin + 1; end < index.size() && index[end].first == index[begin].first;) ++end;
+    for (size_t i = begin; i < end; ++i) {
+      for (size_t j = i + 1; j < end; ++j) ++shared[{index[i].second, index[j].second}];
     }
   }
   Failures fails(r);

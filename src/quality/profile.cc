@@ -47,9 +47,10 @@ double BlockProfile::MaxAbs() const {
 }
 
 int32_t MagnitudeBin(wisdm::Sensor sensor, double magnitude) {
-  double width = kMagnitudeBinWidth[static_cast<size_t>(sensor)];
-  double bin = std::floor(magnitude / width);
-  return bin >= kMagnitudeBins - 1 ? kMagnitudeBins - 1 : std::max(0, static_cast<int32_t>(bin));
+  double q = magnitude / kMagnitudeBinWidth[static_cast<size_t>(sensor)];
+  if (std::isnan(q) || q < 0) return 0;
+  if (q >= kMagnitudeBins - 1) return kMagnitudeBins - 1;
+  return static_cast<int32_t>(q);  // truncation is floor for q >= 0, without a libm call
 }
 
 // ---- BlockProfiler ----------------------------------------------------------------------
@@ -75,6 +76,34 @@ uint64_t Mix(uint64_t h) {  // SplitMix64's finalizer: a fast, well-spread 64-bi
 BlockProfiler::BlockProfiler(BlockKey key) { p_.key = key; }
 
 void BlockProfiler::Add(int64_t ts, float x, float y, float z) {
+  AddReadings({&ts, 1}, {&x, 1}, {&y, 1}, {&z, 1});
+}
+
+void BlockProfiler::AddReadings(std::span<const int64_t> ts, std::span<const float> x,
+                                std::span<const float> y, std::span<const float> z) {
+  const size_t n = ts.size();
+  if (n == 0) return;
+  // words_: the bits of the 3 readings before the batch, then of each of its readings, so
+  // that reading j's 4-reading window is words_[3j, 3j + 12).
+  words_.resize(9 + 3 * n);
+  std::copy(window_.begin() + 3, window_.end(), words_.begin());
+  for (size_t j = 0; j < n; ++j) {
+    words_[9 + 3 * j] = Bits(x[j]);
+    words_[10 + 3 * j] = Bits(y[j]);
+    words_[11 + 3 * j] = Bits(z[j]);
+  }
+  to_hash_.clear();
+  for (size_t j = 0; j < n; ++j) {
+    if (AddStatistics(ts[j], x[j], y[j], z[j], &words_[6 + 3 * j])) {
+      to_hash_.push_back(static_cast<uint32_t>(j));
+    }
+  }
+  HashWindows();
+  std::copy(words_.end() - 12, words_.end(), window_.begin());
+}
+
+bool BlockProfiler::AddStatistics(int64_t ts, float x, float y, float z,
+                                  const uint32_t* previous_bits) {
   const std::array<float, 3> v = {x, y, z};
   const int64_t i = p_.rows++;
   if (i == 0) {
@@ -86,7 +115,8 @@ void BlockProfiler::Add(int64_t ts, float x, float y, float z) {
     int64_t dt = ts - p_.last_ns;
     if (dt <= 0) ++p_.non_increasing;
     if (dt > kMinRecordedGapNs) p_.gaps_ns.push_back(dt);
-    bool same = Bits(x) == window_[9] && Bits(y) == window_[10] && Bits(z) == window_[11];
+    bool same = Bits(x) == previous_bits[0] && Bits(y) == previous_bits[1] &&
+                Bits(z) == previous_bits[2];
     run_ = same ? run_ + 1 : 1;
     for (size_t a = 0; a < 3; ++a) {
       if (v[a] < p_.min[a]) p_.min[a] = v[a], p_.at_min[a] = 0;
@@ -108,14 +138,30 @@ void BlockProfiler::Add(int64_t ts, float x, float y, float z) {
   p_.magnitude_sq_sum += m * m;
   ++p_.magnitude[static_cast<size_t>(
       MagnitudeBin(wisdm::kFolders[static_cast<size_t>(p_.key.folder)].sensor, m))];
+  // A window is hashed unless it is one reading repeated (a stuck run would make unrelated
+  // blocks look alike).
+  return i >= 3 && run_ < 4;
+}
 
-  // Slide the 4-reading window; hash it unless it is one reading repeated (a stuck run
-  // would make unrelated blocks look alike).
-  std::memmove(window_.data(), window_.data() + 3, 9 * sizeof(uint32_t));
-  window_[9] = Bits(x), window_[10] = Bits(y), window_[11] = Bits(z);
-  if (i >= 3 && run_ < 4) {
-    uint64_t h = 0x5e9501a6e0c0ffeeULL;
-    for (uint32_t w : window_) h = Mix(h ^ w);
+// One hash is a chain of 12 dependent multiplications: four windows hashed side by side
+// keep the multiplier busy instead of waiting on each chain in turn.
+void BlockProfiler::HashWindows() {
+  constexpr uint64_t kSeed = 0x5e9501a6e0c0ffeeULL;
+  constexpr size_t kLanes = 4;
+  size_t k = 0;
+  for (; k + kLanes <= to_hash_.size(); k += kLanes) {
+    std::array<const uint32_t*, kLanes> w;
+    std::array<uint64_t, kLanes> h;
+    for (size_t l = 0; l < kLanes; ++l) w[l] = &words_[3 * size_t{to_hash_[k + l]}], h[l] = kSeed;
+    for (size_t i = 0; i < 12; ++i) {
+      for (size_t l = 0; l < kLanes; ++l) h[l] = Mix(h[l] ^ w[l][i]);
+    }
+    for (uint64_t hash : h) AddToSketch(hash);
+  }
+  for (; k < to_hash_.size(); ++k) {
+    const uint32_t* w = &words_[3 * size_t{to_hash_[k]}];
+    uint64_t h = kSeed;
+    for (size_t i = 0; i < 12; ++i) h = Mix(h ^ w[i]);
     AddToSketch(h);
   }
 }
@@ -179,15 +225,18 @@ namespace {
 
 Status ProfileRowGroup(const zones::CuratedRowGroup& g, int32_t folder,
                        std::map<BlockKey, BlockProfiler>* open) {
-  BlockKey current{-1, 0, 0, 0};
-  BlockProfiler* profiler = nullptr;
-  for (size_t i = 0; i < static_cast<size_t>(g.num_rows); ++i) {
-    BlockKey key{folder, g.subject[i], g.activity[i], g.block[i]};
-    if (profiler == nullptr || key != current) {
-      current = key;
-      profiler = &open->try_emplace(key, key).first->second;
+  const auto n = static_cast<size_t>(g.num_rows);
+  for (size_t begin = 0, end = 0; begin < n; begin = end) {
+    BlockKey key{folder, g.subject[begin], g.activity[begin], g.block[begin]};
+    end = begin + 1;
+    while (end < n && g.subject[end] == key.subject && g.activity[end] == key.activity &&
+           g.block[end] == key.block) {
+      ++end;
     }
-    profiler->Add(g.timestamp_ns[i], g.x[i], g.y[i], g.z[i]);
+    const size_t len = end - begin;
+    open->try_emplace(key, key).first->second.AddReadings(
+        g.timestamp_ns.subspan(begin, len), g.x.subspan(begin, len), g.y.subspan(begin, len),
+        g.z.subspan(begin, len));
   }
   return Status::OK();
 }

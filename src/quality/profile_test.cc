@@ -1,6 +1,8 @@
 #include "sensorlake/quality/profile.h"
 
 #include <cmath>
+#include <limits>
+#include <span>
 
 #include <gtest/gtest.h>
 
@@ -81,6 +83,72 @@ TEST(BlockProfilerTest, AStuckBlockHasNoSketchToMatchOthersWith) {
   auto b = Profile(std::vector<std::array<float, 3>>(500, {0.0f, 9.8f, 0.0f}));
   EXPECT_TRUE(b.sketch.empty());
   EXPECT_EQ(b.longest_run, 500);
+}
+
+// Every field of two profiles, the sketch included.
+void ExpectSameProfile(const BlockProfile& a, const BlockProfile& b) {
+  EXPECT_EQ(a.rows, b.rows);
+  EXPECT_EQ(a.first_ns, b.first_ns);
+  EXPECT_EQ(a.last_ns, b.last_ns);
+  EXPECT_EQ(a.non_increasing, b.non_increasing);
+  EXPECT_EQ(a.fine_timestamps, b.fine_timestamps);
+  EXPECT_EQ(a.gaps_ns, b.gaps_ns);
+  EXPECT_EQ(a.min, b.min);
+  EXPECT_EQ(a.max, b.max);
+  EXPECT_EQ(a.at_min, b.at_min);
+  EXPECT_EQ(a.at_max, b.at_max);
+  EXPECT_EQ(a.longest_run, b.longest_run);
+  EXPECT_EQ(a.longest_run_start, b.longest_run_start);
+  EXPECT_EQ(a.longest_run_value, b.longest_run_value);
+  EXPECT_EQ(a.magnitude_sum, b.magnitude_sum);
+  EXPECT_EQ(a.magnitude_sq_sum, b.magnitude_sq_sum);
+  EXPECT_EQ(a.sketch, b.sketch);
+  EXPECT_EQ(a.magnitude, b.magnitude);
+}
+
+// The row-group reader hands a block over in batches that may split it anywhere, even
+// inside a stuck run or a window: the profile must be the one of reading by reading.
+TEST(BlockProfilerTest, BatchesGiveTheProfileOfReadingByReading) {
+  auto v = Wave(1000);
+  for (size_t i = 300; i < 310; ++i) v[i] = v[299];  // a stuck run across a batch boundary
+  std::vector<int64_t> ts;
+  std::vector<float> x, y, z;
+  for (size_t i = 0; i < v.size(); ++i) {
+    ts.push_back(static_cast<int64_t>(i) * 50'000'000 + (i == 500 ? 3'000'000'000 : 0));
+    x.push_back(v[i][0]), y.push_back(v[i][1]), z.push_back(v[i][2]);
+  }
+  BlockProfiler single({0, 1600, 0, 0});
+  for (size_t i = 0; i < v.size(); ++i) single.Add(ts[i], x[i], y[i], z[i]);
+  const BlockProfile one_by_one = single.Finish();
+  for (size_t batch : {1u, 2u, 3u, 5u, 7u, 303u, 1000u}) {
+    SCOPED_TRACE(batch);
+    BlockProfiler batched({0, 1600, 0, 0});
+    for (size_t b = 0; b < v.size(); b += batch) {
+      size_t len = std::min(batch, v.size() - b);
+      batched.AddReadings(std::span(ts).subspan(b, len), std::span(x).subspan(b, len),
+                          std::span(y).subspan(b, len), std::span(z).subspan(b, len));
+    }
+    batched.AddReadings({}, {}, {}, {});  // an empty batch changes nothing
+    ExpectSameProfile(batched.Finish(), one_by_one);
+  }
+  EXPECT_EQ(one_by_one.sketch.size(), kSketchSize);
+  EXPECT_EQ(one_by_one.longest_run, 11);
+  EXPECT_EQ(one_by_one.gaps_ns.size(), 1u);  // the 3 s jump; the step back is disorder
+  EXPECT_EQ(one_by_one.non_increasing, 1);
+}
+
+TEST(MagnitudeBinTest, FloorOfTheBinWidthClampedToTheHistogram) {
+  const double width = kMagnitudeBinWidth[0];
+  EXPECT_EQ(MagnitudeBin(wisdm::Sensor::kAccel, 0.0), 0);
+  EXPECT_EQ(MagnitudeBin(wisdm::Sensor::kAccel, width * 0.999), 0);
+  EXPECT_EQ(MagnitudeBin(wisdm::Sensor::kAccel, width), 1);
+  EXPECT_EQ(MagnitudeBin(wisdm::Sensor::kAccel, width * 7.5), 7);
+  EXPECT_EQ(MagnitudeBin(wisdm::Sensor::kAccel, width * (kMagnitudeBins - 1)), kMagnitudeBins - 1);
+  EXPECT_EQ(MagnitudeBin(wisdm::Sensor::kAccel, 1e300), kMagnitudeBins - 1);
+  EXPECT_EQ(MagnitudeBin(wisdm::Sensor::kAccel, std::numeric_limits<double>::infinity()),
+            kMagnitudeBins - 1);
+  EXPECT_EQ(MagnitudeBin(wisdm::Sensor::kAccel, std::nan("")), 0);
+  EXPECT_EQ(MagnitudeBin(wisdm::Sensor::kAccel, -1.0), 0);
 }
 
 TEST(BaselineJsonTest, RoundTripsAndRejectsOtherDocuments) {

@@ -9,7 +9,9 @@
 #include <random>
 
 #include <arrow/filesystem/localfs.h>
+#include <arrow/io/buffered.h>
 #include <arrow/io/interfaces.h>
+#include <arrow/memory_pool.h>
 #include <arrow/result.h>
 
 #include "sensorlake/common/crash_point.h"
@@ -84,7 +86,14 @@ Result<std::shared_ptr<arrow::io::OutputStream>> LocalBackend::OpenOutputStream(
   std::string target = FsPath(rel);
   SL_RETURN_NOT_OK_ARROW(fs_->CreateDir(ParentOf(target), /*recursive=*/true));
   SL_ASSIGN_OR_RETURN_ARROW(auto out, fs_->OpenOutputStream(target));
-  return out;
+  // A Parquet writer hands over every page header, page and footer piece on its own: about
+  // 600 writes for a features file of 400 windows. Buffered, they are a few system calls.
+  // (Larger writes pass straight through; Close flushes, then closes the file.)
+  constexpr int64_t kWriteBufferBytes = 1 << 20;
+  SL_ASSIGN_OR_RETURN_ARROW(auto buffered,
+                            arrow::io::BufferedOutputStream::Create(
+                                kWriteBufferBytes, arrow::default_memory_pool(), std::move(out)));
+  return std::shared_ptr<arrow::io::OutputStream>(std::move(buffered));
 }
 
 Status LocalBackend::WriteAtomic(std::string_view rel, std::string_view content) const {

@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -101,12 +102,21 @@ class BlockProfiler {
  public:
   explicit BlockProfiler(BlockKey key);
   void Add(int64_t timestamp_ns, float x, float y, float z);
+  // The next readings of the block, in timestamp order (spans of equal length): the same
+  // profile as Add for each, with the window hashes of several readings computed at once.
+  void AddReadings(std::span<const int64_t> timestamp_ns, std::span<const float> x,
+                   std::span<const float> y, std::span<const float> z);
   BlockProfile Finish();
 
  private:
   BlockProfile p_;
   int64_t run_ = 0;
   std::array<uint32_t, 12> window_{};  // bits of the last 4 readings
+  std::vector<uint32_t> words_;        // scratch: the 3 readings before a batch, then its own
+  std::vector<uint32_t> to_hash_;      // scratch: the batch's readings that end a window
+  // Every statistic of one reading but the window hash; whether its window is hashed.
+  bool AddStatistics(int64_t ts, float x, float y, float z, const uint32_t* previous_bits);
+  void HashWindows();
   void AddToSketch(uint64_t hash);
 };
 
