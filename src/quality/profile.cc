@@ -115,8 +115,8 @@ bool BlockProfiler::AddStatistics(int64_t ts, float x, float y, float z,
     int64_t dt = ts - p_.last_ns;
     if (dt <= 0) ++p_.non_increasing;
     if (dt > kMinRecordedGapNs) p_.gaps_ns.push_back(dt);
-    bool same = Bits(x) == previous_bits[0] && Bits(y) == previous_bits[1] &&
-                Bits(z) == previous_bits[2];
+    bool same =
+        Bits(x) == previous_bits[0] && Bits(y) == previous_bits[1] && Bits(z) == previous_bits[2];
     run_ = same ? run_ + 1 : 1;
     for (size_t a = 0; a < 3; ++a) {
       if (v[a] < p_.min[a]) p_.min[a] = v[a], p_.at_min[a] = 0;
