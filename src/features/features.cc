@@ -56,12 +56,17 @@ struct SubjectWindows {
   std::string source;  // the curated file, as its version's manifest names it
 };
 
-// One subject's readings of one folder, in stream order (block, then sample).
+// One subject's readings of one folder, in stream order (block, then sample): views of the
+// row group's columns when it holds them in that order, else of reordered copies.
 struct Stream {
-  std::vector<int8_t> activity;
-  std::vector<int32_t> block;
-  std::vector<int64_t> ts;
+  std::span<const int8_t> activity;
+  std::span<const int32_t> block;
+  std::span<const int64_t> ts;
   std::array<std::vector<double>, 3> xyz;
+  // The copies the views point into when the rows had to be gathered.
+  std::vector<int8_t> own_activity;
+  std::vector<int32_t> own_block;
+  std::vector<int64_t> own_ts;
 };
 
 // Curated rows are sorted by activity, then timestamp; the raw file held its blocks in
@@ -74,20 +79,27 @@ Stream BuildStream(std::vector<size_t> rows, const zones::CuratedRowGroup& g, Fe
   if (!std::is_sorted(rows.begin(), rows.end(), before)) {
     std::stable_sort(rows.begin(), rows.end(), before);
   }
-  const std::array<std::span<const float>, 3> xyz = {g.x, g.y, g.z};
   Stream s;
-  s.activity.reserve(rows.size());
-  s.block.reserve(rows.size());
-  s.ts.reserve(rows.size());
-  for (auto& axis : s.xyz) axis.reserve(rows.size());
-  for (size_t r : rows) {
-    s.activity.push_back(g.activity[r]);
-    s.block.push_back(g.block[r]);
-    s.ts.push_back(g.timestamp_ns[r]);
-    for (size_t a = 0; a < 3; ++a) {
-      float v = xyz[a][r];
-      s.xyz[a].push_back(mode == FeatureMode::kArffmagic ? ArffmagicValue(v)
-                                                         : static_cast<double>(v));
+  // Distinct row numbers, as many as the group has, in ascending order: the group as it is.
+  const bool whole_group =
+      rows.size() == static_cast<size_t>(g.num_rows) && std::is_sorted(rows.begin(), rows.end());
+  if (whole_group) {
+    s.activity = g.activity, s.block = g.block, s.ts = g.timestamp_ns;
+  } else {
+    for (size_t r : rows) {
+      s.own_activity.push_back(g.activity[r]);
+      s.own_block.push_back(g.block[r]);
+      s.own_ts.push_back(g.timestamp_ns[r]);
+    }
+    s.activity = s.own_activity, s.block = s.own_block, s.ts = s.own_ts;
+  }
+  const std::array<std::span<const float>, 3> xyz = {g.x, g.y, g.z};
+  for (size_t a = 0; a < 3; ++a) {
+    auto& axis = s.xyz[a];
+    axis.resize(rows.size());
+    for (size_t i = 0; i < rows.size(); ++i) {
+      float v = xyz[a][rows[i]];
+      axis[i] = mode == FeatureMode::kArffmagic ? ArffmagicValue(v) : static_cast<double>(v);
     }
   }
   return s;
@@ -100,7 +112,7 @@ SubjectWindows ComputeSubject(int32_t folder, int32_t subject, const Stream& s, 
   for (const WindowSpan& w : spans) {
     auto b = static_cast<size_t>(w.begin), len = static_cast<size_t>(w.end - w.begin);
     WindowValues v{std::span(s.xyz[0]).subspan(b, len), std::span(s.xyz[1]).subspan(b, len),
-                   std::span(s.xyz[2]).subspan(b, len), std::span(s.ts).subspan(b, len)};
+                   std::span(s.xyz[2]).subspan(b, len), s.ts.subspan(b, len)};
     out.rows.push_back({w.activity, s.block[b], s.block[b + len - 1], ordinal++, s.ts[b],
                         s.ts[b + len - 1], static_cast<int32_t>(len), ComputeAttributes(v, mode)});
   }
