@@ -46,11 +46,19 @@ double BlockProfile::MaxAbs() const {
   return m;
 }
 
-int32_t MagnitudeBin(wisdm::Sensor sensor, double magnitude) {
-  double q = magnitude / kMagnitudeBinWidth[static_cast<size_t>(sensor)];
+namespace {
+
+// The bin of magnitude / bin width.
+int32_t BinOfQuotient(double q) {
   if (std::isnan(q) || q < 0) return 0;
   if (q >= kMagnitudeBins - 1) return kMagnitudeBins - 1;
   return static_cast<int32_t>(q);  // truncation is floor for q >= 0, without a libm call
+}
+
+}  // namespace
+
+int32_t MagnitudeBin(wisdm::Sensor sensor, double magnitude) {
+  return BinOfQuotient(magnitude / kMagnitudeBinWidth[static_cast<size_t>(sensor)]);
 }
 
 // ---- BlockProfiler ----------------------------------------------------------------------
@@ -92,9 +100,20 @@ void BlockProfiler::AddReadings(std::span<const int64_t> ts, std::span<const flo
     words_[10 + 3 * j] = Bits(y[j]);
     words_[11 + 3 * j] = Bits(z[j]);
   }
+  // Magnitudes and their bin quotients first, in a loop of independent square roots and
+  // divisions the compiler vectorizes; the sums then add them in reading order.
+  magnitude_.resize(n);
+  quotient_.resize(n);
+  const double width = kMagnitudeBinWidth[static_cast<size_t>(
+      wisdm::kFolders[static_cast<size_t>(p_.key.folder)].sensor)];
+  for (size_t j = 0; j < n; ++j) {
+    const double dx = x[j], dy = y[j], dz = z[j];
+    magnitude_[j] = std::sqrt(dx * dx + dy * dy + dz * dz);
+    quotient_[j] = magnitude_[j] / width;
+  }
   to_hash_.clear();
   for (size_t j = 0; j < n; ++j) {
-    if (AddStatistics(ts[j], x[j], y[j], z[j], &words_[6 + 3 * j])) {
+    if (AddStatistics(ts[j], x[j], y[j], z[j], &words_[6 + 3 * j], magnitude_[j], quotient_[j])) {
       to_hash_.push_back(static_cast<uint32_t>(j));
     }
   }
@@ -103,7 +122,7 @@ void BlockProfiler::AddReadings(std::span<const int64_t> ts, std::span<const flo
 }
 
 bool BlockProfiler::AddStatistics(int64_t ts, float x, float y, float z,
-                                  const uint32_t* previous_bits) {
+                                  const uint32_t* previous_bits, double m, double bin_quotient) {
   const std::array<float, 3> v = {x, y, z};
   const int64_t i = p_.rows++;
   if (i == 0) {
@@ -132,12 +151,9 @@ bool BlockProfiler::AddStatistics(int64_t ts, float x, float y, float z,
   }
   p_.last_ns = ts;
   if (ts % 1000 != 0) ++p_.fine_timestamps;
-  double m = std::sqrt(static_cast<double>(x) * x + static_cast<double>(y) * y +
-                       static_cast<double>(z) * z);
   p_.magnitude_sum += m;
   p_.magnitude_sq_sum += m * m;
-  ++p_.magnitude[static_cast<size_t>(
-      MagnitudeBin(wisdm::kFolders[static_cast<size_t>(p_.key.folder)].sensor, m))];
+  ++p_.magnitude[static_cast<size_t>(BinOfQuotient(bin_quotient))];
   // A window is hashed unless it is one reading repeated (a stuck run would make unrelated
   // blocks look alike).
   return i >= 3 && run_ < 4;

@@ -114,8 +114,11 @@ class BlockProfiler {
   std::array<uint32_t, 12> window_{};  // bits of the last 4 readings
   std::vector<uint32_t> words_;        // scratch: the 3 readings before a batch, then its own
   std::vector<uint32_t> to_hash_;      // scratch: the batch's readings that end a window
+  std::vector<double> magnitude_;      // scratch: the batch's magnitudes
+  std::vector<double> quotient_;       // scratch: magnitude / bin width
   // Every statistic of one reading but the window hash; whether its window is hashed.
-  bool AddStatistics(int64_t ts, float x, float y, float z, const uint32_t* previous_bits);
+  bool AddStatistics(int64_t ts, float x, float y, float z, const uint32_t* previous_bits,
+                     double magnitude, double bin_quotient);
   void HashWindows();
   void AddToSketch(uint64_t hash);
 };
