@@ -15,6 +15,8 @@
 #include "sensorlake/common/progress.h"
 #include "sensorlake/storage/lake.h"
 
+namespace {
+
 // The stages allocate and free blocks of hundreds of KiB to MiBs per file and per column
 // chunk (ZSTD contexts, column vectors, window streams). By default glibc hands each one
 // back to the kernel (mmap above 128 KiB, heap trimming) and takes freshly zeroed pages on
@@ -27,6 +29,8 @@ void KeepFreedMemoryInTheHeap() {
   mallopt(M_TRIM_THRESHOLD, 256 << 20);
 #endif
 }
+
+}  // namespace
 
 // The program proper; main() only adds the last line of defence around it.
 int RunSensorlake(int argc, char** argv) {
