@@ -65,7 +65,7 @@ if opted_out sanitizers; then
   echo "== sanitizers opted out =="
 else
   # Under PRESET=asan the ctest suite above already ran instrumented: not twice.
-  [[ $preset == asan ]] || run_suite asan-ctest bash scripts/test-sanitizers.sh "$results/asan-ctest.xml"
+  [[ $preset == asan ]] || run_suite asan bash scripts/test-sanitizers.sh "$results"
   run_suite fuzz env FUZZ_SECONDS="${FUZZ_SECONDS:-20}" bash scripts/fuzz.sh
 fi
 # The portable artifacts (make dist: packaging only, the objects ctest tested) and their checks.
