@@ -173,5 +173,46 @@ TEST(LakeLockTest, ALockWhoseWriteLandedButLostItsResponseIsOurs) {
   EXPECT_EQ(LakeLock::Acquire(*lake, "curated", "transform").status().code(), StatusCode::kBusy);
 }
 
+// A conditional write whose object landed but whose confirmation failed (the S3 read-back
+// after the PUT): the caller sees an error, the lock file naming this process stays.
+class LandedThenFailedBackend : public testing::FaultInjectionBackend {
+ public:
+  using FaultInjectionBackend::FaultInjectionBackend;
+  Result<bool> WriteIfAbsent(std::string_view rel, std::string_view content) const override {
+    auto created = FaultInjectionBackend::WriteIfAbsent(rel, content);
+    if (!created.ok() || failures_left_ == 0) return created;
+    --failures_left_;
+    return Status::IOError("reading back {}: injected", rel);
+  }
+
+ private:
+  mutable int32_t failures_left_ = 1;
+};
+
+// The S3 fault proxy's SlowDown to the lock's read-back failed `check` attempt 1, and the
+// stage's attempt 2 was refused as Busy by the lock attempt 1 left: its own process's.
+TEST(LakeLockTest, ALeftoverOfThisProcessIsTakenOverByItsNextAttempt) {
+  testing::TempDir dir;
+  auto lake = Lake::OpenWithBackend(
+      std::make_unique<LandedThenFailedBackend>(std::move(OpenBackend(dir.str())).ValueOrDie()));
+  auto first = LakeLock::Acquire(*lake, "quality", "check");
+  EXPECT_EQ(first.status().code(), StatusCode::kIOError);
+  ASSERT_TRUE(std::filesystem::exists(dir.path() / "_locks" / "quality.lock"));
+  auto second = LakeLock::Acquire(*lake, "quality", "check");
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  // Held now: the same process's next Acquire is refused, as another process's would be.
+  EXPECT_EQ(LakeLock::Acquire(*lake, "quality", "check").status().code(), StatusCode::kBusy);
+  second->reset();
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "_locks" / "quality.lock"));
+}
+
+TEST(LakeLockTest, ALockNamingThisProcessButWrittenByAnotherHostIsRefused) {
+  testing::TempDir dir;
+  auto lake = std::move(Lake::Open(dir.str())).ValueOrDie();
+  testing::WriteFile(dir.path() / "_locks" / "curated.lock",
+                     "{\"host\":\"another-host\",\"pid\":" + std::to_string(getpid()) + "}");
+  EXPECT_EQ(LakeLock::Acquire(*lake, "curated", "transform").status().code(), StatusCode::kBusy);
+}
+
 }  // namespace
 }  // namespace sensorlake::storage

@@ -217,11 +217,22 @@ Result<bool> S3Backend::WriteIfAbsent(std::string_view rel, std::string_view con
   if (!a.transport_error.empty()) {
     return Status::IOError("PUT s3://{}: {}", fs_path, a.transport_error);
   }
-  auto read_back = [&]() -> Result<std::string> {
+  auto read_once = [&]() -> Result<std::string> {
     SL_ASSIGN_OR_RETURN(auto file, OpenInputFile(rel));
     SL_ASSIGN_OR_RETURN_ARROW(int64_t size, file->GetSize());
     SL_ASSIGN_OR_RETURN_ARROW(auto buffer, file->ReadAt(0, size));
     return buffer->ToString();
+  };
+  // Tried again on failure: the fault proxy's 503 SlowDown to this small GET came back from
+  // Arrow as INTERNAL_FAILURE ("Failed to flush response stream"), which the AWS SDK does
+  // not retry; giving up here would leave the lock our PUT just created unreleased.
+  auto read_back = [&]() -> Result<std::string> {
+    const net::RetryPolicy policy{.max_attempts = 4, .first_backoff_seconds = 0.2};
+    for (int32_t attempt = 1;; ++attempt) {
+      auto text = read_once();
+      if (text.ok() || !policy.MayRetry(attempt)) return text;
+      policy.SleepBeforeRetry(attempt);
+    }
   };
   if (a.status == 412 || a.status == 409) {
     // Someone holds it, or an earlier attempt of ours got through before a retry.

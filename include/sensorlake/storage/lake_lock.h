@@ -1,7 +1,9 @@
 // An exclusive, named lock in the lake (_locks/<name>.lock), so that two writers of the
 // same zone never interleave. The holder's host, pid and purpose are written into the
 // lock so a refused caller can say who holds it. A lock left by a dead process on this
-// host is taken over; one held by a live process is refused with kBusy.
+// host is taken over, and so is one naming this process that it no longer holds (an
+// earlier attempt's release or creation failed half-way); one held by a live process is
+// refused with kBusy.
 //
 // The lock is created with Lake::WriteIfAbsent: O_EXCL on a local lake, a PUT with
 // If-None-Match: * on S3 (exclusive on servers that honour it: AWS S3 since 2024,
