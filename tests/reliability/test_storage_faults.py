@@ -18,37 +18,28 @@ from opt_out import require
 BUCKET = "faults"
 
 
-@pytest.fixture(scope="module")
-def generated(tmp_path_factory):
-    out = tmp_path_factory.mktemp("faults") / "gen"
-    run_cli("generate", "--out", out, "--scale", "0.01", "--seed", "21")
-    return out
+def input_and_reference(tmp_path_factory, name, *generate_args):
+    """Generated input (scale 0.01) and the undisturbed run of it on a local lake: what
+    every disturbed run must end up with."""
+    base = tmp_path_factory.mktemp(name)
+    gen, lake = base / "gen", base / "lake"
+    run_cli("generate", "--out", gen, "--scale", "0.01", "--seed", "21", *generate_args)
+    run_cli("run", "--lake", lake, "--source", gen)
+    return gen, published_rows_local(lake)
 
 
 @pytest.fixture(scope="module")
-def reference(generated, tmp_path_factory):
-    """The undisturbed run on a local lake: what every disturbed run must end up with."""
-    lake = tmp_path_factory.mktemp("faults-ref") / "lake"
-    run_cli("run", "--lake", lake, "--source", generated)
-    return published_rows_local(lake)
+def all_subjects(tmp_path_factory):
+    """All 204 files: the full-disk test's 12 MB holds their raw zone, not the rest."""
+    return input_and_reference(tmp_path_factory, "faults")
 
 
 @pytest.fixture(scope="module")
-def generated_s3(tmp_path_factory):
+def s3_subjects(tmp_path_factory):
     """The S3 tests' input: 13 of the 51 subjects. A run's S3 requests grow with the number
     of files (about 4,500 for all 204 at scale 0.01), and the faults are placed in requests:
     a quarter of the files still meets every kind of fault, in a quarter of the time."""
-    out = tmp_path_factory.mktemp("faults-s3-gen") / "gen"
-    run_cli("generate", "--out", out, "--scale", "0.01", "--seed", "21",
-            "--subjects", "1600-1612")
-    return out
-
-
-@pytest.fixture(scope="module")
-def reference_s3(generated_s3, tmp_path_factory):
-    lake = tmp_path_factory.mktemp("faults-s3-ref") / "lake"
-    run_cli("run", "--lake", lake, "--source", generated_s3)
-    return published_rows_local(lake)
+    return input_and_reference(tmp_path_factory, "faults-s3", "--subjects", "1600-1612")
 
 
 def published_rows_local(lake):
@@ -89,19 +80,20 @@ def run_until_done(args, attempts=4):
     raise AssertionError(f"still failing after {attempts} runs: {errors}")
 
 
-def test_s3_errors_and_dropped_connections_are_retried(server, generated_s3, reference_s3):
+def test_s3_errors_and_dropped_connections_are_retried(server, s3_subjects):
     gw, fs, _ = server
+    generated, reference = s3_subjects
     # About 5% of requests fail: far more than S3 ever does, within the AWS SDK's retry quota.
     plan = FaultPlan([(197, "drop"), (131, "truncate"), (71, "internal"), (41, "slowdown")])
     with FaultProxy(gw.port, plan) as proxy:
         lake = f"s3://{BUCKET}/through-proxy?endpoint_override={proxy.endpoint}&scheme=http"
-        runs, errors = run_until_done(["run", "--lake", lake, "--source", generated_s3])
+        runs, errors = run_until_done(["run", "--lake", lake, "--source", generated])
     print(f"\nS3 through the fault proxy: {plan.requests} requests, injected "
           f"{dict(plan.injected)}; succeeded on run {runs}; clean failures before: {errors}")
     assert set(plan.injected) == {"drop", "truncate", "internal", "slowdown"}
     version, table = published_rows_s3(fs, "through-proxy")
-    assert version == reference_s3[0]
-    assert table.equals(reference_s3[1])
+    assert version == reference[0]
+    assert table.equals(reference[1])
 
 
 def first_curated_write(head):
@@ -116,15 +108,16 @@ def first_curated_write(head):
 REFUSED = 12  # requests that find the server down before it is started again
 
 
-def test_s3_server_stopped_and_restarted_mid_run(server, generated_s3, reference_s3):
+def test_s3_server_stopped_and_restarted_mid_run(server, s3_subjects):
     gw, fs, _ = server
+    generated, reference = s3_subjects
     # The server is stopped when the transform writes its first curated rows, and started
     # again once REFUSED requests have found it down: the same points of the run every time.
     outage = Outage(gw, first_curated_write, REFUSED)
     with FaultProxy(gw.port, FaultPlan([]), outage) as proxy:
         lake = f"s3://{BUCKET}/restarted?endpoint_override={proxy.endpoint}&scheme=http"
         proc = subprocess.run([sensorlake_bin(), "-q", "run", "--lake", lake, "--source",
-                               str(generated_s3)], capture_output=True, text=True, timeout=600)
+                               str(generated)], capture_output=True, text=True, timeout=600)
         said = (proc.stdout + proc.stderr).strip()
         assert proc.returncode >= 0, f"crashed with signal {-proc.returncode}: {said}"
         assert outage.trigger_request is not None, "the run wrote no curated rows through S3"
@@ -133,15 +126,15 @@ def test_s3_server_stopped_and_restarted_mid_run(server, generated_s3, reference
             assert "error" in said.lower() or "failed" in said.lower(), said
         # A run that failed before REFUSED requests found the server down leaves it down:
         # the reruns meet the rest of the outage, then the restarted server.
-        runs, errors = run_until_done(["run", "--lake", lake, "--source", generated_s3])
+        runs, errors = run_until_done(["run", "--lake", lake, "--source", generated])
     assert outage.state == "restarted"
     assert len(outage.refused_requests) == REFUSED
     print(f"\nS3 server stopped at {outage.trigger_request!r}, started again after "
           f"{REFUSED} requests found it down: the run {first}; the rerun took {runs} "
           f"attempt(s) {errors}")
     version, table = published_rows_s3(fs, "restarted")
-    assert version == reference_s3[0]
-    assert table.equals(reference_s3[1])
+    assert version == reference[0]
+    assert table.equals(reference[1])
 
 
 @pytest.fixture
@@ -162,7 +155,8 @@ def small_tmpfs(tmp_path):
         subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
-def test_full_disk_fails_cleanly_and_the_rerun_completes(small_tmpfs, generated, reference):
+def test_full_disk_fails_cleanly_and_the_rerun_completes(small_tmpfs, all_subjects):
+    generated, reference = all_subjects
     lake = small_tmpfs / "lake"
     proc = subprocess.run([sensorlake_bin(), "-q", "run", "--lake", str(lake), "--source",
                            str(generated), "--attempts", "1"], capture_output=True, text=True,
