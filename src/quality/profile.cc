@@ -7,6 +7,10 @@
 #include <mutex>
 #include <thread>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 #include <arrow/api.h>
 #include <fmt/format.h>
 
@@ -65,6 +69,14 @@ int32_t MagnitudeBin(wisdm::Sensor sensor, double magnitude) {
 
 namespace {
 
+constexpr uint64_t kHashSeed = 0x5e9501a6e0c0ffeeULL;
+constexpr uint64_t kMix1 = 0xbf58476d1ce4e5b9ULL;
+constexpr uint64_t kMix2 = 0x94d049bb133111ebULL;
+// A batch's windows are hashed with AVX2 in runs of this many consecutive readings.
+constexpr size_t kSimdWindows = 16;
+
+std::atomic<bool> simd_allowed{true};
+
 uint32_t Bits(float f) {
   uint32_t u;
   std::memcpy(&u, &f, sizeof u);
@@ -73,13 +85,67 @@ uint32_t Bits(float f) {
 
 uint64_t Mix(uint64_t h) {  // SplitMix64's finalizer: a fast, well-spread 64-bit mix
   h ^= h >> 30;
-  h *= 0xbf58476d1ce4e5b9ULL;
+  h *= kMix1;
   h ^= h >> 27;
-  h *= 0x94d049bb133111ebULL;
+  h *= kMix2;
   return h ^ (h >> 31);
 }
 
+#if defined(__x86_64__)
+#define SENSORLAKE_AVX2 __attribute__((target("avx2")))
+
+bool CpuHasAvx2() {
+  static const bool has = __builtin_cpu_supports("avx2");
+  return has;
+}
+
+// v * c mod 2^64 in each lane. AVX2 multiplies only 32-bit halves, so the product is
+// lo(v)lo(c) + ((hi(v)lo(c) + lo(v)hi(c)) << 32): the same bits as the scalar multiply.
+SENSORLAKE_AVX2 inline __m256i MulLow64(__m256i v, __m256i c_lo, __m256i c_hi) {
+  const __m256i low = _mm256_mul_epu32(v, c_lo);
+  const __m256i cross =
+      _mm256_add_epi64(_mm256_mul_epu32(_mm256_srli_epi64(v, 32), c_lo), _mm256_mul_epu32(v, c_hi));
+  return _mm256_add_epi64(low, _mm256_slli_epi64(cross, 32));
+}
+
+SENSORLAKE_AVX2 inline __m256i XorShift(__m256i h, int shift) {
+  return _mm256_xor_si256(h, _mm256_srli_epi64(h, shift));
+}
+
+// The windows ending at readings first .. first + 15 of the batch (first >= 3), four per
+// vector, hashed exactly as Mix chains them: step 3r + a takes axis a of reading
+// (window end - 3 + r), and for four consecutive windows that is four consecutive floats.
+SENSORLAKE_AVX2 void HashSixteenWindows(const std::array<const float*, 3>& axes, size_t first,
+                                        uint64_t* out) {
+  const __m256i m1_lo = _mm256_set1_epi64x(static_cast<int64_t>(kMix1 & 0xffffffffU));
+  const __m256i m1_hi = _mm256_set1_epi64x(static_cast<int64_t>(kMix1 >> 32));
+  const __m256i m2_lo = _mm256_set1_epi64x(static_cast<int64_t>(kMix2 & 0xffffffffU));
+  const __m256i m2_hi = _mm256_set1_epi64x(static_cast<int64_t>(kMix2 >> 32));
+  std::array<__m256i, kSimdWindows / 4> h;
+  h.fill(_mm256_set1_epi64x(static_cast<int64_t>(kHashSeed)));
+  for (size_t r = 0; r < 4; ++r) {
+    for (size_t a = 0; a < 3; ++a) {
+      for (size_t v = 0; v < h.size(); ++v) {  // independent chains, interleaved
+        const float* word = axes[a] + first + 4 * v + r - 3;
+        __m256i x = _mm256_xor_si256(
+            h[v], _mm256_cvtepu32_epi64(_mm_loadu_si128(reinterpret_cast<const __m128i*>(word))));
+        x = MulLow64(XorShift(x, 30), m1_lo, m1_hi);
+        x = MulLow64(XorShift(x, 27), m2_lo, m2_hi);
+        h[v] = XorShift(x, 31);
+      }
+    }
+  }
+  for (size_t v = 0; v < h.size(); ++v) {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 4 * v), h[v]);
+  }
+}
+#endif
+
 }  // namespace
+
+namespace internal {
+void SetWindowHashSimd(bool allowed) { simd_allowed = allowed; }
+}  // namespace internal
 
 BlockProfiler::BlockProfiler(BlockKey key) { p_.key = key; }
 
@@ -111,84 +177,124 @@ void BlockProfiler::AddReadings(std::span<const int64_t> ts, std::span<const flo
     magnitude_[j] = std::sqrt(dx * dx + dy * dy + dz * dz);
     quotient_[j] = magnitude_[j] / width;
   }
-  to_hash_.clear();
-  for (size_t j = 0; j < n; ++j) {
-    if (AddStatistics(ts[j], x[j], y[j], z[j], &words_[6 + 3 * j], magnitude_[j], quotient_[j])) {
-      to_hash_.push_back(static_cast<uint32_t>(j));
-    }
-  }
-  HashWindows();
+  AddStatistics(ts, x, y, z);
+  HashWindows(x, y, z);
   std::copy(words_.end() - 12, words_.end(), window_.begin());
 }
 
-bool BlockProfiler::AddStatistics(int64_t ts, float x, float y, float z,
-                                  const uint32_t* previous_bits, double m, double bin_quotient) {
-  const std::array<float, 3> v = {x, y, z};
-  const int64_t i = p_.rows++;
-  if (i == 0) {
-    p_.first_ns = ts;
-    p_.min = p_.max = v;
-    p_.at_min = p_.at_max = {1, 1, 1};
-    run_ = 1;
-  } else {
-    int64_t dt = ts - p_.last_ns;
-    if (dt <= 0) ++p_.non_increasing;
-    if (dt > kMinRecordedGapNs) p_.gaps_ns.push_back(dt);
-    bool same =
-        Bits(x) == previous_bits[0] && Bits(y) == previous_bits[1] && Bits(z) == previous_bits[2];
-    run_ = same ? run_ + 1 : 1;
-    for (size_t a = 0; a < 3; ++a) {
-      if (v[a] < p_.min[a]) p_.min[a] = v[a], p_.at_min[a] = 0;
-      if (v[a] > p_.max[a]) p_.max[a] = v[a], p_.at_max[a] = 0;
-      p_.at_min[a] += v[a] == p_.min[a];
-      p_.at_max[a] += v[a] == p_.max[a];
+// The running values live in locals for the batch: kept in p_, each store might alias the
+// next load, and the compiler kept every one of them in memory.
+void BlockProfiler::AddStatistics(std::span<const int64_t> ts, std::span<const float> x,
+                                  std::span<const float> y, std::span<const float> z) {
+  BlockProfile& p = p_;
+  int64_t rows = p.rows, last_ns = p.last_ns, run = run_, longest = p.longest_run;
+  int64_t non_increasing = p.non_increasing, fine = p.fine_timestamps;
+  std::array<float, 3> lo = p.min, hi = p.max;
+  std::array<int64_t, 3> at_lo = p.at_min, at_hi = p.at_max;
+  double sum = p.magnitude_sum, sq_sum = p.magnitude_sq_sum;
+  to_hash_.clear();
+  to_hash_.reserve(ts.size());
+  for (size_t j = 0; j < ts.size(); ++j) {
+    const std::array<float, 3> v = {x[j], y[j], z[j]};
+    const int64_t i = rows++;
+    if (i == 0) {
+      p.first_ns = ts[j];
+      lo = hi = v;
+      at_lo = at_hi = {1, 1, 1};
+      run = 1;
+    } else {
+      const int64_t dt = ts[j] - last_ns;
+      non_increasing += dt <= 0;
+      if (dt > kMinRecordedGapNs) p.gaps_ns.push_back(dt);
+      const uint32_t* previous = &words_[6 + 3 * j];
+      const bool same =
+          Bits(v[0]) == previous[0] && Bits(v[1]) == previous[1] && Bits(v[2]) == previous[2];
+      run = same ? run + 1 : 1;
+      for (size_t a = 0; a < 3; ++a) {
+        if (v[a] < lo[a]) lo[a] = v[a], at_lo[a] = 0;
+        if (v[a] > hi[a]) hi[a] = v[a], at_hi[a] = 0;
+        at_lo[a] += v[a] == lo[a];
+        at_hi[a] += v[a] == hi[a];
+      }
     }
+    if (run > longest) {
+      longest = run;
+      p.longest_run_start = i - run + 1;
+      p.longest_run_value = v;
+    }
+    last_ns = ts[j];
+    fine += ts[j] % 1000 != 0;
+    sum += magnitude_[j];
+    sq_sum += magnitude_[j] * magnitude_[j];
+    ++p.magnitude[static_cast<size_t>(BinOfQuotient(quotient_[j]))];
+    // A window is hashed unless it is one reading repeated (a stuck run would make
+    // unrelated blocks look alike).
+    if (i >= 3 && run < 4) to_hash_.push_back(static_cast<uint32_t>(j));
   }
-  if (run_ > p_.longest_run) {
-    p_.longest_run = run_;
-    p_.longest_run_start = i - run_ + 1;
-    p_.longest_run_value = v;
-  }
-  p_.last_ns = ts;
-  if (ts % 1000 != 0) ++p_.fine_timestamps;
-  p_.magnitude_sum += m;
-  p_.magnitude_sq_sum += m * m;
-  ++p_.magnitude[static_cast<size_t>(BinOfQuotient(bin_quotient))];
-  // A window is hashed unless it is one reading repeated (a stuck run would make unrelated
-  // blocks look alike).
-  return i >= 3 && run_ < 4;
+  p.rows = rows, p.last_ns = last_ns, run_ = run, p.longest_run = longest;
+  p.non_increasing = non_increasing, p.fine_timestamps = fine;
+  p.min = lo, p.max = hi, p.at_min = at_lo, p.at_max = at_hi;
+  p.magnitude_sum = sum, p.magnitude_sq_sum = sq_sum;
 }
 
-// One hash is a chain of 12 dependent multiplications: four windows hashed side by side
-// keep the multiplier busy instead of waiting on each chain in turn.
-void BlockProfiler::HashWindows() {
-  constexpr uint64_t kSeed = 0x5e9501a6e0c0ffeeULL;
+// One hash is a chain of 12 dependent steps of two multiplications each. Runs of 16
+// consecutive windows inside the batch go through AVX2, four chains per vector and four
+// vectors side by side; the rest (a batch's first 3 windows, around stuck runs, CPUs
+// without AVX2) four at a time in scalar code. The sketch keeps the smallest hashes
+// whatever the order they come in.
+void BlockProfiler::HashWindows(std::span<const float> x, std::span<const float> y,
+                                std::span<const float> z) {
+  size_t scalar = 0;  // to_hash_[0, scalar): the windows left to the scalar code
+#if defined(__x86_64__)
+  if (simd_allowed && CpuHasAvx2()) {
+    const std::array<const float*, 3> axes = {x.data(), y.data(), z.data()};
+    std::array<uint64_t, kSimdWindows> hashes;
+    for (size_t k = 0; k < to_hash_.size();) {
+      const uint32_t first = to_hash_[k];
+      if (first >= 3 && k + kSimdWindows <= to_hash_.size() &&
+          to_hash_[k + kSimdWindows - 1] == first + kSimdWindows - 1) {
+        HashSixteenWindows(axes, first, hashes.data());
+        for (uint64_t hash : hashes) Offer(hash);
+        k += kSimdWindows;
+      } else {
+        to_hash_[scalar++] = to_hash_[k++];
+      }
+    }
+  } else {
+    scalar = to_hash_.size();
+  }
+#else
+  scalar = to_hash_.size();
+  (void)x, (void)y, (void)z;
+#endif
   constexpr size_t kLanes = 4;
   size_t k = 0;
-  for (; k + kLanes <= to_hash_.size(); k += kLanes) {
+  for (; k + kLanes <= scalar; k += kLanes) {
     std::array<const uint32_t*, kLanes> w;
     std::array<uint64_t, kLanes> h;
-    for (size_t l = 0; l < kLanes; ++l) w[l] = &words_[3 * size_t{to_hash_[k + l]}], h[l] = kSeed;
+    for (size_t l = 0; l < kLanes; ++l) {
+      w[l] = &words_[3 * size_t{to_hash_[k + l]}], h[l] = kHashSeed;
+    }
     for (size_t i = 0; i < 12; ++i) {
       for (size_t l = 0; l < kLanes; ++l) h[l] = Mix(h[l] ^ w[l][i]);
     }
-    for (uint64_t hash : h) AddToSketch(hash);
+    for (uint64_t hash : h) Offer(hash);
   }
-  for (; k < to_hash_.size(); ++k) {
+  for (; k < scalar; ++k) {
     const uint32_t* w = &words_[3 * size_t{to_hash_[k]}];
-    uint64_t h = kSeed;
+    uint64_t h = kHashSeed;
     for (size_t i = 0; i < 12; ++i) h = Mix(h ^ w[i]);
-    AddToSketch(h);
+    Offer(h);
   }
 }
 
 void BlockProfiler::AddToSketch(uint64_t hash) {
   auto& s = p_.sketch;  // kept sorted, at most kSketchSize entries
-  if (s.size() == kSketchSize && hash >= s.back()) return;
   auto it = std::lower_bound(s.begin(), s.end(), hash);
   if (it != s.end() && *it == hash) return;
   s.insert(it, hash);
   if (s.size() > kSketchSize) s.pop_back();
+  if (s.size() == kSketchSize) sketch_limit_ = s.back();
 }
 
 BlockProfile BlockProfiler::Finish() { return std::move(p_); }

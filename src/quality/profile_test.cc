@@ -1,6 +1,8 @@
 #include "sensorlake/quality/profile.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <span>
 
@@ -135,6 +137,69 @@ TEST(BlockProfilerTest, BatchesGiveTheProfileOfReadingByReading) {
   EXPECT_EQ(one_by_one.longest_run, 11);
   EXPECT_EQ(one_by_one.gaps_ns.size(), 1u);  // the 3 s jump; the step back is disorder
   EXPECT_EQ(one_by_one.non_increasing, 1);
+}
+
+// The sketch is part of what a check reports (the shared fraction of duplicated blocks),
+// so its hash is pinned: SplitMix64's finalizer chained over the 12 float bit patterns of
+// each 4-reading window, written out here independently of the profiler.
+std::vector<uint64_t> ReferenceSketch(const std::vector<std::array<float, 3>>& v) {
+  auto mix = [](uint64_t h) {
+    h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
+    return h ^ (h >> 31);
+  };
+  std::vector<uint64_t> all;
+  size_t run = 1;
+  for (size_t j = 0; j < v.size(); ++j) {
+    if (j > 0) run = v[j] == v[j - 1] ? run + 1 : 1;
+    if (j < 3 || run >= 4) continue;
+    uint64_t h = 0x5e9501a6e0c0ffeeULL;
+    for (size_t r = j - 3; r <= j; ++r) {
+      for (float f : v[r]) {
+        uint32_t bits;
+        std::memcpy(&bits, &f, sizeof bits);
+        h = mix(h ^ bits);
+      }
+    }
+    all.push_back(h);
+  }
+  std::sort(all.begin(), all.end());
+  all.erase(std::unique(all.begin(), all.end()), all.end());
+  all.resize(std::min(all.size(), kSketchSize));
+  return all;
+}
+
+// The AVX2 path (runs of 16 windows inside a batch) and the scalar one give the same
+// profile as the reference, whatever the batches and wherever stuck runs break the runs.
+TEST(BlockProfilerTest, VectorAndScalarWindowHashesAreTheSameHash) {
+  auto v = Wave(5000);
+  for (size_t i = 1000; i < 1020; ++i) v[i] = v[999];   // no windows inside it
+  for (size_t i = 2000; i < 2004; ++i) v[i] = v[1999];  // exactly one window left out
+  std::vector<int64_t> ts;
+  std::vector<float> x, y, z;
+  for (size_t i = 0; i < v.size(); ++i) {
+    ts.push_back(static_cast<int64_t>(i) * 50'000'000);
+    x.push_back(v[i][0]), y.push_back(v[i][1]), z.push_back(v[i][2]);
+  }
+  const std::vector<uint64_t> reference = ReferenceSketch(v);
+  ASSERT_EQ(reference.size(), kSketchSize);
+  auto batched = [&](size_t batch, bool simd) {
+    internal::SetWindowHashSimd(simd);
+    BlockProfiler p({0, 1600, 0, 0});
+    for (size_t b = 0; b < v.size(); b += batch) {
+      size_t len = std::min(batch, v.size() - b);
+      p.AddReadings(std::span(ts).subspan(b, len), std::span(x).subspan(b, len),
+                    std::span(y).subspan(b, len), std::span(z).subspan(b, len));
+    }
+    internal::SetWindowHashSimd(true);
+    return p.Finish();
+  };
+  const BlockProfile scalar = batched(5000, false);
+  EXPECT_EQ(scalar.sketch, reference);
+  for (size_t batch : {5000u, 19u, 20u, 64u, 1001u}) {
+    SCOPED_TRACE(batch);
+    ExpectSameProfile(batched(batch, true), scalar);
+  }
 }
 
 TEST(MagnitudeBinTest, FloorOfTheBinWidthClampedToTheHistogram) {

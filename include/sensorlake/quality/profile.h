@@ -111,17 +111,29 @@ class BlockProfiler {
  private:
   BlockProfile p_;
   int64_t run_ = 0;
+  // A hash at or above this cannot enter the sketch (its largest entry once it is full).
+  uint64_t sketch_limit_ = UINT64_MAX;
   std::array<uint32_t, 12> window_{};  // bits of the last 4 readings
   std::vector<uint32_t> words_;        // scratch: the 3 readings before a batch, then its own
   std::vector<uint32_t> to_hash_;      // scratch: the batch's readings that end a window
   std::vector<double> magnitude_;      // scratch: the batch's magnitudes
   std::vector<double> quotient_;       // scratch: magnitude / bin width
-  // Every statistic of one reading but the window hash; whether its window is hashed.
-  bool AddStatistics(int64_t ts, float x, float y, float z, const uint32_t* previous_bits,
-                     double magnitude, double bin_quotient);
-  void HashWindows();
+  // Every statistic of the batch's readings but the window hashes; collects in to_hash_
+  // the readings whose window is hashed.
+  void AddStatistics(std::span<const int64_t> ts, std::span<const float> x,
+                     std::span<const float> y, std::span<const float> z);
+  void HashWindows(std::span<const float> x, std::span<const float> y, std::span<const float> z);
+  void Offer(uint64_t hash) {
+    if (hash < sketch_limit_) AddToSketch(hash);
+  }
   void AddToSketch(uint64_t hash);
 };
+
+namespace internal {
+// Tests only: whether window hashes may use AVX2 where the CPU has it (the default), so
+// that a test can compare the vector path with the scalar one on the same machine.
+void SetWindowHashSimd(bool allowed);
+}  // namespace internal
 
 // Index of a magnitude in the histogram of `sensor`.
 int32_t MagnitudeBin(wisdm::Sensor sensor, double magnitude);
