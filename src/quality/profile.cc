@@ -52,11 +52,11 @@ double BlockProfile::MaxAbs() const {
 
 namespace {
 
-// The bin of magnitude / bin width.
+// The bin of magnitude / bin width: NaN and negatives in the first, beyond the last in the
+// last. Without branches, so the loop over a batch vectorizes; the truncation is the floor
+// for q >= 0, without a libm call.
 int32_t BinOfQuotient(double q) {
-  if (std::isnan(q) || q < 0) return 0;
-  if (q >= kMagnitudeBins - 1) return kMagnitudeBins - 1;
-  return static_cast<int32_t>(q);  // truncation is floor for q >= 0, without a libm call
+  return q >= 0 ? (q < kMagnitudeBins - 1 ? static_cast<int32_t>(q) : kMagnitudeBins - 1) : 0;
 }
 
 }  // namespace
@@ -76,6 +76,14 @@ constexpr uint64_t kMix2 = 0x94d049bb133111ebULL;
 constexpr size_t kSimdWindows = 16;
 
 std::atomic<bool> simd_allowed{true};
+
+// The first n elements of v, grown if needed but never cleared: every element a batch
+// reads, it has written first.
+template <typename T>
+T* Room(std::vector<T>* v, size_t n) {
+  if (v->size() < n) v->resize(n);
+  return v->data();
+}
 
 uint32_t Bits(float f) {
   uint32_t u;
@@ -143,6 +151,20 @@ SENSORLAKE_AVX2 void HashSixteenWindows(const std::array<const float*, 3>& axes,
 
 }  // namespace
 
+// One per thread, shared by the profilers of every block it reads: per profiler, the
+// buffers were allocated and zeroed again for each of the 3,672 blocks of scale 1.
+struct BlockProfiler::Scratch {
+  std::vector<uint32_t> words;    // the bits of the 3 readings before a batch, then its own
+  std::vector<uint32_t> to_hash;  // the batch's readings that end a window to hash
+  std::vector<double> magnitude;  // the batch's magnitudes
+  std::vector<uint8_t> bin;       // their histogram bins
+};
+
+BlockProfiler::Scratch& BlockProfiler::ThreadScratch() {
+  thread_local Scratch scratch;
+  return scratch;
+}
+
 namespace internal {
 void SetWindowHashSimd(bool allowed) { simd_allowed = allowed; }
 }  // namespace internal
@@ -157,84 +179,122 @@ void BlockProfiler::AddReadings(std::span<const int64_t> ts, std::span<const flo
                                 std::span<const float> y, std::span<const float> z) {
   const size_t n = ts.size();
   if (n == 0) return;
-  // words_: the bits of the 3 readings before the batch, then of each of its readings, so
-  // that reading j's 4-reading window is words_[3j, 3j + 12).
-  words_.resize(9 + 3 * n);
-  std::copy(window_.begin() + 3, window_.end(), words_.begin());
+  Scratch& s = ThreadScratch();
+  // words: the bits of the 3 readings before the batch, then of each of its readings, so
+  // that reading j's 4-reading window is words[3j, 3j + 12).
+  uint32_t* words = Room(&s.words, 9 + 3 * n);
+  std::copy(window_.begin() + 3, window_.end(), words);
   for (size_t j = 0; j < n; ++j) {
-    words_[9 + 3 * j] = Bits(x[j]);
-    words_[10 + 3 * j] = Bits(y[j]);
-    words_[11 + 3 * j] = Bits(z[j]);
+    words[9 + 3 * j] = Bits(x[j]);
+    words[10 + 3 * j] = Bits(y[j]);
+    words[11 + 3 * j] = Bits(z[j]);
   }
-  // Magnitudes and their bin quotients first, in a loop of independent square roots and
-  // divisions the compiler vectorizes; the sums then add them in reading order.
-  magnitude_.resize(n);
-  quotient_.resize(n);
+  // Magnitudes and their bins first, in a loop of independent square roots and divisions
+  // the compiler vectorizes; the sums then add them in reading order.
+  double* magnitude = Room(&s.magnitude, n);
+  uint8_t* bin = Room(&s.bin, n);
   const double width = kMagnitudeBinWidth[static_cast<size_t>(
       wisdm::kFolders[static_cast<size_t>(p_.key.folder)].sensor)];
   for (size_t j = 0; j < n; ++j) {
     const double dx = x[j], dy = y[j], dz = z[j];
-    magnitude_[j] = std::sqrt(dx * dx + dy * dy + dz * dz);
-    quotient_[j] = magnitude_[j] / width;
+    magnitude[j] = std::sqrt(dx * dx + dy * dy + dz * dz);
+    static_assert(kMagnitudeBins <= 256, "a bin fits a byte");
+    bin[j] = static_cast<uint8_t>(BinOfQuotient(magnitude[j] / width));
   }
-  AddStatistics(ts, x, y, z);
-  HashWindows(x, y, z);
-  std::copy(words_.end() - 12, words_.end(), window_.begin());
+  AddStatistics(s, ts, x, y, z);
+  HashWindows(s, x, y, z);
+  std::copy(words + 3 * n - 3, words + 3 * n + 9, window_.begin());
 }
 
-// The running values live in locals for the batch: kept in p_, each store might alias the
-// next load, and the compiler kept every one of them in memory.
-void BlockProfiler::AddStatistics(std::span<const int64_t> ts, std::span<const float> x,
+// One short loop per kind of statistic: each keeps its few running values in registers
+// (one loop over all of them spilled most to the stack), and each visits the readings in
+// order, so every sum adds in the order it always did.
+void BlockProfiler::AddStatistics(Scratch& s, std::span<const int64_t> ts, std::span<const float> x,
                                   std::span<const float> y, std::span<const float> z) {
   BlockProfile& p = p_;
-  int64_t rows = p.rows, last_ns = p.last_ns, run = run_, longest = p.longest_run;
-  int64_t non_increasing = p.non_increasing, fine = p.fine_timestamps;
-  std::array<float, 3> lo = p.min, hi = p.max;
-  std::array<int64_t, 3> at_lo = p.at_min, at_hi = p.at_max;
+  const size_t n = ts.size();
+  const int64_t first_row = p.rows;
+  size_t next = 0;  // the first reading that has a predecessor
+  if (first_row == 0) {
+    p.first_ns = ts[0];
+    p.min = p.max = {x[0], y[0], z[0]};
+    p.at_min = p.at_max = {1, 1, 1};
+    run_ = 1;
+    next = 1;
+  }
+  AddClock(ts, next);
+  const std::array<std::span<const float>, 3> axes = {x, y, z};
+  for (size_t a = 0; a < 3; ++a) AddExtremes(axes[a], next, a);
+  AddRuns(s, x, y, z, first_row);
   double sum = p.magnitude_sum, sq_sum = p.magnitude_sq_sum;
-  to_hash_.clear();
-  to_hash_.reserve(ts.size());
-  for (size_t j = 0; j < ts.size(); ++j) {
-    const std::array<float, 3> v = {x[j], y[j], z[j]};
-    const int64_t i = rows++;
-    if (i == 0) {
-      p.first_ns = ts[j];
-      lo = hi = v;
-      at_lo = at_hi = {1, 1, 1};
-      run = 1;
-    } else {
-      const int64_t dt = ts[j] - last_ns;
-      non_increasing += dt <= 0;
-      if (dt > kMinRecordedGapNs) p.gaps_ns.push_back(dt);
-      const uint32_t* previous = &words_[6 + 3 * j];
-      const bool same =
-          Bits(v[0]) == previous[0] && Bits(v[1]) == previous[1] && Bits(v[2]) == previous[2];
-      run = same ? run + 1 : 1;
-      for (size_t a = 0; a < 3; ++a) {
-        if (v[a] < lo[a]) lo[a] = v[a], at_lo[a] = 0;
-        if (v[a] > hi[a]) hi[a] = v[a], at_hi[a] = 0;
-        at_lo[a] += v[a] == lo[a];
-        at_hi[a] += v[a] == hi[a];
-      }
+  for (size_t j = 0; j < n; ++j) {
+    sum += s.magnitude[j];
+    sq_sum += s.magnitude[j] * s.magnitude[j];
+  }
+  p.magnitude_sum = sum, p.magnitude_sq_sum = sq_sum;
+  // Four histograms for interleaved readings: consecutive readings mostly fall in one bin,
+  // and one histogram would make each increment wait for the previous one's store.
+  std::array<std::array<int64_t, kMagnitudeBins>, 4> counts{};
+  for (size_t j = 0; j < n; ++j) ++counts[j % 4][s.bin[j]];
+  for (size_t b = 0; b < static_cast<size_t>(kMagnitudeBins); ++b) {
+    p.magnitude[b] += counts[0][b] + counts[1][b] + counts[2][b] + counts[3][b];
+  }
+  p.rows += static_cast<int64_t>(n);
+}
+
+void BlockProfiler::AddClock(std::span<const int64_t> ts, size_t next) {
+  int64_t previous = next == 0 ? p_.last_ns : ts[0];
+  int64_t non_increasing = 0, fine = 0;
+  for (size_t j = next; j < ts.size(); ++j) {
+    const int64_t dt = ts[j] - previous;
+    non_increasing += dt <= 0;
+    if (dt > kMinRecordedGapNs) p_.gaps_ns.push_back(dt);
+    previous = ts[j];
+  }
+  for (int64_t t : ts) fine += t % 1000 != 0;
+  p_.non_increasing += non_increasing;
+  p_.fine_timestamps += fine;
+  p_.last_ns = ts.back();
+}
+
+// A new extreme restarts its count; NaN is never below or above one.
+void BlockProfiler::AddExtremes(std::span<const float> v, size_t next, size_t axis) {
+  float lo = p_.min[axis], hi = p_.max[axis];
+  int64_t at_lo = p_.at_min[axis], at_hi = p_.at_max[axis];
+  for (size_t j = next; j < v.size(); ++j) {
+    if (v[j] < lo) lo = v[j], at_lo = 0;
+    if (v[j] > hi) hi = v[j], at_hi = 0;
+    at_lo += v[j] == lo;
+    at_hi += v[j] == hi;
+  }
+  p_.min[axis] = lo, p_.max[axis] = hi, p_.at_min[axis] = at_lo, p_.at_max[axis] = at_hi;
+}
+
+// Runs of identical readings, and which readings end a window that is hashed.
+void BlockProfiler::AddRuns(Scratch& s, std::span<const float> x, std::span<const float> y,
+                            std::span<const float> z, int64_t first_row) {
+  int64_t run = run_, longest = p_.longest_run;
+  const uint32_t* words = s.words.data();
+  std::vector<uint32_t>& to_hash = s.to_hash;
+  to_hash.clear();
+  to_hash.reserve(x.size());
+  for (size_t j = 0; j < x.size(); ++j) {
+    const int64_t i = first_row + static_cast<int64_t>(j);
+    if (i > 0) {
+      const uint32_t* previous = &words[6 + 3 * j];
+      const uint32_t* now = previous + 3;
+      run = now[0] == previous[0] && now[1] == previous[1] && now[2] == previous[2] ? run + 1 : 1;
     }
     if (run > longest) {
       longest = run;
-      p.longest_run_start = i - run + 1;
-      p.longest_run_value = v;
+      p_.longest_run_start = i - run + 1;
+      p_.longest_run_value = {x[j], y[j], z[j]};
     }
-    last_ns = ts[j];
-    fine += ts[j] % 1000 != 0;
-    sum += magnitude_[j];
-    sq_sum += magnitude_[j] * magnitude_[j];
-    ++p.magnitude[static_cast<size_t>(BinOfQuotient(quotient_[j]))];
     // A window is hashed unless it is one reading repeated (a stuck run would make
     // unrelated blocks look alike).
-    if (i >= 3 && run < 4) to_hash_.push_back(static_cast<uint32_t>(j));
+    if (i >= 3 && run < 4) to_hash.push_back(static_cast<uint32_t>(j));
   }
-  p.rows = rows, p.last_ns = last_ns, run_ = run, p.longest_run = longest;
-  p.non_increasing = non_increasing, p.fine_timestamps = fine;
-  p.min = lo, p.max = hi, p.at_min = at_lo, p.at_max = at_hi;
-  p.magnitude_sum = sum, p.magnitude_sq_sum = sq_sum;
+  run_ = run, p_.longest_run = longest;
 }
 
 // One hash is a chain of 12 dependent steps of two multiplications each. Runs of 16
@@ -242,29 +302,31 @@ void BlockProfiler::AddStatistics(std::span<const int64_t> ts, std::span<const f
 // vectors side by side; the rest (a batch's first 3 windows, around stuck runs, CPUs
 // without AVX2) four at a time in scalar code. The sketch keeps the smallest hashes
 // whatever the order they come in.
-void BlockProfiler::HashWindows(std::span<const float> x, std::span<const float> y,
+void BlockProfiler::HashWindows(Scratch& s, std::span<const float> x, std::span<const float> y,
                                 std::span<const float> z) {
-  size_t scalar = 0;  // to_hash_[0, scalar): the windows left to the scalar code
+  std::vector<uint32_t>& to_hash = s.to_hash;
+  const uint32_t* words = s.words.data();
+  size_t scalar = 0;  // to_hash[0, scalar): the windows left to the scalar code
 #if defined(__x86_64__)
   if (simd_allowed && CpuHasAvx2()) {
     const std::array<const float*, 3> axes = {x.data(), y.data(), z.data()};
     std::array<uint64_t, kSimdWindows> hashes;
-    for (size_t k = 0; k < to_hash_.size();) {
-      const uint32_t first = to_hash_[k];
-      if (first >= 3 && k + kSimdWindows <= to_hash_.size() &&
-          to_hash_[k + kSimdWindows - 1] == first + kSimdWindows - 1) {
+    for (size_t k = 0; k < to_hash.size();) {
+      const uint32_t first = to_hash[k];
+      if (first >= 3 && k + kSimdWindows <= to_hash.size() &&
+          to_hash[k + kSimdWindows - 1] == first + kSimdWindows - 1) {
         HashSixteenWindows(axes, first, hashes.data());
         for (uint64_t hash : hashes) Offer(hash);
         k += kSimdWindows;
       } else {
-        to_hash_[scalar++] = to_hash_[k++];
+        to_hash[scalar++] = to_hash[k++];
       }
     }
   } else {
-    scalar = to_hash_.size();
+    scalar = to_hash.size();
   }
 #else
-  scalar = to_hash_.size();
+  scalar = to_hash.size();
   (void)x, (void)y, (void)z;
 #endif
   constexpr size_t kLanes = 4;
@@ -273,7 +335,7 @@ void BlockProfiler::HashWindows(std::span<const float> x, std::span<const float>
     std::array<const uint32_t*, kLanes> w;
     std::array<uint64_t, kLanes> h;
     for (size_t l = 0; l < kLanes; ++l) {
-      w[l] = &words_[3 * size_t{to_hash_[k + l]}], h[l] = kHashSeed;
+      w[l] = &words[3 * size_t{to_hash[k + l]}], h[l] = kHashSeed;
     }
     for (size_t i = 0; i < 12; ++i) {
       for (size_t l = 0; l < kLanes; ++l) h[l] = Mix(h[l] ^ w[l][i]);
@@ -281,7 +343,7 @@ void BlockProfiler::HashWindows(std::span<const float> x, std::span<const float>
     for (uint64_t hash : h) Offer(hash);
   }
   for (; k < scalar; ++k) {
-    const uint32_t* w = &words_[3 * size_t{to_hash_[k]}];
+    const uint32_t* w = &words[3 * size_t{to_hash[k]}];
     uint64_t h = kHashSeed;
     for (size_t i = 0; i < 12; ++i) h = Mix(h ^ w[i]);
     Offer(h);

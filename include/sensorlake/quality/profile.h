@@ -114,15 +114,19 @@ class BlockProfiler {
   // A hash at or above this cannot enter the sketch (its largest entry once it is full).
   uint64_t sketch_limit_ = UINT64_MAX;
   std::array<uint32_t, 12> window_{};  // bits of the last 4 readings
-  std::vector<uint32_t> words_;        // scratch: the 3 readings before a batch, then its own
-  std::vector<uint32_t> to_hash_;      // scratch: the batch's readings that end a window
-  std::vector<double> magnitude_;      // scratch: the batch's magnitudes
-  std::vector<double> quotient_;       // scratch: magnitude / bin width
-  // Every statistic of the batch's readings but the window hashes; collects in to_hash_
-  // the readings whose window is hashed.
-  void AddStatistics(std::span<const int64_t> ts, std::span<const float> x,
+  struct Scratch;                      // a batch's intermediate values (profile.cc)
+  static Scratch& ThreadScratch();
+  // Every statistic of the batch's readings but the window hashes; collects in the
+  // scratch the readings whose window is hashed.
+  void AddStatistics(Scratch& s, std::span<const int64_t> ts, std::span<const float> x,
                      std::span<const float> y, std::span<const float> z);
-  void HashWindows(std::span<const float> x, std::span<const float> y, std::span<const float> z);
+  // Parts of AddStatistics; `next` is the first reading with a predecessor.
+  void AddClock(std::span<const int64_t> ts, size_t next);
+  void AddExtremes(std::span<const float> v, size_t next, size_t axis);
+  void AddRuns(Scratch& s, std::span<const float> x, std::span<const float> y,
+               std::span<const float> z, int64_t first_row);
+  void HashWindows(Scratch& s, std::span<const float> x, std::span<const float> y,
+                   std::span<const float> z);
   void Offer(uint64_t hash) {
     if (hash < sketch_limit_) AddToSketch(hash);
   }
