@@ -23,7 +23,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string_view Trim(std::string_view s) {
+std::string_view TrimSpaces(std::string_view s) {
   while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
   while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
   return s;
@@ -256,7 +256,7 @@ nlohmann::json GenerateRecord(const GenerateOptions& o, const DatasetPlan& plan,
 
 Result<std::vector<int32_t>> ParseSubjectList(std::string_view list) {
   std::vector<int32_t> out;
-  if (Trim(list).empty()) return Status::Invalid("--subjects is empty");
+  if (TrimSpaces(list).empty()) return Status::Invalid("--subjects is empty");
   auto bad = [](std::string_view item) {
     return Status::Invalid(
         "--subjects: '{}' is not a subject id or range (e.g. 1600,1601 or "
@@ -265,15 +265,15 @@ Result<std::vector<int32_t>> ParseSubjectList(std::string_view list) {
   };
   while (!list.empty()) {
     size_t comma = list.find(',');
-    std::string_view item = Trim(list.substr(0, comma));
+    std::string_view item = TrimSpaces(list.substr(0, comma));
     list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
     size_t dash = item.find('-');
     int32_t lo = 0, hi = 0;
     if (dash == std::string_view::npos) {
       if (!ParseInt(item, &lo)) return bad(item);
       hi = lo;
-    } else if (!ParseInt(Trim(item.substr(0, dash)), &lo) ||
-               !ParseInt(Trim(item.substr(dash + 1)), &hi)) {
+    } else if (!ParseInt(TrimSpaces(item.substr(0, dash)), &lo) ||
+               !ParseInt(TrimSpaces(item.substr(dash + 1)), &hi)) {
       return bad(item);
     }
     if (lo > hi) return Status::Invalid("--subjects: range '{}' runs backwards", item);

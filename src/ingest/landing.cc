@@ -1,5 +1,9 @@
 #include "ingest/landing.h"
 
+#include <algorithm>
+#include <atomic>
+#include <thread>
+
 #include <arrow/io/interfaces.h>
 #include <arrow/result.h>
 #include <arrow/status.h>
@@ -7,7 +11,7 @@
 #include "sensorlake/common/crash_point.h"
 #include "sensorlake/common/parallel_for.h"
 #include "sensorlake/common/progress.h"
-#include "sensorlake/common/sha256.h"
+#include "sensorlake/common/sha256_lanes.h"
 #include "sensorlake/common/xxh3.h"
 
 namespace sensorlake::ingest {
@@ -26,36 +30,144 @@ int32_t ThreadsFor(const Source& source, int32_t threads) {
   return source.concurrent_reads() ? threads : 1;
 }
 
+// The digests of one entry as its chunks arrive, and the size it must come to. SHA-256 is
+// left to the caller, so that two entries can share a core (Sha256Lane::UpdateBoth).
+class EntryDigest {
+ public:
+  explicit EntryDigest(const SourceEntry& entry) : entry_(entry) {}
+
+  // Checked per chunk, so an entry lying about its size cannot expand without bound.
+  Status Add(std::string_view chunk) {
+    bytes_ += static_cast<int64_t>(chunk.size());
+    if (bytes_ > entry_.size) {
+      return Status::Corrupt("'{}' yields more than the {} bytes it declares", entry_.name,
+                             entry_.size);
+    }
+    xxh3_.Update(chunk);
+    lines_.Update(chunk);
+    return Status::OK();
+  }
+  Sha256Lane& sha() { return sha_; }
+  Result<zones::RawFileEntry> Finish() {
+    if (bytes_ != entry_.size) {
+      return Status::Corrupt("'{}' declared {} bytes but yielded {}", entry_.name, entry_.size,
+                             bytes_);
+    }
+    return zones::RawFileEntry{entry_.path, bytes_, sha_.HexDigest(), lines_.lines(),
+                               xxh3_.HexDigest()};
+  }
+
+ private:
+  const SourceEntry& entry_;
+  int64_t bytes_ = 0;
+  Sha256Lane sha_;
+  Xxh3 xxh3_;
+  zones::LineCounter lines_;
+};
+
 // Streams one open entry through the digests into `out` (null: hash only).
 Result<zones::RawFileEntry> DigestStream(EntryStream* in, const SourceEntry& entry,
                                          arrow::io::OutputStream* out, Progress* progress) {
   std::vector<char> buf(kHashChunk);
-  Sha256 sha;
-  Xxh3 xxh3;
-  zones::LineCounter lines;
-  int64_t bytes = 0;
+  EntryDigest digest(entry);
   while (true) {
     SL_ASSIGN_OR_RETURN(int64_t got, in->Read(buf.data(), kHashChunk));
     if (got == 0) break;
-    bytes += got;
-    // Checked per chunk, so an entry lying about its size cannot expand without bound.
-    if (bytes > entry.size) break;
     std::string_view chunk(buf.data(), static_cast<size_t>(got));
-    sha.Update(chunk);
-    xxh3.Update(chunk);
-    lines.Update(chunk);
+    SL_RETURN_NOT_OK(digest.Add(chunk));
+    digest.sha().Update(chunk);
     if (out != nullptr) SL_RETURN_NOT_OK_ARROW(out->Write(chunk.data(), got));
     progress->Add(got);
   }
-  if (bytes > entry.size) {
-    return Status::Corrupt("'{}' yields more than the {} bytes it declares", entry.name,
-                           entry.size);
-  }
-  if (bytes != entry.size) {
-    return Status::Corrupt("'{}' declared {} bytes but yielded {}", entry.name, entry.size, bytes);
-  }
-  return zones::RawFileEntry{entry.path, bytes, sha.HexDigest(), lines.lines(), xxh3.HexDigest()};
+  return digest.Finish();
 }
+
+// One scanning thread: it reads `lanes` entries at a time (two where the source allows
+// concurrent reads), taking the next entry from `next` when one ends, and hashes their
+// chunks side by side. A failure is kept at its entry's index and stops new entries.
+class ScanWorker {
+ public:
+  struct Shared {
+    Shared(const Source& s, const std::vector<SourceEntry>& e, Progress* p)
+        : source(s), entries(e), files(e.size()), errors(e.size()), progress(p) {}
+    const Source& source;
+    const std::vector<SourceEntry>& entries;
+    std::atomic<size_t> next{0};
+    std::atomic<bool> failed{false};
+    std::vector<zones::RawFileEntry> files;
+    std::vector<Status> errors;
+    Progress* progress;
+  };
+
+  ScanWorker(Shared* shared, size_t lanes) : shared_(shared), lanes_(lanes) {}
+
+  void Run() {
+    while (true) {
+      for (Lane& lane : lanes_) Advance(lane);
+      Lane* a = lanes_[0].chunk.empty() ? nullptr : &lanes_[0];
+      Lane* b = lanes_.size() > 1 && !lanes_[1].chunk.empty() ? &lanes_[1] : nullptr;
+      if (a == nullptr && b == nullptr) return;
+      if (a != nullptr && b != nullptr) {
+        Sha256Lane::UpdateBoth(a->digest->sha(), a->chunk, b->digest->sha(), b->chunk);
+      } else {
+        Lane* one = a != nullptr ? a : b;
+        one->digest->sha().Update(one->chunk);
+      }
+      shared_->progress->Add(
+          static_cast<int64_t>((a ? a->chunk.size() : 0) + (b ? b->chunk.size() : 0)));
+    }
+  }
+
+ private:
+  struct Lane {
+    size_t index = 0;
+    std::unique_ptr<EntryStream> in;
+    std::unique_ptr<EntryDigest> digest;
+    std::vector<char> buf = std::vector<char>(kHashChunk);
+    std::string_view chunk;
+  };
+
+  // Gives the lane its next chunk, moving on to the next entry when one ends; an empty
+  // chunk when nothing is left for it.
+  void Advance(Lane& lane) {
+    lane.chunk = {};
+    while (!shared_->failed) {
+      if (!lane.digest) {
+        lane.index = shared_->next.fetch_add(1);
+        if (lane.index >= shared_->entries.size()) return;
+        const SourceEntry& entry = shared_->entries[lane.index];
+        auto in = shared_->source.Open(entry);
+        if (!Keep(lane, in.status())) return;
+        lane.in = std::move(in).ValueOrDie();
+        lane.digest = std::make_unique<EntryDigest>(entry);
+      }
+      auto got = lane.in->Read(lane.buf.data(), kHashChunk);
+      if (!Keep(lane, got.status())) return;
+      if (*got > 0) {
+        lane.chunk = std::string_view(lane.buf.data(), static_cast<size_t>(*got));
+        if (!Keep(lane, lane.digest->Add(lane.chunk))) lane.chunk = {};
+        return;
+      }
+      auto file = lane.digest->Finish();
+      if (!Keep(lane, file.status())) return;
+      shared_->files[lane.index] = std::move(file).ValueOrDie();
+      lane.digest.reset();
+      lane.in.reset();
+    }
+  }
+
+  bool Keep(Lane& lane, const Status& st) {
+    if (st.ok()) return true;
+    shared_->errors[lane.index] = st;
+    shared_->failed = true;
+    lane.digest.reset();
+    lane.in.reset();
+    return false;
+  }
+
+  Shared* shared_;
+  std::vector<Lane> lanes_;
+};
 
 Status CheckSame(const zones::RawFileEntry& now, const zones::RawFileEntry& before) {
   if (now.sha256 == before.sha256 && now.bytes == before.bytes) return Status::OK();
@@ -116,17 +228,21 @@ Result<std::vector<zones::RawFileEntry>> ScanEntries(const Source& source,
                                                      const std::vector<SourceEntry>& entries,
                                                      int32_t threads) {
   Progress progress("scan", TotalSize(entries), "bytes");
-  std::vector<zones::RawFileEntry> files(entries.size());
-  SL_RETURN_NOT_OK(ParallelFor(static_cast<int64_t>(entries.size()), ThreadsFor(source, threads),
-                               [&](int64_t i) -> Status {
-                                 const SourceEntry& e = entries[static_cast<size_t>(i)];
-                                 SL_ASSIGN_OR_RETURN(auto in, source.Open(e));
-                                 SL_ASSIGN_OR_RETURN(files[static_cast<size_t>(i)],
-                                                     DigestStream(in.get(), e, nullptr, &progress));
-                                 return Status::OK();
-                               }));
+  ScanWorker::Shared shared(source, entries, &progress);
+  const size_t lanes = source.concurrent_reads() ? 2 : 1;
+  const int32_t workers = std::min<int32_t>(ThreadsOrCores(ThreadsFor(source, threads)),
+                                            static_cast<int32_t>(entries.size()));
+  std::vector<std::thread> pool;
+  for (int32_t t = 1; t < workers; ++t) {
+    pool.emplace_back([&] { ScanWorker(&shared, lanes).Run(); });
+  }
+  ScanWorker(&shared, lanes).Run();
+  for (auto& t : pool) t.join();
+  // The first failure by entry: entries are handed out in order, so none after it was
+  // skipped that an earlier one would have reported first.
+  for (const Status& st : shared.errors) SL_RETURN_NOT_OK(st);
   progress.Finish();
-  return files;
+  return std::move(shared.files);
 }
 
 Result<Landed> LandEntries(const storage::Lake& lake, const std::string& staging,

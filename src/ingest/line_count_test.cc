@@ -69,6 +69,9 @@ TEST(IngestLineCount, SixteenByteBlocksAndTheirTailsCountEveryNewline) {
   }
   EXPECT_EQ(zones::CountLines(std::string(64, '\n')), 64);
   EXPECT_EQ(zones::CountLines(std::string(17, '\n') + "y"), 18);
+  // A byte counter holds at most 255 blocks' matches: all newlines, over several rounds.
+  EXPECT_EQ(zones::CountLines(std::string(255 * 16 * 3 + 7, '\n')), 255 * 16 * 3 + 7);
+  EXPECT_EQ(zones::CountLines(std::string(256 * 16, '\n')), 256 * 16);
 }
 
 TEST(IngestPaths, SafeRelativePathNormalizesOrRefuses) {

@@ -1,7 +1,6 @@
 #include "sensorlake/zones/raw_manifest.h"
 
 #include <algorithm>
-#include <bit>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -83,16 +82,25 @@ Result<RawManifest> RawManifest::FromJson(const nlohmann::json& j, std::string_v
 namespace {
 
 // '\n' bytes, 16 at a time where SSE2 is there (every x86-64 CPU): ingest counts the lines
-// of every byte it lands, and std::count ran at a third of SHA-256's speed.
+// of every byte it lands. Each of 16 byte counters takes a block's matches (a match is -1,
+// subtracted), for up to 255 blocks before it could wrap; then one SAD adds them up. (A
+// popcount per block was slower: the portable build has no POPCNT instruction.)
 int64_t CountNewlines(std::string_view s) {
   int64_t n = 0;
   size_t i = 0;
 #if defined(__SSE2__)
   const __m128i nl = _mm_set1_epi8('\n');
-  for (; i + 16 <= s.size(); i += 16) {
-    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
-    n += std::popcount(static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, nl))));
+  __m128i total = _mm_setzero_si128();  // two 64-bit sums
+  while (i + 16 <= s.size()) {
+    const size_t blocks = std::min<size_t>((s.size() - i) / 16, 255);
+    __m128i counts = _mm_setzero_si128();
+    for (size_t b = 0; b < blocks; ++b, i += 16) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+      counts = _mm_sub_epi8(counts, _mm_cmpeq_epi8(v, nl));
+    }
+    total = _mm_add_epi64(total, _mm_sad_epu8(counts, _mm_setzero_si128()));
   }
+  n = _mm_cvtsi128_si64(total) + _mm_cvtsi128_si64(_mm_unpackhi_epi64(total, total));
 #endif
   return n + std::count(s.begin() + static_cast<std::ptrdiff_t>(i), s.end(), '\n');
 }
