@@ -73,7 +73,7 @@ SENSORLAKE_SHA_NI void Compress(const std::array<uint32_t*, N>& state,
   for (size_t l = 0; l < N; ++l) s[l] = Load(state[l]);
   for (size_t b = 0; b < blocks; ++b) {
     const std::array<Working, N> before = s;
-    std::array<std::array<__m128i, 4>, N> w;
+    __m128i w[N][4];  // C arrays: GCC drops __m128i's alignment in a template argument
     SENSORLAKE_UNROLL for (size_t i = 0; i < 16; ++i) {
       for (size_t l = 0; l < N; ++l) {
         auto& m = w[l];

@@ -129,11 +129,12 @@ SENSORLAKE_AVX2 void HashSixteenWindows(const std::array<const float*, 3>& axes,
   const __m256i m1_hi = _mm256_set1_epi64x(static_cast<int64_t>(kMix1 >> 32));
   const __m256i m2_lo = _mm256_set1_epi64x(static_cast<int64_t>(kMix2 & 0xffffffffU));
   const __m256i m2_hi = _mm256_set1_epi64x(static_cast<int64_t>(kMix2 >> 32));
-  std::array<__m256i, kSimdWindows / 4> h;
-  h.fill(_mm256_set1_epi64x(static_cast<int64_t>(kHashSeed)));
+  constexpr size_t kVectors = kSimdWindows / 4;
+  __m256i h[kVectors];  // a C array: GCC drops __m256i's alignment in a template argument
+  for (__m256i& v : h) v = _mm256_set1_epi64x(static_cast<int64_t>(kHashSeed));
   for (size_t r = 0; r < 4; ++r) {
     for (size_t a = 0; a < 3; ++a) {
-      for (size_t v = 0; v < h.size(); ++v) {  // independent chains, interleaved
+      for (size_t v = 0; v < kVectors; ++v) {  // independent chains, interleaved
         const float* word = axes[a] + first + 4 * v + r - 3;
         __m256i x = _mm256_xor_si256(
             h[v], _mm256_cvtepu32_epi64(_mm_loadu_si128(reinterpret_cast<const __m128i*>(word))));
@@ -143,7 +144,7 @@ SENSORLAKE_AVX2 void HashSixteenWindows(const std::array<const float*, 3>& axes,
       }
     }
   }
-  for (size_t v = 0; v < h.size(); ++v) {
+  for (size_t v = 0; v < kVectors; ++v) {
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 4 * v), h[v]);
   }
 }
