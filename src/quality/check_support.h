@@ -87,6 +87,8 @@ inline void Finish(CheckResult* r) {
 void PublishedCounts(const DatasetProfile& p, const Rule& rule, CheckResult* r);
 void ActivityBlocks(const DatasetProfile& p, const Rule& rule, CheckResult* r);
 void DuplicateStream(const DatasetProfile& p, const Rule& rule, CheckResult* r);
+// DuplicateStream's inverted index in std::sort's order of the pairs (hash, then block).
+void SortByHashThenBlock(std::vector<std::pair<uint64_t, uint32_t>>* index);
 void EmptyFile(const DatasetProfile& p, const Rule& rule, CheckResult* r);
 void QuarantineRate(const DatasetProfile& p, const Rule& rule, CheckResult* r);
 // Timing: sampling rate, order, gaps and resolution of the timestamps.

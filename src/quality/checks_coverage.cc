@@ -148,12 +148,33 @@ void ActivityBlocks(const DatasetProfile& p, const Rule& rule, CheckResult* r) {
   }
 }
 
+// The same order as std::sort of the pairs, in two passes instead of ~18: the entries are
+// spread by their hash's top 16 bits (the hashes are uniform, so a bucket holds a handful
+// of the 235,000 entries of scale 1), then each bucket is sorted on its own. The serial
+// end of a check waited 20 ms on the full sort.
+void SortByHashThenBlock(std::vector<std::pair<uint64_t, uint32_t>>* index) {
+  constexpr int kBits = 16;
+  std::vector<uint32_t> start((size_t{1} << kBits) + 1, 0);
+  for (const auto& e : *index) ++start[(e.first >> (64 - kBits)) + 1];
+  for (size_t b = 1; b < start.size(); ++b) start[b] += start[b - 1];
+  std::vector<std::pair<uint64_t, uint32_t>> sorted(index->size());
+  std::vector<uint32_t> next(start.begin(), start.end() - 1);
+  for (const auto& e : *index) sorted[next[e.first >> (64 - kBits)]++] = e;
+  for (size_t b = 0; b + 1 < start.size(); ++b) {
+    if (start[b + 1] - start[b] > 1) {
+      std::sort(sorted.begin() + start[b], sorted.begin() + start[b + 1]);
+    }
+  }
+  *index = std::move(sorted);
+}
+
 void DuplicateStream(const DatasetProfile& p, const Rule& rule, CheckResult* r) {
   // Blocks that share most of their sketch hold the same readings. An inverted index of
   // the sketches (every (hash, block) sorted, so equal hashes lie together) finds the pairs
   // without comparing every block with every other.
   int64_t eligible = 0;
   std::vector<std::pair<uint64_t, uint32_t>> index;
+  index.reserve(p.blocks.size() * kSketchSize);
   for (size_t i = 0; i < p.blocks.size(); ++i) {
     const auto& b = p.blocks[i];
     if (!InScope(rule, b.key) || b.rows < static_cast<int64_t>(rule.Param("min_rows")) ||
@@ -164,7 +185,7 @@ void DuplicateStream(const DatasetProfile& p, const Rule& rule, CheckResult* r) 
     for (uint64_t h : b.sketch) index.emplace_back(h, static_cast<uint32_t>(i));
   }
   r->evaluated = eligible;
-  std::sort(index.begin(), index.end());
+  SortByHashThenBlock(&index);
   std::map<std::pair<uint32_t, uint32_t>, int32_t> shared;
   for (size_t begin = 0, end = 0; begin < index.size(); begin = end) {
     for (end = begin + 1; end < index.size() && index[end].first == index[begin].first;) ++end;

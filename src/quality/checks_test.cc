@@ -1,10 +1,14 @@
 #include "sensorlake/quality/checks.h"
 
+#include <algorithm>
+
 #include <cmath>
 #include <functional>
 #include <random>
 
 #include <gtest/gtest.h>
+
+#include "quality/check_support.h"
 
 namespace sensorlake::quality {
 namespace {
@@ -295,6 +299,26 @@ TEST(QualityChecks, PublishedCountsApplyOnlyToAWholeDataset) {
   auto r = RunCheck(p, DefaultRule(CheckKind::kPublishedCounts), nullptr);
   EXPECT_EQ(r.status, CheckStatus::kSkipped);
   EXPECT_NE(r.observed.find("8 subjects"), std::string::npos) << r.observed;
+}
+
+TEST(DuplicateStreamIndexTest, SortedAsStdSortSortsThePairs) {
+  std::mt19937_64 rng(5);
+  std::vector<std::pair<uint64_t, uint32_t>> index;
+  for (uint32_t block = 0; block < 300; ++block) {
+    for (int32_t k = 0; k < 64; ++k) index.emplace_back(rng(), block);
+  }
+  // Shared hashes (duplicated blocks), and hashes that differ only below the top 16 bits.
+  for (uint32_t block : {7u, 3u, 250u}) index.emplace_back(index[10].first, block);
+  for (uint64_t low = 0; low < 50; ++low) index.emplace_back((uint64_t{0xabcd} << 48) | low, 9);
+  index.emplace_back(0, 1);
+  index.emplace_back(~uint64_t{0}, 2);
+  auto expected = index;
+  std::sort(expected.begin(), expected.end());
+  internal::SortByHashThenBlock(&index);
+  EXPECT_EQ(index, expected);
+  std::vector<std::pair<uint64_t, uint32_t>> none;
+  internal::SortByHashThenBlock(&none);
+  EXPECT_TRUE(none.empty());
 }
 
 }  // namespace
