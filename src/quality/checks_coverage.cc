@@ -161,8 +161,12 @@ void SortByHashThenBlock(std::vector<std::pair<uint64_t, uint32_t>>* index) {
   std::vector<uint32_t> next(start.begin(), start.end() - 1);
   for (const auto& e : *index) sorted[next[e.first >> (64 - kBits)]++] = e;
   for (size_t b = 0; b + 1 < start.size(); ++b) {
-    if (start[b + 1] - start[b] > 1) {
-      std::sort(sorted.begin() + start[b], sorted.begin() + start[b + 1]);
+    // A handful each: an insertion sort, without std::sort's set-up per call.
+    for (uint32_t i = start[b] + 1; i < start[b + 1]; ++i) {
+      const auto e = sorted[i];
+      uint32_t j = i;
+      for (; j > start[b] && e < sorted[j - 1]; --j) sorted[j] = sorted[j - 1];
+      sorted[j] = e;
     }
   }
   *index = std::move(sorted);
