@@ -1,7 +1,8 @@
 // Moving bytes from a source into the lake. Every file is read once, in fixed-size chunks
 // (the dataset is ~0.8 GB; nothing holds a whole file), through SHA-256 (the CPU's SHA
-// instructions, through OpenSSL), XXH3 and the line counter, and its size must equal what
-// the source declared. A folder's files are hashed on every core, then copied by the kernel
+// instructions: Sha256Lane), XXH3 and the line counter, and its size must equal what the
+// source declared. A folder's files are hashed on every core, two files at a time on each
+// (their SHA-256 rounds interleaved), then copied by the kernel
 // (Lake::CopyFromFile), so the bytes pass through this process once; the XXH3 of the
 // copies, read back, proves that the copy holds what was hashed.
 #pragma once
