@@ -12,6 +12,8 @@
 
 #include <fmt/format.h>
 
+#include "features/attribute_tables.h"
+#include "features/corrected_avx2.h"
 #include "sensorlake/common/float_chars.h"
 #include "sensorlake/wisdm/float_text.h"
 
@@ -19,37 +21,14 @@ namespace sensorlake::features {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-constexpr size_t kFftSize = 256;  // the next power of two above 180..200 readings
 constexpr double kBinWidth = 2.5;
 
-// Column offsets of each attribute group in ARFF order.
-constexpr size_t kBins = 0, kAvg = 30, kPeak = 33, kAbsDev = 36, kStdDev = 39, kVar = 42,
-                 kMfcc = 45, kCos = 84, kCor = 87, kResultant = 90;
-
 using Spectrum = std::array<std::complex<double>, kFftSize>;
-
-// The twiddle factors of every stage, built as Aquila builds them (by repeated
-// multiplication with the stage's step), once: the same doubles in every call.
-struct Twiddles {
-  // Stage len = 2^s uses factors [len/2 - 1, len - 1): n - 1 in all.
-  std::array<std::complex<double>, kFftSize> w{};
-  Twiddles() {
-    for (size_t len = 2; len <= kFftSize; len <<= 1) {
-      const double angle = -2.0 * std::numbers::pi / static_cast<double>(len);
-      const std::complex<double> step(std::cos(angle), std::sin(angle));
-      std::complex<double> f(1.0, 0.0);
-      for (size_t j = 0; j < len / 2; ++j) {
-        w[len / 2 - 1 + j] = f;
-        f *= step;
-      }
-    }
-  }
-};
 
 // Radix-2 FFT in Aquila's order of operations (bit reversal, then the stages with twiddle
 // factors built by repeated multiplication), so compat doubles stay close to the original.
 void Fft(Spectrum& a) {
-  static const Twiddles kTwiddles;
+  const auto& twiddles = FftTwiddles();
   const size_t n = a.size();
   for (size_t i = 1, j = 0; i < n; ++i) {
     size_t bit = n >> 1;
@@ -58,7 +37,7 @@ void Fft(Spectrum& a) {
     if (i < j) std::swap(a[i], a[j]);
   }
   for (size_t len = 2; len <= n; len <<= 1) {
-    const std::complex<double>* w = &kTwiddles.w[len / 2 - 1];
+    const std::complex<double>* w = &twiddles[len / 2 - 1];
     for (size_t i = 0; i < n; i += len) {
       for (size_t j = 0; j < len / 2; ++j) {
         std::complex<double> u = a[i + j], v = a[i + j + len / 2] * w[j];
@@ -75,32 +54,16 @@ void Fft(Spectrum& a) {
 // when both parts come out NaN; a NaN never disappears in later stages, so a spectrum
 // without NaN never took it. Returns false when the spectrum holds a NaN.
 bool SplitFft(std::span<const double> v, double offset, Spectrum* out) {
-  static const auto kReversed = [] {
-    std::array<uint16_t, kFftSize> r{};
-    for (size_t i = 0; i < kFftSize; ++i) {
-      size_t rev = 0;
-      for (size_t bit = 1, m = kFftSize >> 1; m > 0; bit <<= 1, m >>= 1) {
-        if (i & bit) rev |= m;
-      }
-      r[i] = static_cast<uint16_t>(rev);
-    }
-    return r;
-  }();
-  static const auto kSplitTwiddles = [] {
-    const Twiddles t;
-    std::array<std::array<double, kFftSize>, 2> w{};
-    for (size_t i = 0; i < kFftSize; ++i) w[0][i] = t.w[i].real(), w[1][i] = t.w[i].imag();
-    return w;
-  }();
+  const SplitFftTables& t = SplitTables();
   alignas(32) std::array<double, kFftSize> re{}, im{};
   for (size_t i = 0; i < kFftSize; ++i) {
-    const size_t from = kReversed[i];
+    const size_t from = t.reversed[i];
     re[i] = from < v.size() ? v[from] - offset : 0.0;
   }
   for (size_t len = 2; len <= kFftSize; len <<= 1) {
     const size_t half = len / 2;
-    const double* wr = &kSplitTwiddles[0][half - 1];
-    const double* wi = &kSplitTwiddles[1][half - 1];
+    const double* wr = &t.wr[half - 1];
+    const double* wi = &t.wi[half - 1];
     for (size_t i = 0; i < kFftSize; i += len) {
       double* ur = &re[i];
       double* ui = &im[i];
@@ -219,45 +182,14 @@ void ArffmagicMfcc(std::span<const double> v, double* out) {
   }
 }
 
-double Mel(double hz) { return 2595.0 * std::log10(1.0 + hz / 700.0); }
-double Hz(double mel) { return 700.0 * (std::pow(10.0, mel / 2595.0) - 1.0); }
-
-double SamplingRate(std::span<const int64_t> ts) {
-  if (ts.size() < 2 || ts.back() <= ts.front()) return 20.0;  // the rate the study asked for
-  return static_cast<double>(ts.size() - 1) * 1e9 / static_cast<double>(ts.back() - ts.front());
-}
-
-// What the mel filter bank needs of a sampling rate: the edges of the 20 filters (21 + 1)
-// and the frequency of each FFT bin up to Nyquist. The three axes of a window, and usually
-// the next windows, share their rate: the pow and log10 calls run once for them.
-template <size_t Edges, size_t Bins>
-struct MelBank {
-  double fs = std::numeric_limits<double>::quiet_NaN();
-  std::array<double, Edges> edges{};
-  std::array<double, Bins> freq{};
-
-  static const MelBank& For(double fs) {
-    thread_local MelBank bank;
-    if (!(fs == bank.fs)) {
-      for (size_t j = 0; j < Edges; ++j) {
-        bank.edges[j] = Hz(Mel(fs / 2) * static_cast<int32_t>(j) / static_cast<int32_t>(Edges - 1));
-      }
-      for (size_t k = 0; k < Bins; ++k) bank.freq[k] = static_cast<double>(k) * fs / kFftSize;
-      bank.fs = fs;
-    }
-    return bank;
-  }
-};
-
 // Corrected MFCC: mean removed, power spectrum up to Nyquist at the real sampling rate,
 // 20 triangular mel filters spanning 0..fs/2, log energies, orthonormal DCT-II.
 // `mean`: the axis's mean, computed by the caller (its sum in reading order, over n).
 void CorrectedMfcc(std::span<const double> v, double mean, std::span<const int64_t> ts,
                    double* out) {
-  constexpr int32_t kFilters = 20;
-  constexpr size_t kBinsToNyquist = kFftSize / 2 + 1;
+  constexpr int32_t kFilters = kMelFilters;
   Spectrum s = PaddedSpectrum(v, mean);
-  const auto& bank = MelBank<kFilters + 2, kBinsToNyquist>::For(SamplingRate(ts));
+  const MelBank& bank = MelBankFor(SamplingRate(ts));
   std::array<double, kBinsToNyquist> power{};
   bool finite = true;
   for (size_t k = 0; k < kBinsToNyquist; ++k) {
@@ -280,11 +212,10 @@ void CorrectedMfcc(std::span<const double> v, double mean, std::span<const int64
     }
     logs[static_cast<size_t>(j)] = std::log(std::max(e, 1e-12));
   }
-  static const auto kCos = CosineTable<kFilters>(
-      [](int32_t m, int32_t j) { return std::cos(std::numbers::pi * m * (j + 0.5) / kFilters); });
+  const auto& cosines = CorrectedDctCosines();
   for (size_t m = 0; m < static_cast<size_t>(kNumMfcc); ++m) {
     double sum = 0;
-    for (size_t j = 0; j < kFilters; ++j) sum += logs[j] * kCos[m][j];
+    for (size_t j = 0; j < kFilters; ++j) sum += logs[j] * cosines[m][j];
     out[m] = std::sqrt((m == 0 ? 1.0 : 2.0) / kFilters) * sum;
   }
 }
@@ -393,6 +324,9 @@ const std::array<std::string, kNumAttributes>& AttributeNames() {
 
 Attributes ComputeAttributes(const WindowValues& w, FeatureMode mode) {
   Attributes out{};
+  if (mode == FeatureMode::kCorrected && internal::CorrectedAttributesThreeAxes(w, &out)) {
+    return out;
+  }
   const std::array<std::span<const double>, 3> axes = {w.x, w.y, w.z};
   for (size_t a = 0; a < 3; ++a) AxisAttributes(axes[a], w.timestamp_ns, a, mode, out);
   constexpr std::array<std::array<size_t, 2>, 3> kPairs = {{{0, 1}, {0, 2}, {1, 2}}};
