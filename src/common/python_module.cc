@@ -173,9 +173,9 @@ Status PythonModuleError(const PythonModuleRun& run, const std::string& what) {
     // The interpreter failed before the module's main (an import): most likely an
     // interpreter without the project's packages, or no engine module.
     return Status::NotImplemented(
-        "{} did not start with {} (exit 1, see the message above): install "
-        "requirements.txt into it (scripts/setup.sh) or set SENSORLAKE_PYTHON; the engine's "
-        "module comes from the build (make build) or the installed wheel",
+        "{} did not start with {} (exit 1, see the message above): install the package "
+        "with its Iceberg extra into it (a wheel: pip install 'sensorlake[tables]'; the "
+        "repository: requirements.txt, scripts/setup.sh) or set SENSORLAKE_PYTHON",
         what, run.python);
   }
   return Status::Internal("{} ({}) exited with code {} without a summary", what, run.python,

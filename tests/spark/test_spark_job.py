@@ -6,6 +6,7 @@ import json
 import pathlib
 
 import pytest
+from pyiceberg.catalog.sql import SqlCatalog
 
 from conftest import curated_version_dir, spark_env, spark_submit, sorted_table
 from local_cluster import LocalCluster
@@ -109,7 +110,9 @@ def standalone_cluster(tmp_path):
 def test_standalone_cluster_with_a_killed_task_matches_single_node(datasets, standalone_cluster,
                                                                    tmp_path):
     """Clean input, the whole EMR step's flow: transform on the executors, then check,
-    features and publish on the driver."""
+    features and publish on the driver, committing the Iceberg tables in the lake's catalog
+    with the job's own interpreter (build/spark-venv: sensorlake[tables], as the EMR
+    bootstrap installs it on the nodes)."""
     cluster = standalone_cluster
     reference = datasets.reference("clean")
     lake = datasets.fresh_lake("clean", tmp_path / "lake")
@@ -121,7 +124,8 @@ def test_standalone_cluster_with_a_killed_task_matches_single_node(datasets, sta
         # The executors' interpreter (with the package) is the driver's PYSPARK_PYTHON,
         # which Spark ships with every Python task.
     }
-    args = ["--tasks", str(TASKS), "--then", "check,features,publish", "--run-key", "spark-test"]
+    args = ["--tasks", str(TASKS), "--then", "check,features,publish", "--run-key", "spark-test",
+            "--catalog", "lake"]
     rc, summary, logs = spark_submit(cluster.master_url, lake, tmp_path, conf, args, env)
     assert rc == 0, logs[-4000:]
     assert summary["files"] == 204 and summary["raw_version"] == datasets.raw_lake("clean")[1]
@@ -141,3 +145,10 @@ def test_standalone_cluster_with_a_killed_task_matches_single_node(datasets, sta
     assert published["quality_run"] == then["check"]["run_id"]
     assert published["features_version"] == then["features"]["features_version"]
     assert published["run_id"] == "spark-test"
+    # The tables' current snapshots are the ones the publish committed, holding its rows.
+    committed = published["tables"]["tables"]
+    catalog = SqlCatalog("sensorlake", uri=f"sqlite:///{lake}/_catalog/catalog.db",
+                         warehouse=f"file://{lake}")
+    readings = catalog.load_table("sensorlake.sensor_readings")
+    assert readings.current_snapshot().snapshot_id == committed["sensor_readings"]["snapshot_id"]
+    assert readings.scan().to_arrow().num_rows == reference["readings"].num_rows
