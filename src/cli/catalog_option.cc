@@ -17,6 +17,15 @@ std::string ResolveCatalog(const std::string& given, const storage::Lake& lake) 
   return given.empty() ? tables::DefaultCatalog(lake) : given;
 }
 
+Result<std::string> RequireCatalog(const std::string& given, const storage::Lake& lake) {
+  std::string catalog = ResolveCatalog(given, lake);
+  if (!tables::CatalogEnabled(catalog)) {
+    return Status::Invalid("{} has no catalog (--catalog {}): name one with --catalog", lake.uri(),
+                           catalog);
+  }
+  return catalog;
+}
+
 std::string HowToQueryTables(const std::string& catalog, const storage::Lake& lake) {
   if (catalog != tables::kLakeCatalog || !lake.is_local()) {
     return fmt::format("  tables:     catalog {} (docs/tables.md shows how to query it)\n",

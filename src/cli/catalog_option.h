@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "sensorlake/common/result.h"
 #include "sensorlake/storage/lake.h"
 
 namespace sensorlake::cli {
@@ -14,6 +15,10 @@ void AddCatalogOption(CLI::App* sub, std::string* catalog);
 
 // The catalog to use: `given`, else $SENSORLAKE_CATALOG, else the lake's default.
 std::string ResolveCatalog(const std::string& given, const storage::Lake& lake);
+
+// ResolveCatalog for the commands that only work on tables (tables, maintain): Invalid when
+// the catalog resolves to none.
+Result<std::string> RequireCatalog(const std::string& given, const storage::Lake& lake);
 
 // How to query the lake's tables with pyiceberg, Spark and DuckDB (printed by run and tables).
 std::string HowToQueryTables(const std::string& catalog, const storage::Lake& lake);

@@ -41,11 +41,7 @@ std::string MaintainText(const nlohmann::json& s) {
 Status RunMaintainCommand(MaintainArgs a, CommandOutput* out) {
   SL_ASSIGN_OR_RETURN(a.options.older_than_seconds, tables::ParseDuration(a.older_than));
   SL_ASSIGN_OR_RETURN(auto lake, storage::Lake::Open(a.lake));
-  const std::string catalog = ResolveCatalog(a.catalog, *lake);
-  if (!tables::CatalogEnabled(catalog)) {
-    return Status::Invalid("{} has no catalog (--catalog {}): name one with --catalog", lake->uri(),
-                           catalog);
-  }
+  SL_ASSIGN_OR_RETURN(const std::string catalog, RequireCatalog(a.catalog, *lake));
   SL_ASSIGN_OR_RETURN(out->summary, tables::MaintainTables(*lake, catalog, a.options));
   out->text = MaintainText(out->summary);
   return Status::OK();

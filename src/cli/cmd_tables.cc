@@ -44,11 +44,7 @@ std::string TablesText(const nlohmann::json& d, int32_t limit) {
 
 Status RunTablesCommand(const TablesArgs& a, CommandOutput* out) {
   SL_ASSIGN_OR_RETURN(auto lake, storage::Lake::Open(a.lake));
-  const std::string catalog = ResolveCatalog(a.catalog, *lake);
-  if (!tables::CatalogEnabled(catalog)) {
-    return Status::Invalid("{} has no catalog (--catalog {}): name one with --catalog", lake->uri(),
-                           catalog);
-  }
+  SL_ASSIGN_OR_RETURN(const std::string catalog, RequireCatalog(a.catalog, *lake));
   SL_ASSIGN_OR_RETURN(out->summary, tables::DescribeTables(*lake, catalog));
   out->text = TablesText(out->summary, a.snapshots) + HowToQueryTables(catalog, *lake);
   return Status::OK();

@@ -117,3 +117,13 @@ def test_keep_zero_and_a_bad_duration_are_usage_errors(lake):
                                check=False)
         assert code != 0, args
         assert err.strip(), args
+
+
+def test_tables_and_maintain_refuse_a_lake_without_a_catalog(lake):
+    lake, _, _ = lake
+    before = tree(lake)
+    for command in ("tables", "maintain"):
+        code, _, err = run_cli(command, "--lake", lake, "--catalog", "none", check=False)
+        assert code != 0, command
+        assert "has no catalog (--catalog none): name one with --catalog" in err, command
+    assert tree(lake) == before
