@@ -30,7 +30,14 @@ Progress::Progress(std::string label, int64_t total, std::string unit)
       last_print_(start_),
       tty_(isatty(STDERR_FILENO) != 0) {}
 
-Progress::~Progress() { Finish(); }
+// A destructor must not throw: should the last line fail to print (a sink's error, no
+// memory), it is lost rather than the process.
+Progress::~Progress() {
+  try {
+    Finish();
+  } catch (...) {  // see above
+  }
+}
 
 void Progress::Add(int64_t n) {
   done_.fetch_add(n, std::memory_order_relaxed);
