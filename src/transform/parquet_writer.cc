@@ -23,6 +23,10 @@ std::shared_ptr<parquet::WriterProperties> CuratedProperties(const TransformConf
   b.compression(Codec(c));
   if (c.compression == "zstd") b.compression_level(c.compression_level);
   b.max_row_group_length(int64_t{1} << 26);  // row groups are cut per subject, not by size
+  // Arrow checks the page size and updates the statistics once per batch; its default of
+  // 1,024 rows made the statistics of the two dictionary columns (a Unique and a Take per
+  // batch) 5 % of the transform's CPU. Pages are still cut near the 1 MiB default.
+  b.write_batch_size(int64_t{1} << 16);
   if (c.delta_timestamps) {
     for (const char* col : {"timestamp_ns", "sample"}) {
       b.disable_dictionary(col)->encoding(col, parquet::Encoding::DELTA_BINARY_PACKED);
@@ -46,10 +50,13 @@ std::shared_ptr<parquet::ArrowWriterProperties> ArrowProperties() {
   return parquet::ArrowWriterProperties::Builder().store_schema()->build();
 }
 
+// An array over the vector's memory, without a copy: the vector must outlive the array
+// (the writers below finish the file before they return).
 template <typename ArrowType, typename T>
 std::shared_ptr<arrow::Array> MakeArray(const std::vector<T>& v) {
   using ArrayType = typename arrow::TypeTraits<ArrowType>::ArrayType;
-  auto data = arrow::Buffer::FromVector(std::vector<T>(v));
+  auto data = std::make_shared<arrow::Buffer>(reinterpret_cast<const uint8_t*>(v.data()),
+                                              static_cast<int64_t>(v.size() * sizeof(T)));
   return std::make_shared<ArrayType>(static_cast<int64_t>(v.size()), std::move(data));
 }
 
@@ -71,8 +78,8 @@ Result<WrittenFile> WriteCuratedFile(const storage::Lake& lake, const std::strin
   out.source = file.path;
   if (r.size() == 0) return out;
   int64_t n = static_cast<int64_t>(r.size());
-  auto subject = MakeArray<arrow::Int16Type>(
-      std::vector<int16_t>(r.size(), static_cast<int16_t>(file.name.subject)));
+  std::vector<int16_t> subjects(r.size(), static_cast<int16_t>(file.name.subject));
+  auto subject = MakeArray<arrow::Int16Type>(subjects);
   auto table = arrow::Table::Make(
       zones::CuratedSchema(),
       {subject, MakeDictArray(r.activity, false), MakeDictArray(r.activity, true),
@@ -209,10 +216,10 @@ Status QuarantineWriter::Flush() {
   auto reason =
       std::make_shared<arrow::DictionaryArray>(arrow::dictionary(arrow::int8(), arrow::utf8()),
                                                MakeArray<arrow::Int8Type>(impl_->reason), dict);
-  impl_->reason.clear();
   auto table = arrow::Table::Make(zones::QuarantineSchema(),
                                   {subject, file, line, reason, detail, raw, raw_bytes}, n);
   SL_RETURN_NOT_OK_ARROW(impl_->writer->WriteTable(*table, n));
+  impl_->reason.clear();  // only now: `reason` reads the vector's memory
   file_.rows += n;
   file_.row_groups += 1;
   return Status::OK();

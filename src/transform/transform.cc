@@ -50,24 +50,28 @@ Plan PlanInputs(const zones::RawManifest& manifest) {
 
 namespace {
 
-class FolderTask {
- public:
-  FolderTask(const storage::Lake& lake, const RunOptions& options, const TransformConfig& config,
-             Progress* progress, std::atomic<bool>* cancelled)
-      : lake_(lake),
-        options_(options),
-        config_(config),
-        progress_(progress),
-        cancelled_(cancelled) {}
+// One raw file's share of a run: what it wrote, or why it did not.
+struct FileOutcome {
+  Status status = Status(StatusCode::kCancelled, "stopped: another file failed");
+  FileCounts counts;
+  WrittenFile rows;
+  WrittenFile quarantine;
+  double seconds = 0;
+};
 
-  FolderResult Run(wisdm::Folder folder, const std::vector<InputFile>& inputs) {
-    FolderResult result;
-    result.stats.folder = folder;
-    if (inputs.empty()) return result;
+// Transforms one raw file at a time: read, verify, clean, write its curated part and its
+// quarantine part.
+class FileTask {
+ public:
+  FileTask(const storage::Lake& lake, const RunOptions& options, const TransformConfig& config)
+      : lake_(lake), options_(options), config_(config) {}
+
+  FileOutcome Run(const InputFile& in) {
+    FileOutcome out;
     auto start = Clock::now();
-    result.status = RunFiles(inputs, &result);
-    result.stats.seconds = SecondsSince(start);
-    return result;
+    out.status = Write(in, &out);
+    out.seconds = SecondsSince(start);
+    return out;
   }
 
  private:
@@ -83,25 +87,16 @@ class FolderTask {
                        options_.part_prefix, in.name.subject);
   }
 
-  Status RunFiles(const std::vector<InputFile>& inputs, FolderResult* result) {
-    for (const InputFile& in : inputs) {
-      if (cancelled_->load())
-        return Status(StatusCode::kCancelled, "stopped: another folder failed");
-      SL_ASSIGN_OR_RETURN(CleanedFile cleaned, ReadAndClean(in));
-      auto rows = WriteCuratedFile(lake_, PartPath(kReadings, in), config_, cleaned);
-      if (!rows.ok()) return rows.status().WithContext(in.manifest_path);
-      auto quarantined = WriteQuarantineFile(lake_, PartPath(kQuarantine, in), config_, cleaned);
-      if (!quarantined.ok()) return quarantined.status().WithContext(in.manifest_path);
-      if (rows->rows > 0) result->outputs.push_back(*rows);
-      result->quarantine.push_back(*quarantined);
-      result->stats.files++;
-      result->stats.counts.Add(cleaned.counts);
-      result->stats.bytes_in += in.bytes;
-      result->stats.bytes_out += rows->bytes + quarantined->bytes;
-      result->files.push_back({in.manifest_path, in.lines, cleaned.counts});
-      progress_->Add(in.bytes);
-      CrashPoint("transform.file_done");
-    }
+  Status Write(const InputFile& in, FileOutcome* out) {
+    SL_ASSIGN_OR_RETURN(CleanedFile cleaned, ReadAndClean(in));
+    auto rows = WriteCuratedFile(lake_, PartPath(kReadings, in), config_, cleaned);
+    if (!rows.ok()) return rows.status().WithContext(in.manifest_path);
+    auto quarantined = WriteQuarantineFile(lake_, PartPath(kQuarantine, in), config_, cleaned);
+    if (!quarantined.ok()) return quarantined.status().WithContext(in.manifest_path);
+    out->rows = *std::move(rows);
+    out->quarantine = *std::move(quarantined);
+    out->counts = cleaned.counts;
+    CrashPoint("transform.file_done");
     return Status::OK();
   }
 
@@ -136,9 +131,36 @@ class FolderTask {
   const storage::Lake& lake_;
   const RunOptions& options_;
   const TransformConfig& config_;
-  Progress* progress_;
-  std::atomic<bool>* cancelled_;
 };
+
+// Gathers the files' outcomes into their folders, in subject order. A folder's status is
+// its first real failure (a cancellation only when nothing else failed) and its seconds
+// the sum of its files' (workers take files from every folder, so folders overlap).
+std::array<FolderResult, 4> ByFolder(const Plan& plan,
+                                     const std::array<std::vector<FileOutcome>, 4>& outcomes) {
+  std::array<FolderResult, 4> results;
+  for (int32_t f = 0; f < 4; ++f) {
+    FolderResult& r = results[f];
+    r.stats.folder = wisdm::kFolders[f];
+    for (size_t i = 0; i < plan.folders[f].size(); ++i) {
+      const InputFile& in = plan.folders[f][i];
+      const FileOutcome& o = outcomes[f][i];
+      r.stats.seconds += o.seconds;
+      if (!o.status.ok()) {
+        if (r.status.ok() || r.status.code() == StatusCode::kCancelled) r.status = o.status;
+        continue;
+      }
+      if (o.rows.rows > 0) r.outputs.push_back(o.rows);
+      r.quarantine.push_back(o.quarantine);
+      r.stats.files++;
+      r.stats.counts.Add(o.counts);
+      r.stats.bytes_in += in.bytes;
+      r.stats.bytes_out += o.rows.bytes + o.quarantine.bytes;
+      r.files.push_back({in.manifest_path, in.lines, o.counts});
+    }
+  }
+  return results;
+}
 
 void AppendOutputs(const std::vector<WrittenFile>& files, const char* dataset,
                    const std::string& base, nlohmann::json* out) {
@@ -192,33 +214,48 @@ std::string ConfigSha(const TransformConfig& config) { return Sha256::Hex(config
 
 std::array<FolderResult, 4> RunFolders(const storage::Lake& lake, const Plan& plan,
                                        const TransformConfig& config, const RunOptions& options) {
+  // The work items are files, not folders, biggest first: with folder-sized items two
+  // workers ended 0.4 s apart in a 2.4 s scale-1 run (phone/accel is 30 % of the bytes).
+  struct Item {
+    int32_t folder;
+    size_t index;
+    int64_t bytes;
+  };
+  std::vector<Item> items;
+  std::array<std::vector<FileOutcome>, 4> outcomes;
   int64_t total_bytes = 0;
-  std::vector<int32_t> order = {0, 1, 2, 3};
-  std::array<int64_t, 4> folder_bytes{};
   for (int32_t f = 0; f < 4; ++f) {
-    for (const auto& in : plan.folders[f]) folder_bytes[f] += in.bytes;
-    total_bytes += folder_bytes[f];
+    outcomes[f].resize(plan.folders[f].size());
+    for (size_t i = 0; i < plan.folders[f].size(); ++i) {
+      items.push_back({f, i, plan.folders[f][i].bytes});
+      total_bytes += plan.folders[f][i].bytes;
+    }
   }
-  std::sort(order.begin(), order.end(),
-            [&](int32_t a, int32_t b) { return folder_bytes[a] > folder_bytes[b]; });
+  std::stable_sort(items.begin(), items.end(),
+                   [](const Item& a, const Item& b) { return a.bytes > b.bytes; });
 
   Progress progress("transform", total_bytes, "bytes");
-  std::atomic<bool> cancelled{false};
-  std::atomic<int32_t> next{0};
-  std::array<FolderResult, 4> results;
+  std::atomic<bool> failed{false};
+  std::atomic<size_t> next{0};
   auto worker = [&] {
-    FolderTask task(lake, options, config, &progress, &cancelled);
-    for (int32_t i = next++; i < 4; i = next++) {
-      int32_t f = order[i];
-      results[f] = task.Run(wisdm::kFolders[f], plan.folders[f]);
-      if (!results[f].status.ok()) cancelled = true;
+    FileTask task(lake, options, config);
+    for (size_t k = next++; k < items.size() && !failed.load(); k = next++) {
+      const Item& item = items[k];
+      FileOutcome& out = outcomes[item.folder][item.index];
+      out = task.Run(plan.folders[item.folder][item.index]);
+      if (!out.status.ok())
+        failed = true;
+      else
+        progress.Add(item.bytes);
     }
   };
+  int32_t threads = std::clamp<int32_t>(options.threads, 1,
+                                        static_cast<int32_t>(std::max<size_t>(items.size(), 1)));
   std::vector<std::thread> pool;
-  for (int32_t t = 0; t < std::clamp(options.threads, 1, 4); ++t) pool.emplace_back(worker);
+  for (int32_t t = 0; t < threads; ++t) pool.emplace_back(worker);
   for (auto& t : pool) t.join();
   progress.Finish();
-  return results;
+  return ByFolder(plan, outcomes);
 }
 
 Status FirstFailure(const std::array<FolderResult, 4>& results) {

@@ -52,7 +52,7 @@ struct Plan {
 // Every raw sensor file of the version, by folder.
 Plan PlanInputs(const zones::RawManifest& manifest);
 
-// Everything one folder task produces.
+// Everything a run produced for one folder.
 struct FolderResult {
   FolderStats stats;
   std::vector<FileRecord> files;
@@ -67,7 +67,8 @@ struct RunOptions {
   int32_t threads = 1;
 };
 
-// Runs the four folder tasks on `options.threads` workers, biggest folder first.
+// Transforms every file of `plan` on `options.threads` workers, biggest file first, and
+// gathers the outcomes by folder in subject order. After a failure, workers take no new file.
 std::array<FolderResult, 4> RunFolders(const storage::Lake& lake, const Plan& plan,
                                        const TransformConfig& config, const RunOptions& options);
 // The first real failure among the folders (a cancellation only when nothing else failed).

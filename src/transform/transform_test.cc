@@ -14,6 +14,7 @@
 #include "testing/fault_injection_backend.h"
 #include "testing/raw_zone.h"
 #include "testing/temp_dir.h"
+#include "transform/transform_internal.h"
 
 namespace sensorlake::transform {
 namespace {
@@ -119,6 +120,35 @@ TEST_F(TransformTest, OutputIsDeterministicAcrossLakesAndThreadCounts) {
   auto b = ParquetBytes(other_dir.path() / "curated/current");
   ASSERT_EQ(a.size(), 24u);
   EXPECT_TRUE(a == b) << "same raw input must give byte-identical Parquet files";
+}
+
+TEST_F(TransformTest, OutcomesAreGatheredBySubjectWhateverOrderTheFilesRanIn) {
+  // Workers take the biggest file first: make the last subject's files the biggest, so the
+  // order of work is the reverse of the order the results must keep (a distributed task's
+  // manifest lists them as they come).
+  auto files = RawFiles(3, 20);
+  for (const auto& [path, big] : RawFiles(3, 200)) {
+    if (path.find("1602") != std::string::npos) files[path] = big;
+  }
+  ASSERT_TRUE(testing::LandRawVersion(*lake_, "v1", files).ok());
+  auto raw = zones::ReadRawManifest(*lake_, "v1");
+  ASSERT_TRUE(raw.ok()) << raw.status().ToString();
+  detail::RunOptions options{.staging = "staging", .part_prefix = "part-", .threads = 2};
+  auto results = detail::RunFolders(*lake_, detail::PlanInputs(*raw), TransformConfig{}, options);
+  ASSERT_TRUE(detail::FirstFailure(results).ok()) << detail::FirstFailure(results).ToString();
+  for (const auto& r : results) {
+    std::vector<std::string> listed, written;
+    std::vector<std::string> expected;
+    for (const auto& f : r.files) listed.push_back(f.path);
+    for (const auto& o : r.outputs) written.push_back(o.source);
+    for (int32_t subject = 1600; subject <= 1602; ++subject) {
+      expected.push_back(wisdm::RawFileName{subject, r.stats.folder}.RelativePath());
+    }
+    EXPECT_EQ(listed, expected) << r.stats.folder.Name();
+    EXPECT_EQ(written, expected) << r.stats.folder.Name();
+    EXPECT_EQ(r.stats.files, 3);
+    EXPECT_EQ(r.stats.counts.rows, 2 * (20 + 20 + 200));
+  }
 }
 
 // The manifest's "files" and "outputs" without what differs between an incremental run and
