@@ -1,15 +1,12 @@
 #include "sensorlake/transform/transform.h"
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
-#include <map>
-#include <mutex>
-#include <thread>
 
 #include <arrow/buffer.h>
 
 #include "sensorlake/common/crash_point.h"
+#include "sensorlake/common/parallel_for.h"
 #include "sensorlake/common/progress.h"
 #include "sensorlake/common/sha256.h"
 #include "sensorlake/common/xxh3.h"
@@ -235,25 +232,14 @@ std::array<FolderResult, 4> RunFolders(const storage::Lake& lake, const Plan& pl
                    [](const Item& a, const Item& b) { return a.bytes > b.bytes; });
 
   Progress progress("transform", total_bytes, "bytes");
-  std::atomic<bool> failed{false};
-  std::atomic<size_t> next{0};
-  auto worker = [&] {
-    FileTask task(lake, options, config);
-    for (size_t k = next++; k < items.size() && !failed.load(); k = next++) {
-      const Item& item = items[k];
-      FileOutcome& out = outcomes[item.folder][item.index];
-      out = task.Run(plan.folders[item.folder][item.index]);
-      if (!out.status.ok())
-        failed = true;
-      else
-        progress.Add(item.bytes);
-    }
-  };
-  int32_t threads = std::clamp<int32_t>(options.threads, 1,
-                                        static_cast<int32_t>(std::max<size_t>(items.size(), 1)));
-  std::vector<std::thread> pool;
-  for (int32_t t = 0; t < threads; ++t) pool.emplace_back(worker);
-  for (auto& t : pool) t.join();
+  // Each file's status stays in its outcome; ParallelFor's only stops taking new files.
+  (void)ParallelFor(static_cast<int64_t>(items.size()), options.threads, [&](int64_t k) {
+    const Item& item = items[static_cast<size_t>(k)];
+    FileOutcome& out = outcomes[item.folder][item.index];
+    out = FileTask(lake, options, config).Run(plan.folders[item.folder][item.index]);
+    if (out.status.ok()) progress.Add(item.bytes);
+    return out.status;
+  });
   progress.Finish();
   return ByFolder(plan, outcomes);
 }
@@ -494,8 +480,7 @@ Result<TransformSummary> RunTransform(const storage::Lake& lake, const Transform
   RunOptions run;
   SL_ASSIGN_OR_RETURN(run.staging, zone.CreateStaging(summary.curated_version));
   run.part_prefix = "part-";
-  run.threads = options.threads > 0 ? options.threads
-                                    : static_cast<int32_t>(std::thread::hardware_concurrency());
+  run.threads = ThreadsOrCores(options.threads);
   auto results = RunFolders(lake, plan, options.config, run);
   Status failed = FirstFailure(results);
   nlohmann::json reused_outputs = nlohmann::json::array();
