@@ -5,7 +5,6 @@
 #include <cmath>
 #include <cstring>
 #include <mutex>
-#include <thread>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -14,6 +13,7 @@
 #include <arrow/api.h>
 #include <fmt/format.h>
 
+#include "sensorlake/common/parallel_for.h"
 #include "sensorlake/common/progress.h"
 #include "sensorlake/storage/versioned_zone.h"
 #include "sensorlake/zones/curated_reader.h"
@@ -517,30 +517,17 @@ Result<DatasetProfile> ProfileCuratedVersion(const storage::Lake& lake,
 
   Progress progress("profile", total_bytes, "bytes");
   std::mutex mu;
-  Status first_error;
-  std::atomic<size_t> next{0};
-  auto worker = [&] {
-    for (size_t i; (i = next.fetch_add(1)) < parts.size();) {
-      std::vector<BlockProfile> blocks;
-      Status st = ProfilePart(lake, parts[i], &blocks);
-      std::lock_guard<std::mutex> lock(mu);
-      if (!st.ok()) {
-        if (first_error.ok()) first_error = st;
-        continue;
-      }
-      for (auto& b : blocks) profile.blocks.push_back(std::move(b));
-      progress.Add(parts[i].bytes);
-    }
-  };
-  int32_t threads = options.threads > 0
-                        ? options.threads
-                        : static_cast<int32_t>(std::max(1u, std::thread::hardware_concurrency()));
-  threads = std::max(1, std::min<int32_t>(threads, static_cast<int32_t>(parts.size())));
-  std::vector<std::thread> pool;
-  for (int32_t t = 0; t < threads; ++t) pool.emplace_back(worker);
-  for (auto& t : pool) t.join();
+  Status st = ParallelFor(static_cast<int64_t>(parts.size()), options.threads, [&](int64_t i) {
+    const auto& part = parts[static_cast<size_t>(i)];
+    std::vector<BlockProfile> blocks;
+    SL_RETURN_NOT_OK(ProfilePart(lake, part, &blocks));
+    std::lock_guard<std::mutex> lock(mu);
+    for (auto& b : blocks) profile.blocks.push_back(std::move(b));
+    progress.Add(part.bytes);
+    return Status::OK();
+  });
   progress.Finish();
-  SL_RETURN_NOT_OK(first_error);
+  SL_RETURN_NOT_OK(st);
 
   std::sort(profile.blocks.begin(), profile.blocks.end(),
             [](const BlockProfile& a, const BlockProfile& b) { return a.key < b.key; });

@@ -39,6 +39,8 @@ struct FolderStats {
   FileCounts counts;
   int64_t bytes_in = 0;
   int64_t bytes_out = 0;
+  // Time spent on this folder's files, summed over the workers: files of every folder run
+  // interleaved, so folders overlap and their seconds may add up to more than the run's.
   double seconds = 0;
 };
 
