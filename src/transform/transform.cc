@@ -232,7 +232,8 @@ std::array<FolderResult, 4> RunFolders(const storage::Lake& lake, const Plan& pl
                    [](const Item& a, const Item& b) { return a.bytes > b.bytes; });
 
   Progress progress("transform", total_bytes, "bytes");
-  // Each file's status stays in its outcome; ParallelFor's only stops taking new files.
+  // A failed file's status makes ParallelFor hand out no new file; the statuses that count
+  // are those kept in the outcomes, which ByFolder reads.
   (void)ParallelFor(static_cast<int64_t>(items.size()), options.threads, [&](int64_t k) {
     const Item& item = items[static_cast<size_t>(k)];
     FileOutcome& out = outcomes[item.folder][item.index];
